@@ -1,0 +1,62 @@
+"""Time, injectable so tests and snapshots can freeze it."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+
+class Clock:
+    """The real clock."""
+
+    def time(self) -> float:
+        """Wall-clock epoch seconds."""
+        return time.time()
+
+    def monotonic(self) -> float:
+        """Seconds for measuring durations."""
+        return time.monotonic()
+
+    def now(self) -> datetime:
+        """The current UTC time."""
+        return datetime.fromtimestamp(self.time(), UTC)
+
+
+class FrozenClock(Clock):
+    """A clock that only moves when told to."""
+
+    def __init__(self, at: float) -> None:
+        self.at = at
+
+    def time(self) -> float:
+        return self.at
+
+    def monotonic(self) -> float:
+        return self.at
+
+    def advance(self, seconds: float) -> None:
+        self.at += seconds
+
+
+def format_age(seconds: float) -> str:
+    """A short age like 42s, 5m, 3h, 2d (the k9s / kubectl convention)."""
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    if seconds < 86400:
+        return f"{seconds // 3600}h"
+    return f"{seconds // 86400}d"
+
+
+def parse_duration(text: str) -> float:
+    """Parse 90s, 5m, 2h, 1d, 1h30m into seconds (the amtool/Prometheus form)."""
+    import re
+
+    text = text.strip()
+    parts = re.fullmatch(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?", text)
+    if not text or parts is None:
+        raise ValueError(f"not a duration: {text!r} (use e.g. 90s, 5m, 2h, 1d)")
+    days, hours, minutes, secs = (int(p) if p else 0 for p in parts.groups())
+    return float(days * 86400 + hours * 3600 + minutes * 60 + secs)

@@ -1,0 +1,321 @@
+"""The typed config: msgspec Structs, loaded from YAML with errors that name key and line.
+
+Every field has a default matching the runbook's localhost layout, so an empty file
+is a valid config. Unknown keys are rejected. Secrets are never values in the file:
+the config names the environment variable that holds each one (`*_env`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+import msgspec
+import yaml
+
+from console import paths
+
+Port = Annotated[int, msgspec.Meta(ge=1, le=65535)]
+Seconds = Annotated[float, msgspec.Meta(gt=0, le=3600)]
+Url = Annotated[str, msgspec.Meta(pattern=r"^https?://[^\s/]+.*$")]
+EnvName = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+
+JOB = "genesis-orchestrator"
+
+
+def default_sla_queries(job: str = JOB) -> dict[str, str]:
+    """The PromQL behind each SLA value, for the orchestrator's Prometheus job."""
+    sel = f'job="{job}"'
+    return {
+        # percent of scrapes over the SLA month in which the orchestrator was up
+        "availability": f"avg_over_time(up{{{sel}}}[30d]) * 100",
+        "p95_latency": (
+            "histogram_quantile(0.95, sum by (le) "
+            f"(rate(genesis_orchestrator_request_duration_seconds_bucket{{{sel}}}[5m])))"
+        ),
+        "error_rate": (
+            f"100 * sum(rate(genesis_orchestrator_failed_runs{{{sel}}}[5m])) "
+            f"/ sum(rate(genesis_orchestrator_total_runs{{{sel}}}[5m]))"
+        ),
+    }
+
+
+class _Section(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    pass
+
+
+class OrchestratorConfig(_Section):
+    # the name production confirmations ask the engineer to type
+    name: str = JOB
+    # base URL of the orchestrator's HTTP API
+    url: Url = "http://localhost:8000"
+    # argv run by the restart action, never through a shell
+    restart_command: list[str] = msgspec.field(
+        default_factory=lambda: ["systemctl", "restart", JOB]
+    )
+    # seconds the restart command may take before it is stopped
+    restart_timeout_seconds: Seconds = 60.0
+    # seconds to wait for /health/ready after a restart (the runbook's recovery target)
+    ready_deadline_seconds: Seconds = 300.0
+
+
+class PrometheusConfig(_Section):
+    url: Url = "http://localhost:9090"
+    job: str = JOB
+
+
+class AlertmanagerConfig(_Section):
+    # several: alerts are merged and deduplicated by fingerprint
+    urls: list[Url] = msgspec.field(default_factory=lambda: ["http://localhost:9093"])
+
+
+class GrafanaConfig(_Section):
+    url: Url = "http://localhost:3000"
+
+
+class MysqlConfig(_Section):
+    host: str = "localhost"
+    port: Port = 3306
+    user: str = "genesis_user"
+    # the environment variable that holds the password
+    password_env: EnvName = "GENESIS_MYSQL_PASSWORD"
+    database: str = "genesis"
+
+
+class RedisConfig(_Section):
+    url: Annotated[str, msgspec.Meta(pattern=r"^rediss?://")] = "redis://localhost:6379/0"
+
+
+class TemporalConfig(_Section):
+    address: Annotated[str, msgspec.Meta(pattern=r"^[^\s:]+:\d+$")] = "localhost:7233"
+
+
+class SlaConfig(_Section):
+    availability_percent: Annotated[float, msgspec.Meta(gt=0, lt=100)] = 99.9
+    p95_latency_seconds: Annotated[float, msgspec.Meta(gt=0)] = 2.0
+    error_rate_percent: Annotated[float, msgspec.Meta(ge=0, le=100)] = 1.0
+    recovery_minutes: Annotated[float, msgspec.Meta(gt=0)] = 5.0
+    # override the PromQL behind availability, p95_latency, error_rate
+    queries: dict[str, str] = msgspec.field(default_factory=dict)
+
+
+class PagerDutyConfig(_Section):
+    url: Url = "https://events.pagerduty.com/v2/enqueue"
+    routing_key_env: EnvName = "GENESIS_PAGERDUTY_ROUTING_KEY"
+
+
+class SlackConfig(_Section):
+    webhook_url_env: EnvName = "GENESIS_SLACK_WEBHOOK_URL"
+
+
+class EscalationConfig(_Section):
+    pagerduty: PagerDutyConfig = msgspec.field(default_factory=PagerDutyConfig)
+    slack: SlackConfig = msgspec.field(default_factory=SlackConfig)
+
+
+class AuditConfig(_Section):
+    path: str = "~/.local/state/genesis-console/audit.jsonl"
+
+
+class WarroomConfig(_Section):
+    # set to share the timeline, presence and action locks between consoles
+    redis_url: Annotated[str, msgspec.Meta(pattern=r"^rediss?://")] | None = None
+
+
+class NotificationsConfig(_Section):
+    # ring the terminal bell on a new critical alert
+    bell: bool = True
+    # send an OSC 9 / OSC 777 desktop notification on a new critical alert
+    desktop: bool = True
+
+
+class Config(_Section):
+    """The whole console config; an empty file gives the runbook's localhost layout."""
+
+    # shown in the header; "production" gets an unmistakable cue
+    environment: str = "production"
+    refresh_seconds: Annotated[float, msgspec.Meta(ge=0.2, le=3600)] = 2.0
+    # how long one probe may take before it counts as timed out
+    timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=60)] = 3.0
+    read_only: bool = False
+    theme: str = "war-room"
+    keymap: str = "default"
+    orchestrator: OrchestratorConfig = msgspec.field(default_factory=OrchestratorConfig)
+    prometheus: PrometheusConfig = msgspec.field(default_factory=PrometheusConfig)
+    alertmanager: AlertmanagerConfig = msgspec.field(default_factory=AlertmanagerConfig)
+    grafana: GrafanaConfig = msgspec.field(default_factory=GrafanaConfig)
+    mysql: MysqlConfig = msgspec.field(default_factory=MysqlConfig)
+    redis: RedisConfig = msgspec.field(default_factory=RedisConfig)
+    temporal: TemporalConfig = msgspec.field(default_factory=TemporalConfig)
+    ports: list[Port] = msgspec.field(
+        default_factory=lambda: [8000, 9090, 9093, 3000, 3306, 6379, 7233]
+    )
+    sla: SlaConfig = msgspec.field(default_factory=SlaConfig)
+    escalation: EscalationConfig = msgspec.field(default_factory=EscalationConfig)
+    audit: AuditConfig = msgspec.field(default_factory=AuditConfig)
+    warroom: WarroomConfig = msgspec.field(default_factory=WarroomConfig)
+    notifications: NotificationsConfig = msgspec.field(default_factory=NotificationsConfig)
+
+    @property
+    def audit_path(self) -> Path:
+        """The audit log path with ~ and $XDG_STATE_HOME resolved."""
+        default = AuditConfig().path
+        if self.audit.path == default:
+            return paths.default_audit_file()
+        return Path(os.path.expandvars(self.audit.path)).expanduser()
+
+    def sla_queries(self) -> dict[str, str]:
+        """The default PromQL for each SLA value, with the config's overrides applied."""
+        queries = default_sla_queries(self.prometheus.job)
+        queries.update(self.sla.queries)
+        return queries
+
+
+SLA_QUERY_KEYS = ("availability", "p95_latency", "error_rate")
+
+
+class ConfigError(Exception):
+    """A config (or theme, keymap) file that cannot be used, with where and why."""
+
+    def __init__(self, file: str, message: str, key: str = "", line: int | None = None):
+        self.file = file
+        self.key = key
+        self.line = line
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = self.file + (f":{self.line}" if self.line else "")
+        key = f" {self.key}:" if self.key else ""
+        return f"{where}:{key} {self.message}"
+
+
+def load_yaml(text: str, file: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
+    """Parse YAML into plain data and a map from each key path to its 1-based line."""
+    lines: dict[tuple[Any, ...], int] = {}
+    try:
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None, lines
+
+            def build(n: yaml.Node, path: tuple[Any, ...]) -> Any:
+                lines.setdefault(path, n.start_mark.line + 1)
+                if isinstance(n, yaml.MappingNode):
+                    out: dict[Any, Any] = {}
+                    loader.flatten_mapping(n)
+                    for key_node, value_node in n.value:
+                        key = loader.construct_object(key_node, deep=True)
+                        if not isinstance(key, str | int | float | bool) and key is not None:
+                            raise ConfigError(
+                                file, "a key must be a plain value", ".".join(map(str, path)),
+                                key_node.start_mark.line + 1,
+                            )
+                        lines[path + (key,)] = key_node.start_mark.line + 1
+                        out[key] = build(value_node, path + (key,))
+                    return out
+                if isinstance(n, yaml.SequenceNode):
+                    return [build(item, path + (i,)) for i, item in enumerate(n.value)]
+                return loader.construct_object(n, deep=True)
+
+            return build(node, ()), lines
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise ConfigError(file, f"not valid YAML: {exc.problem or exc}", "", line) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(file, f"not valid YAML: {exc}") from None
+
+
+_AT = re.compile(r"^(?P<msg>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
+
+
+def _split_path(raw: str) -> list[Any]:
+    parts: list[Any] = []
+    for name, index in re.findall(r"\.([^.\[]+)|\[(\d+)\]", raw):
+        parts.append(int(index) if index else name)
+    return parts
+
+
+def _path_text(parts: list[Any]) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def explain(exc: msgspec.ValidationError, file: str, lines: dict[tuple[Any, ...], int]):
+    """Turn a msgspec ValidationError into a ConfigError with key path and line."""
+    match = _AT.match(str(exc))
+    assert match is not None
+    message = match.group("msg")
+    parts = _split_path(match.group("path") or "")
+    unknown = re.match(r"Object contains unknown field `([^`]+)`", message)
+    if unknown:
+        parts.append(unknown.group(1))
+        message = "unknown key"
+    line = None
+    for depth in range(len(parts), -1, -1):
+        line = lines.get(tuple(parts[:depth]))
+        if line:
+            break
+    return ConfigError(file, message, _path_text(parts), line)
+
+
+def decode(data: Any, cls: type, file: str, lines: dict[tuple[Any, ...], int]) -> Any:
+    """Convert plain data into a Struct, raising ConfigError with key and line."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(file, "the top level must be a mapping of keys", "", 1)
+    try:
+        return msgspec.convert(data, cls, strict=False)
+    except msgspec.ValidationError as exc:
+        raise explain(exc, file, lines) from None
+
+
+def _check(config: Config, file: str, lines: dict[tuple[Any, ...], int]) -> None:
+    def fail(path: tuple[Any, ...], message: str) -> None:
+        raise ConfigError(file, message, _path_text(list(path)), lines.get(path))
+
+    if not config.orchestrator.restart_command:
+        fail(("orchestrator", "restart_command"), "must name a program to run (an argv list)")
+    if not config.alertmanager.urls:
+        fail(("alertmanager", "urls"), "must list at least one Alertmanager URL")
+    for key in config.sla.queries:
+        if key not in SLA_QUERY_KEYS:
+            fail(("sla", "queries", key), f"unknown SLA query; use one of {', '.join(SLA_QUERY_KEYS)}")
+        if not config.sla.queries[key].strip():
+            fail(("sla", "queries", key), "must be a PromQL expression")
+
+
+def parse_config(text: str, file: str = "<config>") -> Config:
+    """Parse and validate config text."""
+    data, lines = load_yaml(text, file)
+    config = decode(data, Config, file, lines)
+    _check(config, file, lines)
+    return config
+
+
+def load_config(path: Path | None) -> Config:
+    """Load the config file, or the defaults when there is none."""
+    if path is None:
+        return Config()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(str(path), "no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), f"cannot read: {exc}") from None
+    return parse_config(text, str(path))
+
+
+def secret(env_name: str) -> str | None:
+    """The secret held by an environment variable, or None when unset or empty."""
+    value = os.environ.get(env_name, "")
+    return value or None

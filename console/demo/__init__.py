@@ -1,0 +1,1 @@
+"""The simulated GENESIS world behind `genesis-console demo`."""

@@ -1,0 +1,193 @@
+"""Plain data passed from sources through the poller to the panes.
+
+Nothing here does I/O or imports Textual; every value is immutable so a pane can
+compare the last thing it drew with the new one and skip the redraw when equal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Status(str, Enum):
+    """The health of one check, in monitoring-plugin order of badness."""
+
+    OK = "ok"
+    WARNING = "warning"
+    CRITICAL = "critical"
+    UNKNOWN = "unknown"
+
+    @property
+    def exit_code(self) -> int:
+        """The monitoring-plugin exit code for this status."""
+        return {"ok": 0, "warning": 1, "critical": 2, "unknown": 3}[self.value]
+
+    @property
+    def rank(self) -> int:
+        """Worse is larger; UNKNOWN ranks between WARNING and CRITICAL for verdicts."""
+        return {"ok": 0, "warning": 1, "unknown": 2, "critical": 3}[self.value]
+
+
+def worst(statuses: list[Status]) -> Status:
+    """The overall status of several checks (CRITICAL beats UNKNOWN beats WARNING)."""
+    if not statuses:
+        return Status.UNKNOWN
+    return max(statuses, key=lambda s: s.rank)
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """What one source said at one moment: a status, a human sentence and its data."""
+
+    name: str
+    status: Status
+    detail: str
+    latency_ms: float | None = None
+    obtained_at: float = 0.0  # wall-clock epoch seconds when the answer arrived
+    data: Any = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The `check --format json` shape of one check."""
+        return {
+            "name": self.name,
+            "status": self.status.value,
+            "latency_ms": None if self.latency_ms is None else round(self.latency_ms, 1),
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One Alertmanager alert, merged across every Alertmanager that has it."""
+
+    fingerprint: str
+    labels: tuple[tuple[str, str], ...]
+    annotations: tuple[tuple[str, str], ...]
+    starts_at: float  # epoch seconds
+    ends_at: float | None
+    state: str  # active | suppressed | unprocessed
+    silenced_by: tuple[str, ...] = ()
+    inhibited_by: tuple[str, ...] = ()
+    generator_url: str = ""
+    sources: tuple[str, ...] = ()  # the Alertmanager URLs that returned it
+
+    @property
+    def label_map(self) -> dict[str, str]:
+        return dict(self.labels)
+
+    @property
+    def annotation_map(self) -> dict[str, str]:
+        return dict(self.annotations)
+
+    @property
+    def name(self) -> str:
+        return self.label_map.get("alertname", "")
+
+    @property
+    def severity(self) -> str:
+        return self.label_map.get("severity", "none").lower()
+
+    @property
+    def summary(self) -> str:
+        notes = self.annotation_map
+        return notes.get("summary") or notes.get("description") or notes.get("message", "")
+
+    @property
+    def display_state(self) -> str:
+        """active, silenced or inhibited, as an engineer says it."""
+        if self.silenced_by:
+            return "silenced"
+        if self.inhibited_by:
+            return "inhibited"
+        if self.state == "suppressed":
+            return "silenced"
+        return self.state or "active"
+
+
+SEVERITY_ORDER = {"critical": 0, "warning": 1}
+
+
+def alert_sort_key(alert: Alert) -> tuple[int, float, str]:
+    """Critical first, then warning, then the rest; newest first within a severity."""
+    return (SEVERITY_ORDER.get(alert.severity, 2), -alert.starts_at, alert.fingerprint)
+
+
+@dataclass(frozen=True)
+class Silence:
+    """One Alertmanager silence."""
+
+    id: str
+    matchers: tuple[tuple[str, str, bool, bool], ...]  # name, value, is_regex, is_equal
+    created_by: str
+    comment: str
+    starts_at: float
+    ends_at: float
+    state: str  # active | pending | expired
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SlaValue:
+    """One SLA indicator at one moment, compared with its target."""
+
+    key: str  # availability | p95_latency | error_rate | recovery
+    value: float | None
+    target: float
+    status: str  # ok | at_risk | breached | unknown
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class SlaSnapshot:
+    """The four SLA indicators plus the error budget left this month."""
+
+    values: tuple[SlaValue, ...]
+    budget_left_minutes: float | None = None
+
+    def get(self, key: str) -> SlaValue | None:
+        for value in self.values:
+            if value.key == key:
+                return value
+        return None
+
+
+@dataclass(frozen=True)
+class ProcessInfo:
+    pid: int
+    name: str
+    cpu_percent: float
+    memory_percent: float
+
+
+@dataclass(frozen=True)
+class HostSnapshot:
+    """Host resources, as psutil sees them."""
+
+    cpu_percent: float
+    memory_percent: float
+    disk_percent: float
+    load: tuple[float, float, float]
+    cpu_count: int
+    top: tuple[ProcessInfo, ...] = field(default_factory=tuple)
+    disk_read_bps: float | None = None
+    disk_write_bps: float | None = None
+
+
+@dataclass(frozen=True)
+class EndpointStatus:
+    """How one of several endpoints (e.g. one Alertmanager URL) answered."""
+
+    url: str
+    ok: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class AlertmanagerData:
+    """What the alertmanager source returns: merged alerts, silences, and per-URL health."""
+
+    alerts: tuple[Alert, ...] = ()
+    silences: tuple[Silence, ...] = ()
+    endpoints: tuple[EndpointStatus, ...] = ()

@@ -1,0 +1,115 @@
+"""Runs every source on its interval, each bounded by its own timeout.
+
+A slow source never delays another (each has its own task), and a source never
+overlaps itself: while its last probe is still in flight, its tick is skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Callable, Iterable
+
+from console.clock import Clock
+from console.model import ProbeResult, Status
+from console.sources.base import Source
+
+#: a probe gets this much beyond its own timeout before the poller gives up on it
+GRACE_SECONDS = 0.5
+
+
+class Poller:
+    """Polls sources and hands each result to `on_result`."""
+
+    def __init__(
+        self,
+        sources: Iterable[Source],
+        *,
+        interval: float,
+        timeout: float,
+        clock: Clock | None = None,
+        on_result: Callable[[ProbeResult], None] | None = None,
+    ) -> None:
+        self.sources = list(sources)
+        self.interval = interval
+        self.timeout = timeout
+        self.clock = clock or Clock()
+        self.on_result = on_result or (lambda result: None)
+        self._inflight: dict[str, asyncio.Future[ProbeResult]] = {}
+        self._wake: dict[str, asyncio.Event] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def timeout_for(self, source: Source) -> float:
+        return source.timeout if source.timeout is not None else self.timeout
+
+    async def poll(self, source: Source) -> ProbeResult | None:
+        """Probe one source once; None if its previous probe is still running."""
+        running = self._inflight.get(source.name)
+        if running is not None and not running.done():
+            return None
+        limit = self.timeout_for(source)
+        started = self.clock.monotonic()
+        task = asyncio.ensure_future(source.probe())
+        self._inflight[source.name] = task
+        done, _ = await asyncio.wait({task}, timeout=limit + GRACE_SECONDS)
+        if task in done and not task.cancelled() and task.exception() is None:
+            result = task.result()
+        elif task in done:
+            result = ProbeResult(source.name, Status.UNKNOWN, "probe was cancelled")
+        else:
+            # leave it running: it is bounded by its own timeouts, and skipping the next
+            # tick while it runs is what keeps a hung backend from piling up probes
+            task.add_done_callback(_swallow)
+            result = ProbeResult(
+                source.name, Status.CRITICAL, f"no answer within {limit:g}s (still waiting)"
+            )
+        latency = result.latency_ms
+        if latency is None:
+            latency = (self.clock.monotonic() - started) * 1000.0
+        return dataclasses.replace(result, latency_ms=latency, obtained_at=self.clock.time())
+
+    async def run_once(self) -> list[ProbeResult]:
+        """Probe every source once, concurrently; results in source order."""
+        results = await asyncio.gather(*(self.poll(s) for s in self.sources))
+        out = [r for r in results if r is not None]
+        for result in out:
+            self.on_result(result)
+        return out
+
+    def start(self) -> None:
+        """Start one polling task per source."""
+        for source in self.sources:
+            self._wake[source.name] = asyncio.Event()
+            self._tasks.append(asyncio.ensure_future(self._loop(source)))
+
+    def refresh(self, names: Iterable[str] | None = None) -> None:
+        """Poll these sources (all when None) now rather than at their next tick."""
+        wanted = None if names is None else set(names)
+        for name, event in self._wake.items():
+            if wanted is None or name in wanted or any(name.startswith(w) for w in wanted):
+                event.set()
+
+    async def _loop(self, source: Source) -> None:
+        wake = self._wake[source.name]
+        while True:
+            result = await self.poll(source)
+            if result is not None:
+                self.on_result(result)
+            try:
+                await asyncio.wait_for(wake.wait(), self.interval)
+            except TimeoutError:
+                pass
+            wake.clear()
+
+    async def stop(self) -> None:
+        """Stop polling and close every source."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        await asyncio.gather(*(s.close() for s in self.sources), return_exceptions=True)
+
+
+def _swallow(task: asyncio.Future[ProbeResult]) -> None:
+    if not task.cancelled():
+        task.exception()

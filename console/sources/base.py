@@ -1,0 +1,83 @@
+"""What every source is: an object whose `probe()` returns a ProbeResult and never raises.
+
+Sources do I/O only and never import Textual. The poller stamps `obtained_at` and
+`latency_ms` with its clock, so sources leave both unset.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from console.model import ProbeResult, Status
+
+T = TypeVar("T")
+
+
+class SourceError(Exception):
+    """A failure of what a source talks to, with a sentence fit for the screen."""
+
+    def __init__(self, detail: str, status: Status = Status.CRITICAL) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.status = status
+
+
+class Source:
+    """Base class: subclasses set `name` and implement `_probe()`."""
+
+    name: str = "source"
+    #: how long one probe may take; None means the poller's default
+    timeout: float | None = None
+
+    async def probe(self) -> ProbeResult:
+        """Run the check once; any failure becomes a result, never an exception."""
+        try:
+            return await self._probe()
+        except SourceError as exc:
+            return ProbeResult(self.name, exc.status, exc.detail)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a bug or an unforeseen reply: say so, don't crash
+            return ProbeResult(self.name, Status.UNKNOWN, f"probe failed: {type(exc).__name__}: {exc}")
+
+    async def _probe(self) -> ProbeResult:
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        """Release connections; called when the console stops."""
+
+
+def run_blocking(fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+    """Run a blocking call in a daemon thread, so a hung call never blocks exit.
+
+    The call itself must be bounded by its own timeouts; this only keeps the event
+    loop free while it runs.
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def deliver(ok: bool, value: Any) -> None:
+        if future.done():
+            return
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
+
+    def work() -> None:
+        try:
+            value = fn(*args)
+        except BaseException as exc:  # noqa: BLE001 - handed to the awaiting task
+            ok, value = False, exc
+        else:
+            ok = True
+        try:
+            loop.call_soon_threadsafe(deliver, ok, value)
+        except RuntimeError:  # the loop closed while we ran
+            pass
+
+    threading.Thread(target=work, name=f"probe-{getattr(fn, '__name__', 'call')}", daemon=True).start()
+    return future

@@ -1,0 +1,120 @@
+"""Bounded HTTP for every source: a total deadline, a size cap, and plain-English failures."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import msgspec
+
+from console.model import Status
+from console.sources.base import SourceError
+
+#: the most a reply may be; larger replies are refused rather than read whole
+MAX_BYTES = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: bytes
+    headers: dict[str, str]
+
+    def json(self, what: str = "reply") -> Any:
+        """Decode the body as JSON, or fail with a sentence saying it is malformed."""
+        try:
+            return msgspec.json.decode(self.body)
+        except msgspec.DecodeError as exc:
+            raise SourceError(f"malformed {what}: not JSON ({exc})", Status.UNKNOWN) from None
+
+
+def make_client() -> httpx.AsyncClient:
+    """One pooled client per source set; per-call timeouts are set by `request`."""
+    return httpx.AsyncClient(
+        follow_redirects=False,
+        limits=httpx.Limits(max_connections=32, max_keepalive_connections=8),
+        headers={"User-Agent": "genesis-console", "Accept": "application/json"},
+        trust_env=False,
+    )
+
+
+def _host(url: str) -> str:
+    try:
+        parsed = httpx.URL(url)
+        return f"{parsed.host}:{parsed.port}" if parsed.port else str(parsed.host)
+    except Exception:
+        return url
+
+
+async def request(
+    client: httpx.AsyncClient,
+    method: str,
+    url: str,
+    *,
+    timeout: float,
+    max_bytes: int = MAX_BYTES,
+    json: Any = None,
+    params: dict[str, str] | None = None,
+) -> Reply:
+    """Send one request and read at most `max_bytes` of the reply within `timeout` seconds.
+
+    Raises SourceError with a human sentence for refused, black-holed, slow, truncated
+    or oversized replies. HTTP error statuses are returned, not raised.
+    """
+    content = None
+    headers = {}
+    if json is not None:
+        content = msgspec.json.encode(json)
+        headers["Content-Type"] = "application/json"
+
+    async def go() -> Reply:
+        async with client.stream(
+            method, url, content=content, params=params, headers=headers, timeout=timeout
+        ) as response:
+            declared = response.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > max_bytes:
+                raise SourceError(
+                    f"reply too large: {int(declared) // 1024} KiB (limit {max_bytes // 1024} KiB)",
+                    Status.UNKNOWN,
+                )
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_raw():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise SourceError(
+                        f"reply too large: over {max_bytes // 1024} KiB", Status.UNKNOWN
+                    )
+                chunks.append(chunk)
+            return Reply(response.status_code, b"".join(chunks), dict(response.headers))
+
+    host = _host(url)
+    try:
+        return await asyncio.wait_for(go(), timeout)
+    except SourceError:
+        raise
+    except (TimeoutError, httpx.TimeoutException):
+        raise SourceError(f"no answer from {host} within {timeout:g}s") from None
+    except httpx.ConnectError as exc:
+        text = str(exc).lower()
+        if "refused" in text:
+            raise SourceError(f"connection refused by {host}") from None
+        raise SourceError(f"cannot connect to {host}: {exc}") from None
+    except httpx.RemoteProtocolError as exc:
+        text = str(exc)
+        if "incomplete" in text.lower() or "without sending complete" in text.lower():
+            raise SourceError(f"truncated reply from {host}", Status.UNKNOWN) from None
+        raise SourceError(f"bad HTTP from {host}: {text}", Status.UNKNOWN) from None
+    except httpx.HTTPError as exc:
+        raise SourceError(f"HTTP error talking to {host}: {type(exc).__name__}: {exc}") from None
+
+
+def http_status_error(reply: Reply, what: str) -> SourceError:
+    """A sentence for an unexpected HTTP status, with a short excerpt of the body."""
+    excerpt = reply.body[:120].decode("utf-8", "replace").strip()
+    detail = f"{what}: HTTP {reply.status}"
+    if excerpt:
+        detail += f" ({excerpt})"
+    return SourceError(detail, Status.CRITICAL if reply.status >= 500 else Status.UNKNOWN)
