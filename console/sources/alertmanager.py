@@ -1,0 +1,442 @@
+"""Alertmanager: alerts and silences merged across every configured URL, plus silence actions.
+
+Every URL is asked in parallel; alerts are deduplicated by fingerprint and remember
+which URLs returned them. Server text (labels, annotations, comments) stays data:
+nothing here interprets it, and the UI renders it literally.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import calendar
+import re
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+import msgspec
+
+from console.model import Alert, AlertmanagerData, EndpointStatus, ProbeResult, Silence, Status
+from console.sources.base import Source, SourceError
+from console.sources.http import Reply, http_status_error, make_client, request
+
+_RFC3339 = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?\s*([Zz]|[+-]\d{2}:?\d{2})$"
+)
+
+
+def parse_rfc3339(text: str | None) -> float | None:
+    """Epoch seconds of an RFC 3339 time (nanoseconds, `Z` or an offset); None if unset or bad.
+
+    Go's zero time (`0001-01-01T00:00:00Z`) means "not set" and gives None.
+    """
+    if not text:
+        return None
+    match = _RFC3339.match(text.strip())
+    if match is None:
+        return None
+    year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
+    if year <= 1:
+        return None
+    try:
+        # validates the calendar (no 31 February); leap seconds are folded into :59
+        datetime(year, month, day, hour, minute, min(second, 59))
+    except ValueError:
+        return None
+    whole = calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0))
+    fraction = match.group(7)
+    value = float(whole) + (int(fraction) / 10 ** len(fraction) if fraction else 0.0)
+    zone = match.group(8)
+    if zone not in ("Z", "z"):
+        sign = -1 if zone[0] == "-" else 1
+        digits = zone[1:].replace(":", "")
+        value -= sign * (int(digits[:2]) * 3600 + int(digits[2:]) * 60)
+    return value
+
+
+def format_rfc3339(epoch: float) -> str:
+    """An epoch time as the RFC 3339 UTC text Alertmanager accepts."""
+    return (
+        datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    )
+
+
+# --- wire shapes (only the fields we use; unknown fields are ignored) -----------------
+
+
+class _AlertStatus(msgspec.Struct):
+    state: str = ""
+    silencedBy: list[str] = msgspec.field(default_factory=list)  # noqa: N815 - wire name
+    inhibitedBy: list[str] = msgspec.field(default_factory=list)  # noqa: N815 - wire name
+
+
+class _Alert(msgspec.Struct):
+    fingerprint: str
+    labels: dict[str, str] = msgspec.field(default_factory=dict)
+    annotations: dict[str, str] = msgspec.field(default_factory=dict)
+    startsAt: str = ""  # noqa: N815 - wire name
+    endsAt: str = ""  # noqa: N815 - wire name
+    status: _AlertStatus = msgspec.field(default_factory=_AlertStatus)
+    generatorURL: str = ""  # noqa: N815 - wire name
+
+
+class _Matcher(msgspec.Struct):
+    name: str
+    value: str
+    isRegex: bool = False  # noqa: N815 - wire name
+    isEqual: bool = True  # noqa: N815 - wire name
+
+
+class _SilenceStatus(msgspec.Struct):
+    state: str = ""
+
+
+class _Silence(msgspec.Struct):
+    id: str
+    matchers: list[_Matcher] = msgspec.field(default_factory=list)
+    createdBy: str = ""  # noqa: N815 - wire name
+    comment: str = ""
+    startsAt: str = ""  # noqa: N815 - wire name
+    endsAt: str = ""  # noqa: N815 - wire name
+    status: _SilenceStatus = msgspec.field(default_factory=_SilenceStatus)
+
+
+def _decode(reply: Reply, shape: type, what: str) -> Any:
+    try:
+        return msgspec.json.decode(reply.body, type=shape)
+    except msgspec.ValidationError as exc:
+        raise SourceError(f"unexpected {what}: {exc}", Status.UNKNOWN) from None
+    except msgspec.DecodeError as exc:
+        raise SourceError(f"malformed {what}: not JSON ({exc})", Status.UNKNOWN) from None
+
+
+def _base(url: str) -> str:
+    return url.rstrip("/")
+
+
+def _host(url: str) -> str:
+    return re.sub(r"^https?://", "", _base(url))
+
+
+def _silence(raw: _Silence, sources: tuple[str, ...]) -> Silence:
+    return Silence(
+        id=raw.id,
+        matchers=tuple((m.name, m.value, m.isRegex, m.isEqual) for m in raw.matchers),
+        created_by=raw.createdBy,
+        comment=raw.comment,
+        starts_at=parse_rfc3339(raw.startsAt) or 0.0,
+        ends_at=parse_rfc3339(raw.endsAt) or 0.0,
+        state=raw.status.state,
+        sources=sources,
+    )
+
+
+# --- the source ---------------------------------------------------------------------
+
+
+class AlertmanagerSource(Source):
+    """Alerts and silences from one or more Alertmanagers, merged by fingerprint."""
+
+    name = "alertmanager"
+
+    def __init__(self, urls: list[str], *, timeout: float) -> None:
+        self.urls = list(dict.fromkeys(urls))
+        self.timeout = timeout
+        self._client = None
+
+    def _http(self):
+        if self._client is None:
+            self._client = make_client()
+        return self._client
+
+    async def close(self) -> None:
+        """Close the pooled HTTP client."""
+        if self._client is not None:
+            client, self._client = self._client, None
+            await client.aclose()
+
+    async def _fetch(self, url: str) -> tuple[list[_Alert], list[_Silence]]:
+        client = self._http()
+        host = _host(url)
+        alerts_reply, silences_reply = await asyncio.gather(
+            request(client, "GET", _base(url) + "/api/v2/alerts", timeout=self.timeout),
+            request(client, "GET", _base(url) + "/api/v2/silences", timeout=self.timeout),
+        )
+        for reply, what in ((alerts_reply, "alerts"), (silences_reply, "silences")):
+            if reply.status != 200:
+                raise http_status_error(reply, f"{what} from {host}")
+        alerts = _decode(alerts_reply, list[_Alert], f"alerts reply from {host}")
+        silences = _decode(silences_reply, list[_Silence], f"silences reply from {host}")
+        return alerts, silences
+
+    async def _probe(self) -> ProbeResult:
+        if not self.urls:
+            raise SourceError("no Alertmanager URL configured", Status.UNKNOWN)
+        answers = await asyncio.gather(
+            *(self._fetch(url) for url in self.urls), return_exceptions=True
+        )
+        endpoints: list[EndpointStatus] = []
+        failures: list[tuple[str, SourceError]] = []
+        good: list[tuple[str, list[_Alert], list[_Silence]]] = []
+        for url, answer in zip(self.urls, answers, strict=True):
+            if isinstance(answer, BaseException):
+                if isinstance(answer, asyncio.CancelledError):
+                    raise answer
+                error = (
+                    answer
+                    if isinstance(answer, SourceError)
+                    else SourceError(f"{type(answer).__name__}: {answer}", Status.UNKNOWN)
+                )
+                failures.append((url, error))
+                endpoints.append(EndpointStatus(url, False, error.detail))
+            else:
+                alerts, silences = answer
+                good.append((url, alerts, silences))
+                endpoints.append(EndpointStatus(url, True, f"{len(alerts)} alerts"))
+
+        if not good:
+            if len(failures) == 1:
+                error = failures[0][1]
+                raise SourceError(error.detail, error.status)
+            status = (
+                Status.UNKNOWN
+                if all(e.status == Status.UNKNOWN for _, e in failures)
+                else Status.CRITICAL
+            )
+            reasons = "; ".join(e.detail for _, e in failures)
+            raise SourceError(f"all {len(failures)} Alertmanagers failed: {reasons}", status)
+
+        data = AlertmanagerData(
+            alerts=merge_alerts((url, alerts) for url, alerts, _ in good),
+            silences=merge_silences((url, silences) for url, _, silences in good),
+            endpoints=tuple(endpoints),
+        )
+        detail = summarize(data.alerts)
+        if failures:
+            failed = "; ".join(e.detail for _, e in failures)
+            detail = (
+                f"{len(failures)} of {len(self.urls)} Alertmanagers failed ({failed}) · {detail}"
+            )
+            return ProbeResult(self.name, Status.WARNING, detail, data=data)
+        return ProbeResult(self.name, Status.OK, detail, data=data)
+
+
+def merge_alerts(replies: Iterable[tuple[str, list[_Alert]]]) -> tuple[Alert, ...]:
+    """One Alert per fingerprint, remembering every URL that returned it.
+
+    When copies disagree, "active" wins over "suppressed": an alert that still notifies
+    through any Alertmanager is still paging someone.
+    """
+    merged: dict[str, dict[str, Any]] = {}
+    for url, alerts in replies:
+        for raw in alerts:
+            entry = merged.get(raw.fingerprint)
+            if entry is None:
+                merged[raw.fingerprint] = {
+                    "raw": raw,
+                    "sources": [url],
+                    "states": {raw.status.state},
+                    "silenced": list(raw.status.silencedBy),
+                    "inhibited": list(raw.status.inhibitedBy),
+                }
+                continue
+            if url not in entry["sources"]:
+                entry["sources"].append(url)
+            entry["states"].add(raw.status.state)
+            entry["silenced"] += [s for s in raw.status.silencedBy if s not in entry["silenced"]]
+            entry["inhibited"] += [s for s in raw.status.inhibitedBy if s not in entry["inhibited"]]
+    out: list[Alert] = []
+    for fingerprint, entry in merged.items():
+        raw: _Alert = entry["raw"]
+        states: set[str] = entry["states"]
+        if "active" in states:
+            state, silenced, inhibited = "active", (), ()
+        else:
+            state = "suppressed" if "suppressed" in states else raw.status.state
+            silenced, inhibited = tuple(entry["silenced"]), tuple(entry["inhibited"])
+        out.append(
+            Alert(
+                fingerprint=fingerprint,
+                labels=tuple(sorted(raw.labels.items())),
+                annotations=tuple(sorted(raw.annotations.items())),
+                starts_at=parse_rfc3339(raw.startsAt) or 0.0,
+                ends_at=parse_rfc3339(raw.endsAt),
+                state=state,
+                silenced_by=silenced,
+                inhibited_by=inhibited,
+                generator_url=raw.generatorURL,
+                sources=tuple(entry["sources"]),
+            )
+        )
+    return tuple(out)
+
+
+def merge_silences(replies: Iterable[tuple[str, list[_Silence]]]) -> tuple[Silence, ...]:
+    """One Silence per id (clustered Alertmanagers share ids), active ones first."""
+    seen: dict[str, tuple[_Silence, list[str]]] = {}
+    for url, silences in replies:
+        for raw in silences:
+            if raw.id in seen:
+                if url not in seen[raw.id][1]:
+                    seen[raw.id][1].append(url)
+            else:
+                seen[raw.id] = (raw, [url])
+    order = {"active": 0, "pending": 1}
+    out = [_silence(raw, tuple(urls)) for raw, urls in seen.values()]
+    out.sort(key=lambda s: (order.get(s.state, 2), -s.ends_at, s.id))
+    return tuple(out)
+
+
+def summarize(alerts: Iterable[Alert]) -> str:
+    """A sentence like "3 firing (1 critical, 2 warning), 1 silenced"."""
+    firing: dict[str, int] = {}
+    silenced = inhibited = 0
+    for alert in alerts:
+        state = alert.display_state
+        if state == "silenced":
+            silenced += 1
+        elif state == "inhibited":
+            inhibited += 1
+        else:
+            firing[alert.severity] = firing.get(alert.severity, 0) + 1
+    total = sum(firing.values())
+    if total:
+        ranked = sorted(
+            firing.items(), key=lambda kv: ({"critical": 0, "warning": 1}.get(kv[0], 2), kv[0])
+        )
+        text = f"{total} firing ({', '.join(f'{n} {sev}' for sev, n in ranked)})"
+    else:
+        text = "nothing firing"
+    if silenced:
+        text += f", {silenced} silenced"
+    if inhibited:
+        text += f", {inhibited} inhibited"
+    return text
+
+
+# --- matchers -----------------------------------------------------------------------
+
+MatcherLike = Mapping[str, Any] | tuple[str, str, bool, bool]
+
+
+def _matcher_fields(matcher: MatcherLike) -> tuple[str, str, bool, bool]:
+    if isinstance(matcher, Mapping):
+        return (
+            str(matcher["name"]),
+            str(matcher.get("value", "")),
+            bool(matcher.get("isRegex", False)),
+            bool(matcher.get("isEqual", True)),
+        )
+    name, value, is_regex, is_equal = matcher
+    return name, value, is_regex, is_equal
+
+
+def matchers_match(matchers: Iterable[MatcherLike], labels: Mapping[str, str]) -> bool:
+    """Whether every matcher matches these labels, as Alertmanager decides it.
+
+    Matchers are dicts `{name, value, isRegex, isEqual}` or Silence tuples. A missing
+    label counts as the empty string; regexes are anchored at both ends; an invalid
+    regex matches nothing. No matchers match nothing (Alertmanager refuses them).
+    """
+    matchers = list(matchers)
+    if not matchers:
+        return False
+    for matcher in matchers:
+        name, value, is_regex, is_equal = _matcher_fields(matcher)
+        actual = labels.get(name, "")
+        if is_regex:
+            try:
+                hit = re.fullmatch(f"(?:{value})", actual, re.DOTALL) is not None
+            except re.error:
+                return False
+        else:
+            hit = actual == value
+        if hit != is_equal:
+            return False
+    return True
+
+
+# --- silence actions ----------------------------------------------------------------
+
+
+def _error_text(reply: Reply) -> str:
+    """The message of an Alertmanager error body (JSON string, {message} or plain text)."""
+    text = reply.body[:500].decode("utf-8", "replace").strip()
+    try:
+        decoded = msgspec.json.decode(reply.body[:500])
+    except msgspec.DecodeError:
+        return text
+    if isinstance(decoded, str):
+        return decoded.strip()
+    if isinstance(decoded, dict) and isinstance(decoded.get("message"), str):
+        return decoded["message"].strip()
+    return text
+
+
+async def _call(url: str, method: str, path: str, timeout: float, client, json=None) -> Reply:
+    own = client is None
+    client = client or make_client()
+    try:
+        return await request(client, method, _base(url) + path, timeout=timeout, json=json)
+    finally:
+        if own:
+            await client.aclose()
+
+
+async def create_silence(
+    url: str,
+    matchers: list[dict[str, Any]],
+    starts_at: float,
+    ends_at: float,
+    created_by: str,
+    comment: str,
+    *,
+    timeout: float,
+    client=None,
+) -> str:
+    """Create a silence and return its id; SourceError with Alertmanager's reason if refused."""
+    body = {
+        "matchers": [
+            dict(zip(("name", "value", "isRegex", "isEqual"), _matcher_fields(m), strict=True))
+            for m in matchers
+        ],
+        "startsAt": format_rfc3339(starts_at),
+        "endsAt": format_rfc3339(ends_at),
+        "createdBy": created_by,
+        "comment": comment,
+    }
+    reply = await _call(url, "POST", "/api/v2/silences", timeout, client, json=body)
+    if reply.status in (400, 422):
+        raise SourceError(f"Alertmanager refused the silence: {_error_text(reply)}", Status.UNKNOWN)
+    if reply.status != 200:
+        raise http_status_error(reply, f"creating a silence on {_host(url)}")
+    decoded = reply.json("silence reply")
+    silence_id = decoded.get("silenceID") if isinstance(decoded, dict) else None
+    if not isinstance(silence_id, str) or not silence_id:
+        raise SourceError("Alertmanager accepted the silence but returned no id", Status.UNKNOWN)
+    return silence_id
+
+
+async def expire_silence(url: str, silence_id: str, *, timeout: float, client=None) -> None:
+    """Expire a silence now; SourceError "no such silence" for an unknown id."""
+    path = "/api/v2/silence/" + quote(silence_id, safe="")
+    reply = await _call(url, "DELETE", path, timeout, client)
+    if reply.status == 200:
+        return
+    text = _error_text(reply)
+    # Alertmanager 0.25 answers an unknown id with 500 "silence not found"
+    if reply.status == 404 or "not found" in text.lower():
+        raise SourceError(f"no such silence: {silence_id}", Status.UNKNOWN)
+    if reply.status in (400, 422):
+        raise SourceError(f"Alertmanager refused to expire {silence_id}: {text}", Status.UNKNOWN)
+    raise http_status_error(reply, f"expiring silence {silence_id} on {_host(url)}")
+
+
+async def list_silences(url: str, *, timeout: float, client=None) -> list[Silence]:
+    """Every silence one Alertmanager knows (active, pending and expired), active first."""
+    reply = await _call(url, "GET", "/api/v2/silences", timeout, client)
+    if reply.status != 200:
+        raise http_status_error(reply, f"silences from {_host(url)}")
+    raw = _decode(reply, list[_Silence], f"silences reply from {_host(url)}")
+    return list(merge_silences([(url, raw)]))

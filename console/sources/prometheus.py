@@ -1,0 +1,276 @@
+"""Prometheus: its readiness, PromQL queries, and the SLA values computed from them."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from console import sla as sla_math
+from console.model import ProbeResult, SlaSnapshot, SlaValue, Status
+from console.sources.base import Source, SourceError
+from console.sources.http import http_status_error, make_client, request
+
+if TYPE_CHECKING:
+    from console.config import SlaConfig
+
+
+class PromQLError(SourceError):
+    """A query Prometheus refused (bad syntax, or it failed to evaluate)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, Status.UNKNOWN)
+
+
+def parse_value(text: Any) -> float | None:
+    """A Prometheus sample value ("0.21", "NaN", "+Inf", "-Inf") as a float; NaN gives None.
+
+    Infinities are kept: `histogram_quantile` says +Inf when the quantile lies above the
+    largest bucket, which is a real (bad) answer, not missing data.
+    """
+    if not isinstance(text, str | int | float) or isinstance(text, bool):
+        raise ValueError(f"not a sample value: {text!r}")
+    value = float(text)
+    return None if math.isnan(value) else value
+
+
+def _sample(pair: Any, label: str) -> tuple[float, float | None]:
+    if not isinstance(pair, list) or len(pair) != 2:
+        raise SourceError(f"unexpected sample for {label}: {pair!r:.80}", Status.UNKNOWN)
+    try:
+        return float(pair[0]), parse_value(pair[1])
+    except (TypeError, ValueError):
+        raise SourceError(f"unexpected sample for {label}: {pair!r:.80}", Status.UNKNOWN) from None
+
+
+def parse_instant(data: Any, label: str) -> float | None:
+    """The value of an instant-query `data` object: scalar, or the first vector sample."""
+    if not isinstance(data, dict):
+        raise SourceError(f"unexpected reply for {label}: no data object", Status.UNKNOWN)
+    kind = data.get("resultType")
+    result = data.get("result")
+    if kind == "scalar":
+        return _sample(result, label)[1]
+    if kind == "vector":
+        if not isinstance(result, list):
+            raise SourceError(f"unexpected reply for {label}: result is not a list", Status.UNKNOWN)
+        if not result:
+            return None
+        first = result[0]
+        if not isinstance(first, dict):
+            raise SourceError(f"unexpected reply for {label}: bad series", Status.UNKNOWN)
+        return _sample(first.get("value"), label)[1]
+    raise PromQLError(f"PromQL for {label} gives a {kind}, not a single value")
+
+
+async def _query(
+    client, base_url: str, path: str, params: dict[str, str], label: str, timeout: float
+) -> Any:
+    reply = await request(
+        client, "GET", base_url.rstrip("/") + path, timeout=timeout, params=params
+    )
+    if reply.status in (400, 422):
+        body = _json_or_none(reply.body)
+        error = body.get("error") if isinstance(body, dict) else None
+        error = str(error) if error else reply.body[:200].decode("utf-8", "replace").strip()
+        if reply.status == 400:
+            raise PromQLError(f"bad PromQL for {label}: {error}")
+        raise PromQLError(f"PromQL for {label} failed: {error}")
+    if reply.status != 200:
+        raise http_status_error(reply, f"Prometheus query for {label}")
+    body = reply.json(f"Prometheus reply for {label}")
+    if not isinstance(body, dict) or body.get("status") != "success":
+        error = body.get("error") if isinstance(body, dict) else None
+        raise SourceError(
+            f"Prometheus query for {label} failed: {error or 'unexpected reply'}", Status.UNKNOWN
+        )
+    return body.get("data")
+
+
+def _json_or_none(body: bytes) -> Any:
+    try:
+        return msgspec.json.decode(body)
+    except msgspec.DecodeError:
+        return None
+
+
+async def instant_query(
+    client, base_url: str, promql: str, timeout: float, *, label: str | None = None
+) -> float | None:
+    """One number from an instant query; None for NaN or no data.
+
+    A vector with several series gives its first sample (the order is Prometheus's),
+    so queries meant for this should aggregate to one series. Raises PromQLError for a
+    query Prometheus refuses and SourceError when Prometheus cannot be asked.
+    """
+    data = await _query(
+        client, base_url, "/api/v1/query", {"query": promql}, label or promql, timeout
+    )
+    return parse_instant(data, label or promql)
+
+
+async def range_query(
+    client,
+    base_url: str,
+    promql: str,
+    start: float,
+    end: float,
+    step: float,
+    timeout: float,
+    *,
+    label: str | None = None,
+) -> list[tuple[float, float]]:
+    """(epoch, value) points of the first series of a range query; NaN points are left out."""
+    label = label or promql
+    params = {"query": promql, "start": f"{start:.3f}", "end": f"{end:.3f}", "step": f"{step:g}"}
+    data = await _query(client, base_url, "/api/v1/query_range", params, label, timeout)
+    if not isinstance(data, dict) or data.get("resultType") != "matrix":
+        raise SourceError(f"unexpected range reply for {label}", Status.UNKNOWN)
+    result = data.get("result")
+    if not isinstance(result, list):
+        raise SourceError(f"unexpected range reply for {label}", Status.UNKNOWN)
+    if not result:
+        return []
+    values = result[0].get("values") if isinstance(result[0], dict) else None
+    if not isinstance(values, list):
+        raise SourceError(f"unexpected range reply for {label}", Status.UNKNOWN)
+    points = []
+    for pair in values:
+        ts, value = _sample(pair, label)
+        if value is not None:
+            points.append((ts, value))
+    return points
+
+
+class PooledHttpSource(Source):
+    """A source for one base URL with one lazily created pooled HTTP client."""
+
+    def __init__(self, url: str, *, timeout: float) -> None:
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+        self._client = None
+
+    def _http(self):
+        if self._client is None:
+            self._client = make_client()
+        return self._client
+
+    async def close(self) -> None:
+        """Close the pooled HTTP client."""
+        if self._client is not None:
+            client, self._client = self._client, None
+            await client.aclose()
+
+
+class PrometheusSource(PooledHttpSource):
+    """Whether Prometheus says it is ready to serve queries."""
+
+    name = "prometheus"
+
+    async def _probe(self) -> ProbeResult:
+        reply = await request(self._http(), "GET", self.url + "/-/ready", timeout=self.timeout)
+        if reply.status == 200:
+            return ProbeResult(self.name, Status.OK, "ready")
+        if reply.status == 503:
+            text = reply.body[:120].decode("utf-8", "replace").strip()
+            raise SourceError(f"Prometheus not ready{': ' + text if text else ''}")
+        error = http_status_error(reply, "Prometheus readiness")
+        raise SourceError(error.detail, Status.CRITICAL if reply.status >= 500 else Status.UNKNOWN)
+
+
+_STATUS_RANK = {"breached": 3, "at_risk": 2, "ok": 1, "unknown": 0}
+_LABELS = {"availability": "availability", "p95_latency": "p95", "error_rate": "errors"}
+
+
+def _format(value: SlaValue) -> str:
+    name = _LABELS.get(value.key, value.key)
+    if value.value is None:
+        return f"{name} unknown"
+    if value.key == "p95_latency":
+        text = f"{name} {value.value:.2f}s" if math.isfinite(value.value) else f"{name} >max bucket"
+    elif value.key == "availability":
+        text = f"{name} {value.value:.3f}%"
+    else:
+        text = f"{name} {value.value:.2f}%"
+    if value.status in ("breached", "at_risk"):
+        text += f" ({value.status.replace('_', ' ')})"
+    return text
+
+
+class SlaSource(PooledHttpSource):
+    """Availability, p95 latency and error rate from Prometheus, judged against the SLA."""
+
+    name = "sla"
+
+    def __init__(
+        self, url: str, *, queries: dict[str, str], sla: SlaConfig, timeout: float
+    ) -> None:
+        super().__init__(url, timeout=timeout)
+        self.queries = dict(queries)
+        self.sla = sla
+
+    async def _one(self, key: str) -> float | None:
+        promql = self.queries.get(key)
+        if not promql:
+            raise PromQLError(f"no PromQL configured for {key}")
+        return await instant_query(self._http(), self.url, promql, self.timeout, label=key)
+
+    async def _probe(self) -> ProbeResult:
+        keys = ("availability", "p95_latency", "error_rate")
+        answers = await asyncio.gather(*(self._one(k) for k in keys), return_exceptions=True)
+        numbers: dict[str, float | None] = {}
+        errors: dict[str, SourceError] = {}
+        for key, answer in zip(keys, answers, strict=True):
+            if isinstance(answer, asyncio.CancelledError):
+                raise answer
+            if isinstance(answer, SourceError):
+                errors[key] = answer
+                numbers[key] = None
+            elif isinstance(answer, BaseException):
+                errors[key] = SourceError(f"{type(answer).__name__}: {answer}", Status.UNKNOWN)
+                numbers[key] = None
+            else:
+                numbers[key] = answer
+
+        sla = self.sla
+        values = [
+            sla_math.availability(numbers["availability"], sla.availability_percent),
+            self._upper("p95_latency", numbers["p95_latency"], sla.p95_latency_seconds),
+            self._upper("error_rate", numbers["error_rate"], sla.error_rate_percent),
+        ]
+        values = [
+            SlaValue(v.key, None, v.target, "unknown", errors[v.key].detail)
+            if v.key in errors
+            else v
+            for v in values
+        ]
+        snapshot = SlaSnapshot(
+            values=tuple(values),
+            budget_left_minutes=sla_math.budget_left_minutes(
+                numbers["availability"], sla.availability_percent
+            ),
+        )
+        worst = max((v.status for v in values), key=_STATUS_RANK.__getitem__)
+        if all(v.status == "unknown" for v in values):
+            status = Status.UNKNOWN
+        else:
+            status = {"breached": Status.CRITICAL, "at_risk": Status.WARNING}.get(worst, Status.OK)
+
+        shared = {e.detail for e in errors.values()}
+        if len(errors) == len(keys) and len(shared) == 1:
+            # Prometheus itself failed: one sentence, not three copies of it
+            detail = f"SLA unknown: {shared.pop()}"
+        else:
+            detail = " · ".join(_format(v) for v in values)
+            for key, error in errors.items():
+                detail += f" · {key}: {error.detail}"
+        return ProbeResult(self.name, status, detail, data=snapshot)
+
+    @staticmethod
+    def _upper(key: str, value: float | None, limit: float) -> SlaValue:
+        if value is not None and math.isinf(value) and value > 0:
+            # histogram_quantile's +Inf: above the largest bucket, so certainly over the limit
+            return SlaValue(key, value, limit, "breached", "above the largest histogram bucket")
+        return sla_math.upper_bound(key, value, limit)
