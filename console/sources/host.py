@@ -1,0 +1,150 @@
+"""This host's resources via psutil, cheap enough to poll every second or two.
+
+Every CPU figure is the average since the previous probe: `cpu_percent(interval=None)`
+never sleeps, and process CPU comes from the same psutil.Process objects kept between
+probes (a process first seen in this probe shows 0 % until the next one). Disk
+throughput is the change in the kernel's counters between probes (None on the first).
+Per-process CPU follows top: 100 % is one full core, so a busy process can exceed it.
+
+Status rules (the worst one wins):
+  warning   CPU >= 90 %, memory >= 90 %, or disk of / >= 90 %
+  critical  memory >= 97 % (the OOM killer is near) or disk of / >= 95 %
+
+data: model.HostSnapshot
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from typing import Any
+
+from console.model import HostSnapshot, ProbeResult, ProcessInfo, Status, worst
+from console.sources.base import Source, run_blocking
+
+CPU_WARNING = 90.0
+MEMORY_WARNING = 90.0
+MEMORY_CRITICAL = 97.0
+DISK_WARNING = 90.0
+DISK_CRITICAL = 95.0
+TOP_COUNT = 5
+
+
+class HostSource(Source):
+    """CPU, memory, disk, load, disk throughput and the busiest processes of this host."""
+
+    name = "host"
+
+    def __init__(self, disk_path: str = "/") -> None:
+        import psutil
+
+        self.disk_path = disk_path
+        self._lock = threading.Lock()
+        self._processes: dict[int, Any] = {}
+        self._last_io: tuple[float, int, int] | None = None
+        # the first calls only start the measurements, so the first probe already has data
+        psutil.cpu_percent(interval=None)
+        self._top(psutil)
+
+    async def _probe(self) -> ProbeResult:
+        snapshot = await run_blocking(self.snapshot)
+        return ProbeResult(self.name, self._status(snapshot), _detail(snapshot), data=snapshot)
+
+    def snapshot(self) -> HostSnapshot:
+        """Measure the host now (blocking, but only reads /proc; a few milliseconds)."""
+        import psutil
+
+        with self._lock:
+            cpu = psutil.cpu_percent(interval=None)
+            memory = psutil.virtual_memory().percent
+            disk = psutil.disk_usage(self.disk_path).percent
+            try:
+                load = tuple(round(x, 2) for x in psutil.getloadavg())
+            except (OSError, AttributeError):
+                load = (0.0, 0.0, 0.0)
+            read_bps, write_bps = self._disk_rates(psutil)
+            return HostSnapshot(
+                cpu_percent=cpu,
+                memory_percent=memory,
+                disk_percent=disk,
+                load=load,  # type: ignore[arg-type]
+                cpu_count=psutil.cpu_count() or os.cpu_count() or 1,
+                top=self._top(psutil),
+                disk_read_bps=read_bps,
+                disk_write_bps=write_bps,
+            )
+
+    def _disk_rates(self, psutil: Any) -> tuple[float | None, float | None]:
+        try:
+            counters = psutil.disk_io_counters()
+        except (OSError, RuntimeError):
+            counters = None
+        if counters is None:  # no disks visible (some containers)
+            return None, None
+        now = time.monotonic()
+        last, self._last_io = self._last_io, (now, counters.read_bytes, counters.write_bytes)
+        if last is None or now <= last[0]:
+            return None, None
+        elapsed = now - last[0]
+        # counters can go backwards when a disk is removed; never show a negative rate
+        read = max(0, counters.read_bytes - last[1]) / elapsed
+        write = max(0, counters.write_bytes - last[2]) / elapsed
+        return read, write
+
+    def _top(self, psutil: Any) -> tuple[ProcessInfo, ...]:
+        seen: dict[int, Any] = {}
+        samples: list[tuple[float, Any]] = []
+        for pid in psutil.pids():
+            proc = self._processes.get(pid)
+            try:
+                if proc is None:
+                    proc = psutil.Process(pid)
+                    proc.cpu_percent(interval=None)  # starts its measurement: 0 this time
+                    seen[pid] = proc
+                    continue
+                samples.append((proc.cpu_percent(interval=None), proc))
+                seen[pid] = proc
+            except (psutil.Error, OSError):
+                continue
+        self._processes = seen  # forget the processes that ended
+        samples.sort(key=lambda pair: pair[0], reverse=True)
+        top: list[ProcessInfo] = []
+        for cpu, proc in samples:
+            if len(top) == TOP_COUNT:
+                break
+            try:
+                top.append(
+                    ProcessInfo(
+                        pid=proc.pid,
+                        name=proc.name(),
+                        cpu_percent=round(cpu, 1),
+                        memory_percent=round(proc.memory_percent(), 1),
+                    )
+                )
+            except (psutil.Error, OSError):
+                continue
+        return tuple(top)
+
+    @staticmethod
+    def _status(snapshot: HostSnapshot) -> Status:
+        statuses = [Status.OK]
+        if snapshot.cpu_percent >= CPU_WARNING:
+            statuses.append(Status.WARNING)
+        if snapshot.memory_percent >= MEMORY_CRITICAL:
+            statuses.append(Status.CRITICAL)
+        elif snapshot.memory_percent >= MEMORY_WARNING:
+            statuses.append(Status.WARNING)
+        if snapshot.disk_percent >= DISK_CRITICAL:
+            statuses.append(Status.CRITICAL)
+        elif snapshot.disk_percent >= DISK_WARNING:
+            statuses.append(Status.WARNING)
+        return worst(statuses)
+
+
+def _detail(snapshot: HostSnapshot) -> str:
+    return (
+        f"CPU {snapshot.cpu_percent:.0f}% · mem {snapshot.memory_percent:.0f}%"
+        f" · disk {snapshot.disk_percent:.0f}% · load {snapshot.load[0]:.2f}"
+        f" on {snapshot.cpu_count} CPUs"
+    )
