@@ -1,18 +1,69 @@
-"""argv → a command; no logic of its own."""
+"""argv → a command; no logic of its own beyond choosing and reporting."""
 
 from __future__ import annotations
 
+import argparse
 import sys
+
+COMMANDS = ("demo", "check", "validate")
+
+
+def _ui_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--theme", help="theme name (bundled or in your config folder)")
+    parser.add_argument("--keymap", help="keymap name (bundled or in your config folder)")
+    parser.add_argument("--read-only", action="store_true", help="show everything, act on nothing")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from console import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="genesis-console",
+        description="War-room console for the GENESIS Orchestrator.",
+        epilog="commands: demo, check, validate (genesis-console COMMAND --help)",
+    )
+    parser.add_argument("--version", action="version", version=f"genesis-console {__version__}")
+    parser.add_argument("--config", help="config file (default: $GENESIS_CONSOLE_CONFIG, then XDG)")
+    _ui_options(parser)
+    return parser
+
+
+def build_command_parser(command: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=f"genesis-console {command}")
+    if command == "demo":
+        from console.demo import SCENARIOS
+
+        parser.add_argument("--scenario", default="healthy", choices=SCENARIOS)
+        _ui_options(parser)
+    elif command == "check":
+        parser.add_argument("--config")
+        parser.add_argument("--format", choices=("text", "json"), default="text")
+    elif command == "validate":
+        parser.add_argument("path", nargs="?", help="a config, theme or keymap file")
+        parser.add_argument("--kind", choices=("config", "theme", "keymap"))
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    from console import __version__
+    """Entry point of the `genesis-console` command."""
+    from console.config import ConfigError
 
-    args = sys.argv[1:] if argv is None else argv
-    if args and args[0] == "--version":
-        print(f"genesis-console {__version__}")
-        return 0
-    return 0
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if args and args[0] in COMMANDS:
+            command = args.pop(0)
+            options = build_command_parser(command).parse_args(args)
+        else:
+            command = "run"
+            options = build_parser().parse_args(args)
+        from console import commands
+
+        return getattr(commands, command)(options)
+    except ConfigError as exc:
+        print(f"genesis-console: config error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":

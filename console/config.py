@@ -211,7 +211,9 @@ def load_yaml(text: str, file: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
                         key = loader.construct_object(key_node, deep=True)
                         if not isinstance(key, str | int | float | bool) and key is not None:
                             raise ConfigError(
-                                file, "a key must be a plain value", ".".join(map(str, path)),
+                                file,
+                                "a key must be a plain value",
+                                ".".join(map(str, path)),
                                 key_node.start_mark.line + 1,
                             )
                         lines[path + (key,)] = key_node.start_mark.line + 1
@@ -289,7 +291,10 @@ def _check(config: Config, file: str, lines: dict[tuple[Any, ...], int]) -> None
         fail(("alertmanager", "urls"), "must list at least one Alertmanager URL")
     for key in config.sla.queries:
         if key not in SLA_QUERY_KEYS:
-            fail(("sla", "queries", key), f"unknown SLA query; use one of {', '.join(SLA_QUERY_KEYS)}")
+            fail(
+                ("sla", "queries", key),
+                f"unknown SLA query; use one of {', '.join(SLA_QUERY_KEYS)}",
+            )
         if not config.sla.queries[key].strip():
             fail(("sla", "queries", key), "must be a PromQL expression")
 

@@ -41,7 +41,9 @@ class Source:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a bug or an unforeseen reply: say so, don't crash
-            return ProbeResult(self.name, Status.UNKNOWN, f"probe failed: {type(exc).__name__}: {exc}")
+            return ProbeResult(
+                self.name, Status.UNKNOWN, f"probe failed: {type(exc).__name__}: {exc}"
+            )
 
     async def _probe(self) -> ProbeResult:
         raise NotImplementedError
@@ -79,5 +81,7 @@ def run_blocking(fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
         except RuntimeError:  # the loop closed while we ran
             pass
 
-    threading.Thread(target=work, name=f"probe-{getattr(fn, '__name__', 'call')}", daemon=True).start()
+    threading.Thread(
+        target=work, name=f"probe-{getattr(fn, '__name__', 'call')}", daemon=True
+    ).start()
     return future

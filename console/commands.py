@@ -1,0 +1,177 @@
+"""The commands behind the CLI: each takes parsed options and returns an exit code."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from argparse import Namespace
+from pathlib import Path
+
+from console import paths
+from console.config import Config, ConfigError, load_config
+
+
+def _load(options: Namespace) -> Config:
+    return load_config(paths.config_file(getattr(options, "config", None)))
+
+
+def _appearance(config: Config, options: Namespace) -> tuple[dict, str, dict[str, str]]:
+    """Themes, the chosen theme name and the keymap, checked before the screen opens."""
+    from console.ui.keymaps import load_keymap
+    from console.ui.themes import load_themes
+
+    themes = load_themes()
+    name = options.theme or config.theme
+    if os.environ.get("NO_COLOR") and not options.theme and "monochrome" in themes:
+        name = "monochrome"
+    if name not in themes:
+        raise ConfigError(
+            f"theme {name!r}", f"no such theme; available: {', '.join(sorted(themes))}"
+        )
+    keymap = load_keymap(options.keymap or config.keymap)
+    return themes, name, keymap
+
+
+def _run_app(config: Config, options: Namespace, factory, clock=None) -> int:
+    from console.ui.app import GenesisApp
+
+    themes, theme, keymap = _appearance(config, options)
+    app = GenesisApp(
+        config,
+        sources_factory=factory,
+        clock=clock,
+        themes=themes,
+        theme=theme,
+        keymap=keymap,
+        read_only=True if options.read_only else None,
+    )
+    app.run()
+    return app.return_code or 0
+
+
+def run(options: Namespace) -> int:
+    """The TUI against the configured stack."""
+    config = _load(options)
+
+    def factory():
+        from console.sources.registry import build_sources
+
+        return build_sources(config)
+
+    return _run_app(config, options, factory)
+
+
+def demo(options: Namespace) -> int:
+    """The TUI against the built-in simulated GENESIS stack."""
+    from console.demo import start_demo
+
+    stack = start_demo(options.scenario)
+    try:
+
+        def factory():
+            from console.sources.registry import build_sources
+
+            return build_sources(stack.config, replace=stack.simulated_sources())
+
+        return _run_app(stack.config, options, factory)
+    finally:
+        stack.stop()
+
+
+def check_results(config: Config) -> tuple[str, list, dict]:
+    """Run every probe once; the overall status, the results, and alert counts."""
+    from console.model import AlertmanagerData, Status, worst
+    from console.poller import Poller
+    from console.sources.registry import build_sources
+
+    async def go():
+        poller = Poller(
+            build_sources(config), interval=config.refresh_seconds, timeout=config.timeout_seconds
+        )
+        try:
+            return await poller.run_once()
+        finally:
+            await asyncio.wait_for(poller.stop(), 1.0)
+
+    results = asyncio.run(go())
+    counts = {"critical": 0, "warning": 0, "silenced": 0}
+    statuses = [r.status for r in results]
+    for result in results:
+        if isinstance(result.data, AlertmanagerData):
+            for alert in result.data.alerts:
+                if alert.display_state != "active":
+                    counts["silenced"] += 1
+                elif alert.severity in counts:
+                    counts[alert.severity] += 1
+    if counts["critical"]:
+        statuses.append(Status.CRITICAL)
+    elif counts["warning"]:
+        statuses.append(Status.WARNING)
+    return worst(statuses).value.upper(), results, counts
+
+
+def check(options: Namespace) -> int:
+    """Every probe once, then exit with the monitoring-plugin code."""
+    from console.model import Status
+
+    config = _load(options)
+    status, results, counts = check_results(config)
+    if options.format == "json":
+        print(
+            json.dumps(
+                {
+                    "status": status,
+                    "checks": [r.to_json() for r in results],
+                    "alerts": counts,
+                }
+            )
+        )
+    else:
+        from console.text import clean
+
+        print(
+            f"GENESIS {status} - {counts['critical']} critical, {counts['warning']} warning, "
+            f"{counts['silenced']} silenced alerts"
+        )
+        width = max(len(r.name) for r in results) if results else 10
+        for r in results:
+            latency = "" if r.latency_ms is None else f"{r.latency_ms:7.1f} ms"
+            print(
+                f"  {r.status.value.upper():8} {r.name:<{width}} {latency:>10}  {clean(r.detail, 200)}"
+            )
+    return Status(status.lower()).exit_code
+
+
+def validate(options: Namespace) -> int:
+    """Validate a config, theme or keymap file."""
+    path = Path(options.path).expanduser() if options.path else paths.config_file(None)
+    if path is None:
+        print("no config file found; the defaults are valid")
+        return 0
+    kind = options.kind or _guess_kind(path)
+    if kind == "theme":
+        from console.ui.themes import load_theme
+
+        load_theme(path)
+    elif kind == "keymap":
+        from console.ui.keymaps import parse_keymap
+
+        parse_keymap(path)
+    else:
+        load_config(path)
+    print(f"{path}: valid {kind}")
+    return 0
+
+
+def _guess_kind(path: Path) -> str:
+    parent = path.parent.name
+    if parent in ("themes", "keymaps"):
+        return parent[:-1]
+    try:
+        head = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "config"
+    if "\nprimary:" in "\n" + head:
+        return "theme"
+    return "config"

@@ -1,0 +1,47 @@
+"""Builds the list of sources a config asks for; imported off the first-paint path."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from console.config import Config, secret
+from console.sources.base import Source
+
+
+def build_sources(config: Config, replace: Iterable[Source] = ()) -> list[Source]:
+    """Every source for this config, with `replace` standing in for those of the same name."""
+    from console.sources.alertmanager import AlertmanagerSource
+    from console.sources.grafana import GrafanaSource
+    from console.sources.host import HostSource
+    from console.sources.mysql import MysqlSource
+    from console.sources.orchestrator import OrchestratorSource
+    from console.sources.ports import PortSource
+    from console.sources.prometheus import PrometheusSource, SlaSource
+    from console.sources.redis import RedisSource
+    from console.sources.temporal import TemporalSource
+
+    timeout = config.timeout_seconds
+    mysql = config.mysql
+    sources: list[Source] = [
+        OrchestratorSource(config.orchestrator.url, timeout=timeout),
+        PrometheusSource(config.prometheus.url, timeout=timeout),
+        AlertmanagerSource(config.alertmanager.urls, timeout=timeout),
+        GrafanaSource(config.grafana.url, timeout=timeout),
+        MysqlSource(
+            mysql.host,
+            mysql.port,
+            mysql.user,
+            secret(mysql.password_env),
+            mysql.database,
+            timeout=timeout,
+        ),
+        RedisSource(config.redis.url, timeout=timeout),
+        TemporalSource(config.temporal.address, timeout=timeout),
+        *(PortSource(port, timeout=timeout) for port in config.ports),
+        SlaSource(
+            config.prometheus.url, queries=config.sla_queries(), sla=config.sla, timeout=timeout
+        ),
+        HostSource(),
+    ]
+    replacements = {source.name: source for source in replace}
+    return [replacements.pop(s.name, s) for s in sources] + list(replacements.values())

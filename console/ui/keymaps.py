@@ -1,0 +1,99 @@
+"""Keymap files: `binding_id: "key[,key]"`, bundled plus the user's, checked for conflicts."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from console import paths
+from console.config import ConfigError, load_yaml
+
+#: every binding the console declares, id → default keys (keymap files remap these)
+DEFAULT_KEYS = {
+    "restart": "r",
+    "cache_clear": "c",
+    "silence": "s",
+    "maintenance": "m",
+    "escalate": "e",
+    "note": "n",
+    "help": "question_mark",
+    "quit": "q",
+    "refresh": "ctrl+r",
+    "focus_next": "tab",
+    "focus_previous": "shift+tab",
+}
+
+_KEY = re.compile(r"^[a-z0-9_+\-]+$|^.$")
+
+
+def keymap_files() -> dict[str, Path]:
+    """Every keymap file by name; the user's folder overrides the bundled one."""
+    found: dict[str, Path] = {}
+    for folder in (paths.bundled_dir("keymaps"), paths.user_dir("keymaps")):
+        if folder.is_dir():
+            for file in sorted(folder.glob("*.yaml")):
+                found[file.stem] = file
+    return found
+
+
+def parse_keymap(path: Path, known: dict[str, str] = DEFAULT_KEYS) -> dict[str, str]:
+    """Read a keymap file against the known bindings (id → default keys).
+
+    Returns the merged map id → keys. Raises ConfigError naming the unknown id, the
+    unparseable key, or both bindings that share a key.
+    """
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(file, f"cannot read: {exc}") from None
+    data, lines = load_yaml(text, file)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(file, 'a keymap is a mapping of binding_id: "key[,key]"', "", 1)
+    merged = dict(known)
+    for binding_id, keys in data.items():
+        line = lines.get((binding_id,))
+        if binding_id not in known:
+            raise ConfigError(
+                file,
+                f"unknown binding id; known ids: {', '.join(sorted(known))}",
+                str(binding_id),
+                line,
+            )
+        if not isinstance(keys, str) or not keys.strip():
+            raise ConfigError(
+                file, 'keys must be a string like "r" or "ctrl+r,f5"', binding_id, line
+            )
+        for key in split_keys(keys):
+            if not _KEY.match(key):
+                raise ConfigError(file, f"cannot parse key {key!r}", binding_id, line)
+        merged[binding_id] = ",".join(split_keys(keys))
+    owner: dict[str, str] = {}
+    for binding_id, keys in merged.items():
+        for key in split_keys(keys):
+            if key in owner:
+                first = owner[key]
+                raise ConfigError(
+                    file,
+                    f"key {key!r} is bound twice: to {first!r} and to {binding_id!r}",
+                    binding_id,
+                    lines.get((binding_id,)) or lines.get((first,)),
+                )
+            owner[key] = binding_id
+    return merged
+
+
+def split_keys(keys: str) -> list[str]:
+    return [k.strip() for k in keys.split(",") if k.strip()]
+
+
+def load_keymap(name: str, known: dict[str, str] = DEFAULT_KEYS) -> dict[str, str]:
+    """The keymap called `name` merged over the defaults (ConfigError when bad or missing)."""
+    files = keymap_files()
+    if name not in files:
+        raise ConfigError(
+            f"keymap {name!r}", f"no such keymap; available: {', '.join(sorted(files))}"
+        )
+    return parse_keymap(files[name], known)

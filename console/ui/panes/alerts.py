@@ -1,0 +1,164 @@
+"""The Alerts pane: one row per alert, updated in place by fingerprint."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import DataTable, Static
+
+from console.clock import format_age
+from console.model import Alert, Status, alert_sort_key
+from console.state import State
+from console.text import literal
+from console.ui.fit_table import FitTable
+from console.ui.panes.base import Pane
+
+SYMBOLS = {"critical": "✖ CRIT", "warning": "▲ WARN"}
+COLUMNS = (
+    ("severity", "Sev", 7),
+    ("alertname", "Alert", 26),
+    ("summary", "Summary", 20),
+    ("state", "State", 9),
+    ("age", "Age", 4),
+)
+
+
+class SortedText(Text):
+    """A cell that carries the row's sort key, so DataTable.sort can order by it."""
+
+    sort_key: tuple = ()
+
+
+class AlertsPane(Pane):
+    """Live Alertmanager alerts: critical first, newest first within a severity."""
+
+    TITLE = "Alerts"
+    SOURCES = ("alertmanager",)
+    DEFAULT_CSS = """
+    AlertsPane #alerts-problem { color: $status-breached; height: auto; display: none; }
+    AlertsPane.-failing #alerts-problem { display: block; }
+    """
+
+    def __init__(self, *, clock, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.clock = clock
+        self._cells: dict[str, tuple] = {}
+        self._order: list[str] = []
+        self._alerts: dict[str, Alert] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="alerts-problem")
+        table = FitTable(id="alerts-table", flex_column="summary", cursor_type="row")
+        for key, label, width in COLUMNS:
+            table.add_column(label, key=key, width=width)
+        yield table
+
+    @property
+    def table(self) -> DataTable:
+        return self.query_one("#alerts-table", DataTable)
+
+    @property
+    def selected(self) -> Alert | None:
+        """The alert under the cursor."""
+        table = self.table
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self._alerts.get(key or "")
+
+    def show(self, state: State) -> None:
+        result = state.results.get("alertmanager")
+        if result is None:
+            return
+        problem = self.query_one("#alerts-problem", Static)
+        failing = result.status in (Status.CRITICAL, Status.UNKNOWN)
+        warned = result.status is Status.WARNING
+        since = state.since.get("alertmanager")
+        if failing or warned:
+            when = self.clock_text(since)
+            problem.update(literal(f"⚠ {result.detail} (since {when})", 300))
+            problem.display = True
+        else:
+            problem.display = False
+        self.set_class(failing, "-failing")
+        data = state.alerts
+        if data is None:
+            self.update_title(())
+            return
+        self.update_rows(data.alerts)
+        self.update_title(data.alerts)
+
+    def clock_text(self, stamp: float | None) -> str:
+        if stamp is None:
+            return "start"
+        from datetime import UTC, datetime
+
+        return datetime.fromtimestamp(stamp, UTC).strftime("%H:%M:%S UTC")
+
+    def update_title(self, alerts) -> None:
+        critical = sum(
+            1 for a in alerts if a.severity == "critical" and a.display_state == "active"
+        )
+        warning = sum(1 for a in alerts if a.severity == "warning" and a.display_state == "active")
+        quiet = sum(1 for a in alerts if a.display_state != "active")
+        title = f"Alerts · {critical} critical · {warning} warning"
+        if quiet:
+            title += f" · {quiet} silenced/inhibited"
+        if self.border_title != title:
+            self.border_title = title
+
+    def row_cells(self, alert: Alert, now: float) -> tuple:
+        severity = alert.severity
+        colour = {
+            "critical": self.colour("severity-critical"),
+            "warning": self.colour("severity-warning"),
+        }.get(severity, self.colour("severity-info"))
+        state = alert.display_state
+        muted = state != "active"
+        style = "dim" if muted else ""
+        sev = SortedText(SYMBOLS.get(severity, "● " + severity[:4].upper()), style=f"bold {colour}")
+        sev.sort_key = alert_sort_key(alert)
+        return (
+            sev,
+            literal(alert.name, 80, style=style or "bold"),
+            literal(alert.summary, 300, style=style),
+            Text(state, style=style or colour),
+            Text(format_age(now - alert.starts_at), style=style),
+        )
+
+    def update_rows(self, alerts: tuple[Alert, ...]) -> None:
+        """Add, update and remove rows by fingerprint, keeping the cursor on its alert."""
+        table = self.table
+        now = self.clock.time()
+        selected = self.selected
+        selected_key = selected.fingerprint if selected else None
+        wanted = {a.fingerprint: a for a in alerts}
+        for key in [k for k in self._cells if k not in wanted]:
+            table.remove_row(key)
+            del self._cells[key]
+        order_changed = False
+        for fingerprint, alert in wanted.items():
+            cells = self.row_cells(alert, now)
+            old = self._cells.get(fingerprint)
+            if old is None:
+                table.add_row(*cells, key=fingerprint)
+                order_changed = True
+            else:
+                for (column, _, _), new_cell, old_cell in zip(COLUMNS, cells, old, strict=True):
+                    if (
+                        new_cell.plain != old_cell.plain
+                        or new_cell.style != old_cell.style
+                        or getattr(new_cell, "sort_key", None)
+                        != getattr(old_cell, "sort_key", None)
+                    ):
+                        table.update_cell(fingerprint, column, new_cell)
+                if old[0].sort_key != cells[0].sort_key:
+                    order_changed = True
+            self._cells[fingerprint] = cells
+        self._alerts = wanted
+        if order_changed:
+            table.sort("severity", key=lambda cell: cell.sort_key)
+        if selected_key in wanted:
+            index = table.get_row_index(selected_key)
+            if index != table.cursor_row:
+                table.move_cursor(row=index, animate=False)

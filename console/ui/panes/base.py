@@ -1,0 +1,56 @@
+"""What every pane shares: a titled border, the age of its data, and staleness."""
+
+from __future__ import annotations
+
+from textual.containers import Vertical
+
+from console.clock import format_age
+from console.state import State
+
+
+class Pane(Vertical, can_focus=False):
+    """A bordered pane that renders a State and shows how old its data is."""
+
+    DEFAULT_CSS = """
+    Pane {
+        border: round $primary 60%;
+        border-title-color: $text;
+        border-title-style: bold;
+        border-subtitle-color: $text-muted;
+        padding: 0 1;
+        height: 1fr;
+    }
+    Pane:focus-within { border: round $primary; }
+    Pane.-stale { border: round $status-stale; border-subtitle-color: $status-stale; }
+    Pane.-failing { border: heavy $status-breached; }
+    """
+
+    #: the word the pane's title must contain (CONTRACT.md)
+    TITLE = ""
+    #: the sources whose results this pane shows (their age is the pane's age)
+    SOURCES: tuple[str, ...] = ()
+
+    def on_mount(self) -> None:
+        self.border_title = self.TITLE
+        self.border_subtitle = "waiting for data…"
+
+    def show(self, state: State) -> None:
+        """Redraw from the state; called only when this pane's data changed."""
+
+    def colour(self, variable: str) -> str:
+        """A concrete colour from the theme, for Rich renderables."""
+        return self.app.theme_variables.get(variable, "")
+
+    def tick(self, state: State, now: float, stale_after: float) -> None:
+        """Update the age line; mark the pane stale when its data is too old."""
+        stamp = state.obtained_at(list(self.SOURCES))
+        if stamp is None:
+            text = "waiting for data…"
+            stale = False
+        else:
+            age = now - stamp
+            stale = age > stale_after
+            text = f"STALE · {format_age(age)} old" if stale else f"updated {format_age(age)} ago"
+        if self.border_subtitle != text:
+            self.border_subtitle = text
+        self.set_class(stale, "-stale")

@@ -1,0 +1,68 @@
+"""The Services pane: the orchestrator, its dependencies, the monitoring stack and ports."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import DataTable
+
+from console.model import ProbeResult
+from console.state import SERVICE_NAMES, State
+from console.text import literal
+from console.ui.fit_table import FitTable
+from console.ui.panes.base import Pane
+from console.ui.panes.render import status_text
+
+
+def latency_text(result: ProbeResult) -> str:
+    if result.latency_ms is None:
+        return ""
+    if result.latency_ms >= 1000:
+        return f"{result.latency_ms / 1000:.1f}s"
+    return f"{result.latency_ms:.0f}ms"
+
+
+class ServicesPane(Pane):
+    """One row per service and port: status, latency, a one-line detail."""
+
+    TITLE = "Services"
+
+    def __init__(self, *, ports: list[int], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.names = list(SERVICE_NAMES) + [f"port:{p}" for p in ports]
+        self.SOURCES = tuple(self.names)
+        self._cells: dict[str, tuple[str, ...]] = {}
+
+    def compose(self) -> ComposeResult:
+        table = FitTable(id="services-table", flex_column="detail", cursor_type="row")
+        table.add_column("Status", key="status", width=6)
+        table.add_column("Service", key="service", width=12)
+        table.add_column("Latency", key="latency", width=7)
+        table.add_column("Detail", key="detail", width=20)
+        for name in self.names:
+            table.add_row(
+                Text("…", style="dim"), Text(name), Text(""), Text("waiting", style="dim"), key=name
+            )
+        yield table
+
+    def show(self, state: State) -> None:
+        table = self.query_one("#services-table", DataTable)
+        colours = self.app.theme_variables
+        bad = 0
+        for name in self.names:
+            result = state.results.get(name)
+            if result is None:
+                continue
+            if result.status.value != "ok":
+                bad += 1
+            key = (result.status.value, latency_text(result), result.detail)
+            if self._cells.get(name) == key:
+                continue
+            self._cells[name] = key
+            table.update_cell(name, "status", status_text(result.status.value, colours))
+            table.update_cell(name, "latency", Text(key[1], justify="right"))
+            table.update_cell(name, "detail", literal(result.detail, 200))
+        seen = sum(1 for n in self.names if n in state.results)
+        title = f"Services · {seen - bad}/{len(self.names)} ok" if seen else "Services"
+        if self.border_title != title:
+            self.border_title = title

@@ -1,0 +1,102 @@
+"""The SLA pane: availability, P95 latency, error rate and recovery against their targets."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from console.model import SlaValue
+from console.state import State
+from console.text import clean
+from console.ui.panes.base import Pane
+from console.ui.panes.render import sparkline, status_text
+
+LABELS = {
+    "availability": "Availability",
+    "p95_latency": "P95 latency",
+    "error_rate": "Error rate",
+    "recovery": "Recovery",
+}
+
+
+def value_text(value: SlaValue) -> str:
+    if value.value is None:
+        return "—"
+    if value.key == "availability":
+        return f"{value.value:.3f}%"
+    if value.key == "p95_latency":
+        return f"{value.value:.2f} s"
+    if value.key == "error_rate":
+        return f"{value.value:.2f}%"
+    minutes, seconds = divmod(int(value.value), 60)
+    return f"{minutes}m{seconds:02d}s"
+
+
+def target_text(value: SlaValue) -> str:
+    if value.key == "availability":
+        return f"≥ {value.target:g}%"
+    if value.key == "p95_latency":
+        return f"≤ {value.target:g} s"
+    if value.key == "error_rate":
+        return f"≤ {value.target:g}%"
+    return f"≤ {value.target / 60:g} min"
+
+
+class SlaPane(Pane):
+    """SLA gauges with sparklines of their recent values."""
+
+    TITLE = "SLA"
+    SOURCES = ("sla",)
+    DEFAULT_CSS = """
+    SlaPane #sla-body { height: auto; }
+    SlaPane #sla-problem { color: $status-breached; height: auto; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="sla-body")
+        yield Static(id="sla-problem")
+
+    def show(self, state: State, recovery: SlaValue | None = None) -> None:
+        result = state.results.get("sla")
+        if result is None:
+            return
+        colours = self.app.theme_variables
+        table = Table.grid(padding=(0, 1), expand=True)
+        table.add_column("name", no_wrap=True)
+        table.add_column("value", justify="right", no_wrap=True)
+        table.add_column("target", style="dim", no_wrap=True)
+        table.add_column("trend", no_wrap=True, ratio=1)
+        table.add_column("status", no_wrap=True)
+        snapshot = result.data
+        values = list(snapshot.values) if snapshot is not None else []
+        if recovery is not None:
+            values.append(recovery)
+        for value in values:
+            table.add_row(
+                LABELS.get(value.key, value.key),
+                Text(value_text(value), style="bold"),
+                target_text(value),
+                Text(sparkline(state.history.get(value.key, ()), 12), style=self.colour("primary")),
+                status_text(value.status, colours),
+            )
+        self.query_one("#sla-body", Static).update(table)
+        notes = []
+        if snapshot is not None and snapshot.budget_left_minutes is not None:
+            notes.append(f"error budget: {snapshot.budget_left_minutes:.1f} min left this month")
+        problems = [
+            clean(f"{LABELS.get(v.key, v.key)}: {v.detail}", 200)
+            for v in values
+            if v.status == "unknown" and v.detail and v.detail != "no data"
+        ]
+        if result.status.value in ("critical", "unknown") and snapshot is None:
+            problems.append(clean(result.detail, 200))
+        body = Text("\n".join(notes), style="dim")
+        if problems:
+            body.append(
+                ("\n" if notes else "") + "\n".join(problems), style=self.colour("status-breached")
+            )
+        self.query_one("#sla-problem", Static).update(body)
+        failing = snapshot is None and result.status.value in ("critical", "unknown")
+        self.set_class(failing, "-failing")

@@ -1,0 +1,116 @@
+"""The poller: timeouts, no self-overlap, slow sources never delay fast ones."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from console.model import ProbeResult, Status
+from console.poller import GRACE_SECONDS, Poller
+from console.sources.base import Source, SourceError, run_blocking
+
+
+class Scripted(Source):
+    """A source whose probe sleeps for `delay` then answers, counting overlaps."""
+
+    def __init__(self, name: str, delay: float = 0.0, fail: Exception | None = None):
+        self.name = name
+        self.delay = delay
+        self.fail = fail
+        self.running = 0
+        self.most_at_once = 0
+        self.calls = 0
+
+    async def _probe(self) -> ProbeResult:
+        self.calls += 1
+        self.running += 1
+        self.most_at_once = max(self.most_at_once, self.running)
+        try:
+            await asyncio.sleep(self.delay)
+            if self.fail:
+                raise self.fail
+            return ProbeResult(self.name, Status.OK, "fine")
+        finally:
+            self.running -= 1
+
+
+async def test_a_hung_source_gives_a_clear_result_within_its_timeout():
+    hung = Scripted("hung", delay=3600)
+    poller = Poller([hung], interval=1, timeout=0.2)
+    started = time.monotonic()
+    [result] = await poller.run_once()
+    assert time.monotonic() - started < 0.2 + GRACE_SECONDS + 0.3
+    assert result.status is Status.CRITICAL
+    assert "no answer within 0.2s" in result.detail
+    assert result.obtained_at > 0
+
+
+async def test_a_source_never_overlaps_itself():
+    hung = Scripted("hung", delay=1.0)
+    poller = Poller([hung], interval=0.05, timeout=0.1)
+    first = await poller.poll(hung)
+    assert first is not None and first.status is Status.CRITICAL
+    # its probe is still running: the next ticks are skipped, not piled up
+    assert await poller.poll(hung) is None
+    assert await poller.poll(hung) is None
+    assert hung.calls == 1 and hung.most_at_once == 1
+    await asyncio.sleep(1.0)
+    again = await poller.poll(hung)
+    assert again is not None and hung.calls == 2
+
+
+async def test_a_slow_source_does_not_delay_a_fast_one():
+    fast, slow = Scripted("fast"), Scripted("slow", delay=0.8)
+    seen: list[tuple[str, float]] = []
+    started = time.monotonic()
+    poller = Poller(
+        [slow, fast],
+        interval=0.1,
+        timeout=2,
+        on_result=lambda r: seen.append((r.name, time.monotonic() - started)),
+    )
+    poller.start()
+    await asyncio.sleep(0.5)
+    await poller.stop()
+    fast_times = [t for name, t in seen if name == "fast"]
+    assert len(fast_times) >= 3, seen
+    assert fast_times[0] < 0.1
+    assert not [name for name, _ in seen if name == "slow"]
+
+
+async def test_errors_become_results_never_exceptions():
+    broken = Scripted("broken", fail=ValueError("boom"))
+    refused = Scripted("refused", fail=SourceError("connection refused by x:1"))
+    results = {r.name: r for r in await Poller([broken, refused], interval=1, timeout=1).run_once()}
+    assert results["broken"].status is Status.UNKNOWN
+    assert "boom" in results["broken"].detail
+    assert results["refused"].status is Status.CRITICAL
+    assert results["refused"].detail == "connection refused by x:1"
+
+
+async def test_refresh_polls_at_once_instead_of_waiting_for_the_interval():
+    source = Scripted("s")
+    poller = Poller([source], interval=3600, timeout=1)
+    poller.start()
+    await asyncio.sleep(0.05)
+    assert source.calls == 1
+    poller.refresh(["s"])
+    await asyncio.sleep(0.05)
+    assert source.calls == 2
+    await poller.stop()
+
+
+async def test_run_blocking_keeps_the_loop_free():
+    ticks = 0
+
+    async def ticker():
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    task = asyncio.ensure_future(ticker())
+    value = await run_blocking(lambda: (time.sleep(0.3), 42)[1])
+    task.cancel()
+    assert value == 42
+    assert ticks >= 10
