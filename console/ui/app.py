@@ -23,6 +23,7 @@ from console.ui.panes.alerts import AlertsPane
 from console.ui.panes.host import HostPane
 from console.ui.panes.services import ServicesPane
 from console.ui.panes.sla import SlaPane
+from console.ui.screens.help import HelpScreen, key_label
 from console.ui.themes import VARIABLE_DEFAULTS
 
 #: a pane is stale when its data is older than this many refresh intervals
@@ -74,7 +75,7 @@ class GenesisApp(App[int]):
         self.autostart = autostart
         self._themes = themes or {}
         self._theme_name = theme or config.theme
-        self._keymap = keymap or {}
+        self.keymap_spec = keymap or {}
 
     # -- composition ---------------------------------------------------------------
 
@@ -95,8 +96,8 @@ class GenesisApp(App[int]):
             self.register_theme(theme)
         if self._theme_name in self.available_themes:
             self.theme = self._theme_name
-        if self._keymap:
-            self.set_keymap(self._keymap)
+        if self.keymap_spec:
+            self.set_keymap(self.keymap_spec)
         self._layout_for(self.size.width)
         self.set_interval(1.0, self.tick)
         if self.autostart:
@@ -185,8 +186,23 @@ class GenesisApp(App[int]):
             self.poller.refresh()
             self.notify("Refreshing every source now")
 
+    def help_rows(self) -> list[tuple[str, str, str]]:
+        """Key, description and binding id of every active binding (what the keys do now)."""
+        grouped: dict[tuple[str, str], list[str]] = {}
+        for key, active in self.active_bindings.items():
+            binding = active.binding
+            grouped.setdefault(
+                (binding.id or binding.action, binding.description or binding.action), []
+            ).append(key)
+        rows = [
+            (", ".join(key_label(self, k) for k in keys), description, binding_id)
+            for (binding_id, description), keys in grouped.items()
+        ]
+        return sorted(rows, key=lambda row: row[1].lower())
+
     def action_help(self) -> None:
-        self.notify("Help arrives with the keymap work (issue 5).", title="Help")
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.help_rows()))
 
     async def action_quit(self) -> None:
         if self.poller is not None:
