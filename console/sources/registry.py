@@ -20,6 +20,7 @@ def build_sources(config: Config, replace: Iterable[Source] = ()) -> list[Source
     from console.sources.redis import RedisSource
     from console.sources.temporal import TemporalSource
 
+    _preload()
     timeout = config.timeout_seconds
     mysql = config.mysql
     sources: list[Source] = [
@@ -45,3 +46,12 @@ def build_sources(config: Config, replace: Iterable[Source] = ()) -> list[Source
     ]
     replacements = {source.name: source for source in replace}
     return [replacements.pop(s.name, s) for s in sources] + list(replacements.values())
+
+
+def _preload() -> None:
+    """Import the client libraries now, so the first probes measure the network, not imports."""
+    import grpc  # noqa: F401
+    import psutil  # noqa: F401
+    import pymysql  # noqa: F401
+    import redis  # noqa: F401
+    from grpc_health.v1 import health_pb2  # noqa: F401
