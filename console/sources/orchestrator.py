@@ -10,8 +10,8 @@ import msgspec
 
 from console.model import ProbeResult, Status
 from console.sources.base import SourceError
-from console.sources.http import Reply, http_status_error, make_client, request
-from console.sources.prometheus import PooledHttpSource
+from console.sources.http import Reply, http_status_error, request
+from console.sources.prometheus import PooledHttpSource, plain_client
 
 #: values in a readiness body that mean "this part is fine"
 _FINE = {"ok", "ready", "healthy", "up", "pass", "passing", "true", "serving", "connected"}
@@ -114,7 +114,7 @@ class OrchestratorSource(PooledHttpSource):
 async def clear_cache(url: str, *, timeout: float, client=None) -> Reply:
     """POST /api/cache/clear; the reply on 2xx, SourceError with a sentence otherwise."""
     own = client is None
-    client = client or make_client()
+    client = plain_client(client)
     try:
         reply = await request(client, "POST", url.rstrip("/") + "/api/cache/clear", timeout=timeout)
     finally:

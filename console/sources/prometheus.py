@@ -69,7 +69,7 @@ async def _query(
     client, base_url: str, path: str, params: dict[str, str], label: str, timeout: float
 ) -> Any:
     reply = await request(
-        client, "GET", base_url.rstrip("/") + path, timeout=timeout, params=params
+        plain_client(client), "GET", base_url.rstrip("/") + path, timeout=timeout, params=params
     )
     if reply.status in (400, 422):
         body = _json_or_none(reply.body)
@@ -144,6 +144,17 @@ async def range_query(
     return points
 
 
+def plain_client(client=None):
+    """`client` (or a new pooled one) set to ask servers not to compress their replies.
+
+    `request()` reads raw bytes, so a gzip reply (Prometheus and Grafana compress by
+    default) would arrive undecoded; identity also keeps the size cap about real bytes.
+    """
+    client = client if client is not None else make_client()
+    client.headers["Accept-Encoding"] = "identity"
+    return client
+
+
 class PooledHttpSource(Source):
     """A source for one base URL with one lazily created pooled HTTP client."""
 
@@ -154,7 +165,7 @@ class PooledHttpSource(Source):
 
     def _http(self):
         if self._client is None:
-            self._client = make_client()
+            self._client = plain_client()
         return self._client
 
     async def close(self) -> None:
