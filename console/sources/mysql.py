@@ -184,7 +184,7 @@ class MysqlSource(Source):
         elif deadlock_at is None:
             parts.append("no deadlock seen")
         else:
-            recent = age is not None and 0 <= age <= self.deadlock_window
+            recent = age is not None and age < self.deadlock_window
             when = f"deadlock at {deadlock_at}"
             if age is not None:
                 when += f" ({format_age(age)} ago)"
@@ -214,7 +214,10 @@ class MysqlSource(Source):
         if code == _ACCESS_DENIED:
             return f"MySQL at {where} denied access to user {self.user!r} (check the password)"
         if code == _DB_ACCESS_DENIED:
-            return f"user {self.user!r} may not use database {self.database!r}"
+            # servers say this, not 1049, for a missing database the user has no rights on
+            return (
+                f"user {self.user!r} may not use database {self.database!r} (or it does not exist)"
+            )
         if code == _UNKNOWN_DB:
             return f"MySQL at {where} has no database {self.database!r}"
         if code == _TOO_MANY:
