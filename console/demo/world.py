@@ -482,6 +482,11 @@ class World:
 
     # ----- noise
 
+    def jitter(self, key: str, t: float) -> float:
+        """Smooth seeded noise in [-1, 1] for `key` at scenario time `t`."""
+        with self.lock:
+            return self._noise(key, t)
+
     def _noise(self, key: str, t: float) -> float:
         """Smooth seeded noise in [-1, 1]: interpolated between per-step random values."""
         position = t / STEP_SECONDS

@@ -1,0 +1,849 @@
+"""Loopback HTTP servers that speak the real wire formats of the simulated GENESIS stack.
+
+One server per component (Alertmanager API v2, Prometheus HTTP API v1, the orchestrator,
+Grafana) plus a "supervisor" that plays systemd for the demo's restart command. Every
+reply is computed from the World under its lock, so the console's production sources
+run unchanged against it. Nothing is logged: the TUI owns the terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import socket
+import threading
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, ClassVar
+from urllib.parse import parse_qs, quote, urlsplit
+
+from console.demo.world import INSTANCE, JOB, FiringAlert, Unavailable, World
+
+#: the most of a request body the demo servers read
+MAX_BODY = 1024 * 1024
+#: how often the supervisor thread opens or closes the orchestrator's port
+SYNC_SECONDS = 0.05
+#: Prometheus refuses range queries with more points than this per series
+MAX_POINTS = 11_000
+
+GRAFANA_HEALTH = {"commit": "03f502a94d", "database": "ok", "version": "10.4.2"}
+
+
+def rfc3339(epoch: float) -> str:
+    """Go's strfmt.DateTime form that Alertmanager uses: milliseconds and a Z."""
+    moment = datetime.fromtimestamp(epoch, UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def parse_time(text: str) -> float:
+    """An RFC 3339 time or Unix seconds, as Prometheus and Alertmanager accept them."""
+    text = text.strip()
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    return datetime.fromisoformat(text.replace("z", "Z")).timestamp()
+
+
+def prometheus_number(value: float) -> str:
+    """A sample value the way Prometheus writes it (a string; NaN and ±Inf spelled out)."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    if value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
+
+
+def _stamp(epoch: float) -> float | int:
+    stamp = round(epoch, 3)
+    return int(stamp) if stamp == int(stamp) else stamp
+
+
+class _Server(ThreadingHTTPServer):
+    """A threading server that remembers its open connections so stop can cut them."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], handler: type, component: Component) -> None:
+        self.component = component
+        self.connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+        super().__init__(address, handler)
+
+    def cut_connections(self) -> None:
+        """Close every open connection, as a dying process would."""
+        with self.connections_lock:
+            connections = list(self.connections)
+            self.connections.clear()
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Shared plumbing: routing, JSON replies, silence in the terminal."""
+
+    protocol_version = "HTTP/1.1"
+    server: _Server
+    #: (method, path regex) → handler method name
+    routes: ClassVar[list[tuple[str, str, str]]] = []
+    server_version = "demo"
+    sys_version = ""
+
+    @property
+    def world(self) -> World:
+        return self.server.component.world
+
+    @property
+    def servers(self) -> DemoServers:
+        return self.server.component.servers
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server.connections_lock:
+            self.server.connections.add(self.connection)
+
+    def finish(self) -> None:
+        with self.server.connections_lock:
+            self.server.connections.discard(self.connection)
+        try:
+            super().finish()
+        except OSError:
+            pass
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib's name
+        """Say nothing: the console's TUI owns the terminal."""
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The Date header from the world's clock, so frozen clocks give identical replies."""
+        return super().date_time_string(self.world.clock.time() if timestamp is None else timestamp)
+
+    def do_GET(self) -> None:  # noqa: N802 - stdlib's name
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._dispatch("POST")
+
+    def do_DELETE(self) -> None:  # noqa: N802
+        self._dispatch("DELETE")
+
+    def _dispatch(self, method: str) -> None:
+        parts = urlsplit(self.path)
+        self.query = parse_qs(parts.query, keep_blank_values=True)
+        self.body = self._read_body()
+        if self.body is None:
+            return
+        for route_method, pattern, name in self.routes:
+            match = re.fullmatch(pattern, parts.path)
+            if match and route_method == method:
+                try:
+                    getattr(self, name)(*match.groups())
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+                return
+        if any(re.fullmatch(pattern, parts.path) for _, pattern, _ in self.routes):
+            self.reply_text(405, "Method Not Allowed\n")
+            return
+        self.reply_text(404, "404 page not found\n")
+
+    def _read_body(self) -> bytes | None:
+        length = self.headers.get("Content-Length")
+        if not length:
+            return b""
+        if not length.isdigit() or int(length) > MAX_BODY:
+            self.reply_text(413, "request body too large\n")
+            return None
+        return self.rfile.read(int(length))
+
+    def reply(self, status: int, body: bytes, content_type: str) -> None:
+        """Send a complete reply with a Content-Length."""
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def reply_json(self, status: int, value: Any) -> None:
+        """Send a JSON reply (compact, with Go's trailing newline)."""
+        body = json.dumps(value, separators=(",", ":"), ensure_ascii=False) + "\n"
+        self.reply(status, body.encode(), "application/json")
+
+    def reply_text(self, status: int, text: str) -> None:
+        """Send a plain-text reply."""
+        self.reply(status, text.encode(), "text/plain; charset=utf-8")
+
+    def form(self) -> dict[str, list[str]]:
+        """Query parameters merged with a form-encoded POST body."""
+        merged = {key: list(values) for key, values in self.query.items()}
+        if self.body and "x-www-form-urlencoded" in self.headers.get("Content-Type", ""):
+            for key, values in parse_qs(self.body.decode("utf-8", "replace")).items():
+                merged.setdefault(key, []).extend(values)
+        return merged
+
+
+# ----- Alertmanager API v2
+
+_MATCHER = re.compile(r'^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"?(.*?)"?\s*$')
+
+
+def parse_matchers(filters: list[str]) -> list[dict[str, Any]]:
+    """`name="value"`, `name=~"re"`, `name!="v"`, `name!~"re"` → Alertmanager matcher dicts."""
+    out = []
+    for text in filters:
+        for piece in filter(None, (p.strip() for p in text.strip("{}").split(","))):
+            match = _MATCHER.match(piece)
+            if match is None:
+                raise ValueError(f"bad matcher format: {piece}")
+            name, op, value = match.groups()
+            if "~" in op:
+                re.compile(value)
+            out.append(
+                {"name": name, "value": value, "isRegex": "~" in op, "isEqual": "!" not in op}
+            )
+    return out
+
+
+def _matches(matchers: list[dict[str, Any]], labels: dict[str, str]) -> bool:
+    for matcher in matchers:
+        value = labels.get(matcher["name"], "")
+        if matcher["isRegex"]:
+            hit = re.fullmatch(matcher["value"], value) is not None
+        else:
+            hit = value == matcher["value"]
+        if hit != matcher["isEqual"]:
+            return False
+    return True
+
+
+def _flag(query: dict[str, list[str]], name: str) -> bool:
+    return query.get(name, ["true"])[-1].lower() != "false"
+
+
+class AlertmanagerHandler(_Handler):
+    """Alertmanager 0.25's API v2, backed by the world's alerts and silences."""
+
+    routes: ClassVar[list[tuple[str, str, str]]] = [
+        ("GET", r"/-/(?:ready|healthy)", "ready"),
+        ("GET", r"/api/v2/status", "status"),
+        ("GET", r"/api/v2/receivers", "receivers"),
+        ("GET", r"/api/v2/alerts", "alerts"),
+        ("GET", r"/api/v2/alerts/groups", "groups"),
+        ("GET", r"/api/v2/silences", "silences"),
+        ("POST", r"/api/v2/silences", "create_silence"),
+        ("GET", r"/api/v2/silence/([^/]+)", "get_silence"),
+        ("DELETE", r"/api/v2/silence/([^/]+)", "expire_silence"),
+    ]
+
+    def ready(self) -> None:
+        self.reply_text(200, "OK")
+
+    def status(self) -> None:
+        self.reply_json(
+            200,
+            {
+                "cluster": {"peers": [], "status": "disabled"},
+                "config": {"original": "route:\n  receiver: genesis-warning\n"},
+                "uptime": rfc3339(self.world.epoch),
+                "versionInfo": {
+                    "branch": "debian/sid",
+                    "buildDate": "20230408-13:01:28",
+                    "buildUser": "team+pkg-go@tracker.debian.org",
+                    "goVersion": "go1.19.8",
+                    "revision": "0.25.0-1",
+                    "version": "0.25.0",
+                },
+            },
+        )
+
+    def receivers(self) -> None:
+        self.reply_json(200, [{"name": "genesis-critical"}, {"name": "genesis-warning"}])
+
+    def _alert_json(self, alert: FiringAlert) -> dict[str, Any]:
+        generator = (
+            f"{self.servers.prometheus.url}/graph?g0.expr={quote(alert.expr, safe='')}&g0.tab=1"
+        )
+        return {
+            "annotations": dict(alert.annotations),
+            "endsAt": rfc3339(alert.ends_at),
+            "fingerprint": alert.fingerprint,
+            "receivers": [{"name": f"genesis-{alert.severity}"}],
+            "startsAt": rfc3339(alert.starts_at),
+            "status": {
+                "inhibitedBy": [],
+                "silencedBy": list(alert.silenced_by),
+                "state": "suppressed" if alert.silenced_by else "active",
+            },
+            "updatedAt": rfc3339(alert.updated_at),
+            "generatorURL": generator,
+            "labels": dict(alert.labels),
+        }
+
+    def _selected(self) -> list[dict[str, Any]] | None:
+        try:
+            matchers = parse_matchers(self.query.get("filter", []))
+        except (ValueError, re.error) as exc:
+            self.reply_json(400, str(exc))
+            return None
+        show_active = _flag(self.query, "active")
+        show_silenced = _flag(self.query, "silenced")
+        alerts = sorted(self.world.snapshot().alerts, key=lambda a: a.fingerprint)
+        out = []
+        for alert in alerts:
+            if alert.silenced_by and not show_silenced:
+                continue
+            if not alert.silenced_by and not show_active:
+                continue
+            if not _matches(matchers, dict(alert.labels)):
+                continue
+            out.append(self._alert_json(alert))
+        receiver = self.query.get("receiver", [""])[-1]
+        if receiver:
+            out = [a for a in out if re.fullmatch(receiver, a["receivers"][0]["name"])]
+        return out
+
+    def alerts(self) -> None:
+        selected = self._selected()
+        if selected is not None:
+            self.reply_json(200, selected)
+
+    def groups(self) -> None:
+        selected = self._selected()
+        if selected is None:
+            return
+        groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for alert in selected:
+            key = (alert["receivers"][0]["name"], alert["labels"]["alertname"])
+            groups.setdefault(key, []).append(alert)
+        self.reply_json(
+            200,
+            [
+                {"alerts": alerts, "labels": {"alertname": name}, "receiver": {"name": receiver}}
+                for (receiver, name), alerts in sorted(groups.items())
+            ],
+        )
+
+    def _silence_json(self, silence: Any) -> dict[str, Any]:
+        return {
+            "id": silence.id,
+            "status": {"state": silence.state(self.world.clock.time())},
+            "updatedAt": rfc3339(silence.updated_at),
+            "comment": silence.comment,
+            "createdBy": silence.created_by,
+            "endsAt": rfc3339(silence.ends_at),
+            "matchers": [dict(m) for m in silence.matchers],
+            "startsAt": rfc3339(silence.starts_at),
+        }
+
+    def silences(self) -> None:
+        try:
+            wanted = parse_matchers(self.query.get("filter", []))
+        except (ValueError, re.error) as exc:
+            self.reply_json(400, str(exc))
+            return
+        out = []
+        for silence in self.world.silence_list():
+            have = {(m["name"], m["value"], m["isRegex"], m["isEqual"]) for m in silence.matchers}
+            if all((m["name"], m["value"], m["isRegex"], m["isEqual"]) in have for m in wanted):
+                out.append(self._silence_json(silence))
+        self.reply_json(200, out)
+
+    def get_silence(self, silence_id: str) -> None:
+        silence = self.world.silences.get(silence_id)
+        if silence is None:
+            self.reply_json(404, f"silence {silence_id} not found")
+            return
+        self.reply_json(200, self._silence_json(silence))
+
+    def expire_silence(self, silence_id: str) -> None:
+        try:
+            self.world.expire_silence(silence_id)
+        except KeyError:
+            self.reply_json(500, "silence not found")
+            return
+        except ValueError as exc:
+            self.reply_json(500, str(exc))
+            return
+        self.reply(200, b"", "application/json")
+
+    def create_silence(self) -> None:
+        try:
+            body = json.loads(self.body or b"")
+        except ValueError as exc:
+            self.reply_json(400, {"code": 400, "message": f"parsing silence body failed: {exc}"})
+            return
+        problems = _silence_problems(body)
+        if problems:
+            self.reply_json(
+                422, {"code": 602, "message": "validation failure list:\n" + "\n".join(problems)}
+            )
+            return
+        matchers = [
+            {
+                "name": m["name"],
+                "value": m["value"],
+                "isRegex": m["isRegex"],
+                "isEqual": m.get("isEqual", True),
+            }
+            for m in body["matchers"]
+        ]
+        for matcher in matchers:
+            if matcher["isRegex"]:
+                try:
+                    re.compile(matcher["value"])
+                except re.error as exc:
+                    self.reply_json(400, f"invalid silence: invalid label matcher: {exc}")
+                    return
+        if all(_matches([m], {}) for m in matchers):
+            self.reply_json(
+                400, "invalid silence: at least one matcher must not match the empty string"
+            )
+            return
+        starts_at = parse_time(body["startsAt"])
+        ends_at = parse_time(body["endsAt"])
+        if ends_at <= starts_at:
+            self.reply_json(400, "Failed to create silence: start time must be before end time")
+            return
+        if ends_at < self.world.clock.time():
+            self.reply_json(400, "Failed to create silence: end time can't be in the past")
+            return
+        try:
+            silence_id = self.world.add_silence(
+                matchers,
+                body["createdBy"],
+                body["comment"],
+                starts_at,
+                ends_at,
+                body.get("id") or None,
+            )
+        except KeyError:
+            self.reply_json(404, "silence not found")
+            return
+        self.reply_json(200, {"silenceID": silence_id})
+
+
+def _silence_problems(body: Any) -> list[str]:
+    """go-swagger's validation of a PostableSilence, as sentences."""
+    if not isinstance(body, dict):
+        return ["body in body must be of type object"]
+    problems = []
+    for key in ("comment", "createdBy", "endsAt", "matchers", "startsAt"):
+        if key not in body:
+            problems.append(f"{key} in body is required")
+    for key in ("comment", "createdBy"):
+        if key in body and not isinstance(body[key], str):
+            problems.append(f"{key} in body must be of type string")
+    if isinstance(body.get("createdBy"), str) and not body["createdBy"].strip():
+        problems.append("createdBy in body should be at least 1 chars long")
+    for key in ("startsAt", "endsAt"):
+        if key in body:
+            try:
+                parse_time(str(body[key]))
+            except ValueError:
+                problems.append(f"{key} in body must be of type date-time: {body[key]!r}")
+    matchers = body.get("matchers")
+    if "matchers" in body:
+        if not isinstance(matchers, list):
+            problems.append("matchers in body must be of type array")
+        elif not matchers:
+            problems.append("matchers in body should have at least 1 items")
+        else:
+            for index, matcher in enumerate(matchers):
+                if not isinstance(matcher, dict):
+                    problems.append(f"matchers.{index} in body must be of type object")
+                    continue
+                for key, kind in (("name", str), ("value", str), ("isRegex", bool)):
+                    if key not in matcher:
+                        problems.append(f"matchers.{index}.{key} in body is required")
+                    elif not isinstance(matcher[key], kind):
+                        problems.append(
+                            f"matchers.{index}.{key} in body must be of type {kind.__name__}"
+                        )
+                if "isEqual" in matcher and not isinstance(matcher["isEqual"], bool):
+                    problems.append(f"matchers.{index}.isEqual in body must be of type boolean")
+    return problems
+
+
+# ----- Prometheus HTTP API v1
+
+
+class PrometheusHandler(_Handler):
+    """Prometheus 2.42's query API for the console's SLA queries and a few runbook queries."""
+
+    routes: ClassVar[list[tuple[str, str, str]]] = [
+        ("GET", r"/-/ready", "ready"),
+        ("GET", r"/-/healthy", "healthy"),
+        ("GET", r"/api/v1/query", "instant"),
+        ("POST", r"/api/v1/query", "instant"),
+        ("GET", r"/api/v1/query_range", "range"),
+        ("POST", r"/api/v1/query_range", "range"),
+        ("GET", r"/api/v1/status/buildinfo", "buildinfo"),
+    ]
+
+    def ready(self) -> None:
+        self.reply_text(200, "Prometheus Server is Ready.\n")
+
+    def healthy(self) -> None:
+        self.reply_text(200, "Prometheus Server is Healthy.\n")
+
+    def buildinfo(self) -> None:
+        self.reply_json(
+            200,
+            {
+                "status": "success",
+                "data": {
+                    "version": "2.42.0",
+                    "revision": "debian",
+                    "branch": "debian/sid",
+                    "buildUser": "team+pkg-go@tracker.debian.org",
+                    "buildDate": "20230405",
+                    "goVersion": "go1.19.8",
+                },
+            },
+        )
+
+    def bad_data(self, message: str) -> None:
+        """Prometheus' 400 reply for a query it will not run."""
+        self.reply_json(400, {"status": "error", "errorType": "bad_data", "error": message})
+
+    def _series(self, form: dict[str, list[str]]) -> tuple[str, dict[str, str]] | None:
+        query = form.get("query", [""])[-1]
+        if not query.strip():
+            self.bad_data(
+                'invalid parameter "query": 1:1: parse error: no expression found in input'
+            )
+            return None
+        found = self.servers.lookup(query)
+        if found is None:
+            self.bad_data("the demo world does not evaluate this query")
+            return None
+        return found
+
+    def instant(self) -> None:
+        form = self.form()
+        found = self._series(form)
+        if found is None:
+            return
+        signal, metric = found
+        try:
+            at = parse_time(form["time"][-1]) if form.get("time") else self.world.clock.time()
+        except ValueError:
+            self.bad_data(
+                f'invalid parameter "time": cannot parse {form["time"][-1]!r} to a valid timestamp'
+            )
+            return
+        value = self.world.value(signal, at - self.world.epoch)
+        result = (
+            []
+            if value is None
+            else [{"metric": metric, "value": [_stamp(at), prometheus_number(value)]}]
+        )
+        self.reply_json(
+            200, {"status": "success", "data": {"resultType": "vector", "result": result}}
+        )
+
+    def range(self) -> None:
+        form = self.form()
+        found = self._series(form)
+        if found is None:
+            return
+        signal, metric = found
+        try:
+            start = parse_time(form["start"][-1])
+            end = parse_time(form["end"][-1])
+        except (KeyError, ValueError):
+            self.bad_data('invalid parameter "start" or "end": cannot parse to a valid timestamp')
+            return
+        try:
+            step = _duration(form.get("step", [""])[-1])
+        except ValueError:
+            self.bad_data('invalid parameter "step": cannot parse to a valid duration')
+            return
+        if end < start:
+            self.bad_data("end timestamp must not be before start time")
+            return
+        if step <= 0:
+            self.bad_data(
+                "zero or negative query resolution step widths are not accepted. Try a positive integer"
+            )
+            return
+        if (end - start) / step > MAX_POINTS:
+            self.bad_data(
+                "exceeded maximum resolution of 11,000 points per timeseries. "
+                "Try decreasing the query resolution (?step=XX)"
+            )
+            return
+        values = []
+        count = int((end - start) // step)
+        for index in range(count + 1):
+            at = start + index * step
+            value = self.world.value(signal, at - self.world.epoch)
+            if value is not None:
+                values.append([_stamp(at), prometheus_number(value)])
+        result = [{"metric": metric, "values": values}] if values else []
+        self.reply_json(
+            200, {"status": "success", "data": {"resultType": "matrix", "result": result}}
+        )
+
+
+def _duration(text: str) -> float:
+    text = text.strip()
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+    parts = re.findall(r"(\d+)(ms|s|m|h|d|w|y)", text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        raise ValueError(text)
+    return sum(int(n) * units[u] for n, u in parts)
+
+
+# ----- the orchestrator
+
+
+class OrchestratorHandler(_Handler):
+    """The GENESIS orchestrator's health, metrics and cache API."""
+
+    routes: ClassVar[list[tuple[str, str, str]]] = [
+        ("GET", r"/health/ready", "ready"),
+        ("GET", r"/health/live", "live"),
+        ("GET", r"/health/metrics", "metrics"),
+        ("POST", r"/api/cache/clear", "clear_cache"),
+    ]
+
+    def _dispatch(self, method: str) -> None:
+        if self.world.snapshot().orchestrator == "down":
+            # the process is gone: drop the connection; the supervisor closes the port
+            self.close_connection = True
+            self.servers.wake()
+            return
+        super()._dispatch(method)
+
+    def ready(self) -> None:
+        state = self.world.snapshot()
+        if state.orchestrator == "ready":
+            self.reply_json(
+                200,
+                {
+                    "status": "ready",
+                    "checks": {"mysql": "ok", "redis": "ok", "temporal": "ok"},
+                    "version": "2.4.1",
+                },
+            )
+        else:
+            self.reply_json(503, {"status": "not_ready", "reason": state.reason})
+
+    def live(self) -> None:
+        self.reply_json(200, {"status": "alive"})
+
+    def metrics(self) -> None:
+        state = self.world.snapshot()
+        self.reply_json(
+            200,
+            {
+                "orchestrator": {
+                    "average_latency_ms": state.latency_ms,
+                    "p95_latency_ms": None
+                    if state.p95_seconds is None
+                    else round(state.p95_seconds * 1000, 1),
+                    "total_runs": state.total_runs,
+                    "failed_runs": state.failed_runs,
+                    "active_runs": state.active_runs,
+                    "runs_per_second": state.runs_per_second,
+                },
+                "router": {"efficiency": state.router_efficiency},
+                "stability": {"score": state.stability_score},
+                "cache": {
+                    "hit_rate": state.cache_hit_rate,
+                    "entries": state.cache_entries,
+                },
+            },
+        )
+
+    def clear_cache(self) -> None:
+        try:
+            removed = self.world.clear_cache()
+        except Unavailable as exc:
+            self.reply_json(503, {"status": "error", "error": str(exc)})
+            return
+        self.reply_json(200, {"status": "cleared", "entries_removed": removed})
+
+
+class GrafanaHandler(_Handler):
+    """Grafana's health endpoint."""
+
+    routes: ClassVar[list[tuple[str, str, str]]] = [("GET", r"/api/health", "health")]
+
+    def health(self) -> None:
+        self.reply_json(200, GRAFANA_HEALTH)
+
+
+class SupervisorHandler(_Handler):
+    """The demo's stand-in for systemd: restarts the orchestrator on request."""
+
+    routes: ClassVar[list[tuple[str, str, str]]] = [
+        ("POST", r"/restart", "restart"),
+        ("GET", r"/state", "state"),
+    ]
+
+    def restart(self) -> None:
+        message = self.world.restart_orchestrator()
+        self.servers.sync()
+        self.reply_json(200, {"status": "restarting", "message": message})
+
+    def state(self) -> None:
+        state = self.world.snapshot()
+        self.reply_json(
+            200,
+            {
+                "scenario": state.scenario,
+                "time": round(state.time, 3),
+                "orchestrator": state.orchestrator,
+                "reason": state.reason,
+                "alerts": [alert.name for alert in state.alerts],
+            },
+        )
+
+
+# ----- running them
+
+
+class Component:
+    """One loopback server that can stop listening and listen again on the same port."""
+
+    def __init__(self, name: str, handler: type[_Handler], servers: DemoServers) -> None:
+        self.name = name
+        self.handler = handler
+        self.servers = servers
+        self.world = servers.world
+        self.port = 0
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        """The base URL, e.g. http://127.0.0.1:40123."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def listening(self) -> bool:
+        """Whether the port accepts connections now."""
+        return self._server is not None
+
+    def open(self) -> None:
+        """Listen (on the same port as before, if any)."""
+        with self._lock:
+            if self._server is not None:
+                return
+            server = _Server(("127.0.0.1", self.port), self.handler, self)
+            self.port = server.server_address[1]
+            thread = threading.Thread(
+                target=server.serve_forever,
+                kwargs={"poll_interval": SYNC_SECONDS},
+                name=f"demo-{self.name}",
+                daemon=True,
+            )
+            thread.start()
+            self._server, self._thread = server, thread
+
+    def close(self) -> None:
+        """Stop listening and cut open connections, as a dead process would."""
+        with self._lock:
+            server, self._server = self._server, None
+            if server is None:
+                return
+            server.shutdown()
+            server.server_close()
+            server.cut_connections()
+
+
+class DemoServers:
+    """Every demo server, plus the thread that opens and closes the orchestrator's port."""
+
+    def __init__(self, world: World, queries: dict[str, str] | None = None) -> None:
+        from console.config import default_sla_queries
+
+        self.world = world
+        self.alertmanager = Component("alertmanager", AlertmanagerHandler, self)
+        self.prometheus = Component("prometheus", PrometheusHandler, self)
+        self.orchestrator = Component("orchestrator", OrchestratorHandler, self)
+        self.grafana = Component("grafana", GrafanaHandler, self)
+        self.supervisor = Component("supervisor", SupervisorHandler, self)
+        self.components = (
+            self.alertmanager,
+            self.prometheus,
+            self.orchestrator,
+            self.grafana,
+            self.supervisor,
+        )
+        self._queries: dict[str, tuple[str, dict[str, str]]] = {}
+        self.set_queries(queries or default_sla_queries(JOB))
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def set_queries(self, queries: dict[str, str]) -> None:
+        """Answer these PromQL strings (the console's SLA queries) plus a few runbook ones."""
+        signals = {"availability": "availability", "p95_latency": "p95", "error_rate": "error_rate"}
+        table = {" ".join(q.split()): (signals[k], {}) for k, q in queries.items() if k in signals}
+        target = {"instance": INSTANCE, "job": JOB}
+        table[f'up{{job="{JOB}"}}'] = ("up", {"__name__": "up", **target})
+        table["genesis_orchestrator_up"] = ("up", {"__name__": "genesis_orchestrator_up", **target})
+        table["rate(genesis_orchestrator_total_runs[5m])"] = ("runs_per_second", target)
+        table[f'rate(genesis_orchestrator_total_runs{{job="{JOB}"}}[5m])'] = (
+            "runs_per_second",
+            target,
+        )
+        self._queries = table
+
+    def lookup(self, query: str) -> tuple[str, dict[str, str]] | None:
+        """The world signal and series labels behind a PromQL string, or None."""
+        return self._queries.get(" ".join(query.split()))
+
+    def start(self) -> None:
+        """Listen on loopback ports and start following the world."""
+        for component in self.components:
+            component.open()
+        self.sync()
+        self._thread = threading.Thread(target=self._follow, name="demo-supervisor", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Close every port and stop the follower thread."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+        for component in self.components:
+            component.close()
+
+    def wake(self) -> None:
+        """Ask the follower to look at the world now."""
+        self._wake.set()
+
+    def sync(self) -> None:
+        """Open or close the orchestrator's port to match the world."""
+        if self._stop.is_set():
+            return
+        down = self.world.snapshot().orchestrator == "down"
+        try:
+            if down:
+                self.orchestrator.close()
+            else:
+                self.orchestrator.open()
+        except OSError:
+            pass  # the port is briefly taken; the next tick tries again
+
+    def _follow(self) -> None:
+        while not self._stop.is_set():
+            self.sync()
+            self._wake.wait(SYNC_SECONDS)
+            self._wake.clear()
