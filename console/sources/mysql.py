@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import contextlib
 import re
+import socket
+import threading
 from typing import Any
 
 from console.clock import format_age
@@ -98,32 +100,48 @@ class MysqlSource(Source):
     def _collect(self) -> dict[str, Any]:
         import pymysql
 
+        conn = pymysql.connect(
+            host=self.host,
+            port=self.port,
+            user=self.user,
+            password=self._password or "",
+            database=self.database or None,
+            connect_timeout=self.timeout,
+            read_timeout=self.timeout,
+            write_timeout=self.timeout,
+            autocommit=True,
+            charset="utf8mb4",
+            defer_connect=True,
+        )
+        # read_timeout bounds each read, not the probe: a server that drips one byte per
+        # second would hold this thread forever. The watchdog ends the probe at its budget.
+        aborted = threading.Event()
+        watchdog = threading.Timer(self._budget, _abort, args=(conn, aborted))
+        watchdog.daemon = True
+        watchdog.start()
         try:
-            conn = pymysql.connect(
-                host=self.host,
-                port=self.port,
-                user=self.user,
-                password=self._password or "",
-                database=self.database or None,
-                connect_timeout=self.timeout,
-                read_timeout=self.timeout,
-                write_timeout=self.timeout,
-                autocommit=True,
-                charset="utf8mb4",
-            )
-        except pymysql.MySQLError as exc:
-            raise SourceError(self._sentence(exc)) from None
-        except Exception as exc:  # garbage bytes make the handshake parser fail any way
-            raise SourceError(self._not_mysql(exc)) from None
-        try:
+            conn.connect()
             return self._queries(conn)
         except pymysql.MySQLError as exc:
+            if aborted.is_set():
+                raise SourceError(self._too_slow()) from None
             raise SourceError(self._sentence(exc)) from None
-        except Exception as exc:
+        except Exception as exc:  # garbage bytes make the protocol parser fail any way
+            if aborted.is_set():
+                raise SourceError(self._too_slow()) from None
             raise SourceError(self._not_mysql(exc)) from None
         finally:
+            watchdog.cancel()
             with contextlib.suppress(Exception):
                 conn.close()
+
+    def _too_slow(self) -> str:
+        return f"MySQL at {self.where} did not finish answering within {self._budget:g}s"
+
+    @property
+    def _budget(self) -> float:
+        # a little past the timeout, still inside the poller's grace, so this sentence wins
+        return self.timeout + 0.25
 
     def _queries(self, conn: Any) -> dict[str, Any]:
         import pymysql
@@ -199,6 +217,8 @@ class MysqlSource(Source):
         code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else None
         message = str(exc.args[1]) if len(exc.args) > 1 else str(exc)
         where = self.where
+        if code is None:  # pymysql's own protocol checks (packet sequence, malformed packet)
+            return self._not_mysql(exc)
         if code == _REFUSED:
             if "timed out" in message:
                 return f"MySQL at {where} did not accept a connection within {self.timeout:g}s"
@@ -226,8 +246,7 @@ class MysqlSource(Source):
             return f"MySQL at {where} blocks this host after too many connection errors"
         if code == _HOST_NOT_ALLOWED:
             return f"MySQL at {where} does not allow connections from this host"
-        label = f"error {code}" if code is not None else type(exc).__name__
-        return f"MySQL at {where}: {label}: {clean(message, 200)}"
+        return f"MySQL at {where}: error {code}: {clean(message, 200)}"
 
     def _not_mysql(self, exc: Exception) -> str:
         return (
@@ -239,6 +258,15 @@ class MysqlSource(Source):
         if self._password and self._password in text:
             text = text.replace(self._password, "***")
         return text
+
+
+def _abort(conn: Any, aborted: threading.Event) -> None:
+    """Cut a probe's connection from the watchdog thread; the blocked read then fails."""
+    sock = getattr(conn, "_sock", None)
+    if sock is not None:
+        aborted.set()
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 def latest_deadlock(innodb_status: str) -> str | None:

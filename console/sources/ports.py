@@ -33,12 +33,12 @@ _cache_lock = threading.Lock()
 _cache: tuple[float, dict[int, int | None] | None] = (-1e9, None)
 
 
-def listening_ports() -> dict[int, int | None] | None:
+def listening_ports(max_age: float = LISTENERS_TTL_SECONDS) -> dict[int, int | None] | None:
     """TCP ports in LISTEN state on this host, each with its PID when visible; None if unreadable."""
     global _cache
     with _cache_lock:
         taken_at, ports = _cache
-        if time.monotonic() - taken_at < LISTENERS_TTL_SECONDS:
+        if time.monotonic() - taken_at < max_age:
             return ports
         ports = _scan()
         _cache = (time.monotonic(), ports)
@@ -72,8 +72,11 @@ def _process_name(pid: int | None) -> str | None:
         return None
 
 
-def _listener(port: int) -> tuple[bool | None, int | None, str | None]:
+def _listener(port: int, accepts: bool) -> tuple[bool | None, int | None, str | None]:
     ports = listening_ports()
+    if ports is not None and (port in ports) != accepts:
+        # the shared scan may predate a server's start or stop: look again before saying so
+        ports = listening_ports(max_age=0)
     if ports is None:
         return None, None, None
     if port not in ports:
@@ -96,14 +99,14 @@ class PortSource(Source):
 
     async def _probe(self) -> ProbeResult:
         local = self.host in _LOCAL_HOSTS or self.host.startswith("127.")
-        if local:
-            listener_future = run_blocking(_listener, self.port)
         accepts, why = await self._connect()
         listening, pid, process = (None, None, None)
         if local:
-            # the scan is bounded by the local /proc read; don't outwait the connect's budget
+            # the scan only reads /proc, but a probe never waits longer than its timeout
             with contextlib.suppress(Exception, asyncio.TimeoutError):
-                listening, pid, process = await asyncio.wait_for(listener_future, self.timeout)
+                listening, pid, process = await asyncio.wait_for(
+                    run_blocking(_listener, self.port, accepts), self.timeout
+                )
         data: dict[str, Any] = {
             "listening": listening,
             "accepts": accepts,
