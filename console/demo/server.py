@@ -822,8 +822,12 @@ class DemoServers:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=2)
-        for component in self.components:
-            component.close()
+        # in parallel: each close waits up to one poll interval for its server loop
+        closers = [threading.Thread(target=c.close, daemon=True) for c in self.components]
+        for closer in closers:
+            closer.start()
+        for closer in closers:
+            closer.join(timeout=2)
 
     def wake(self) -> None:
         """Ask the follower to look at the world now."""
