@@ -79,8 +79,9 @@ async def _query(
             raise PromQLError(f"bad PromQL for {label}: {error}")
         raise PromQLError(f"PromQL for {label} failed: {error}")
     if reply.status != 200:
-        raise http_status_error(reply, f"Prometheus query for {label}")
-    body = reply.json(f"Prometheus reply for {label}")
+        # not about this query, so the sentence leaves it out (the SLA pane shows it once)
+        raise http_status_error(reply, "Prometheus query")
+    body = reply.json("Prometheus reply")
     if not isinstance(body, dict) or body.get("status") != "success":
         error = body.get("error") if isinstance(body, dict) else None
         raise SourceError(
@@ -182,13 +183,18 @@ class PrometheusSource(PooledHttpSource):
 
     async def _probe(self) -> ProbeResult:
         reply = await request(self._http(), "GET", self.url + "/-/ready", timeout=self.timeout)
+        text = reply.body[:120].decode("utf-8", "replace").strip()
         if reply.status == 200:
+            # Prometheus says "Prometheus Server is Ready."; anything else is another server
+            if "ready" not in text.lower():
+                raise SourceError(
+                    f"{self.url}/-/ready answered 200 but not as Prometheus does ({text[:60]})",
+                    Status.UNKNOWN,
+                )
             return ProbeResult(self.name, Status.OK, "ready")
         if reply.status == 503:
-            text = reply.body[:120].decode("utf-8", "replace").strip()
             raise SourceError(f"Prometheus not ready{': ' + text if text else ''}")
-        error = http_status_error(reply, "Prometheus readiness")
-        raise SourceError(error.detail, Status.CRITICAL if reply.status >= 500 else Status.UNKNOWN)
+        raise http_status_error(reply, "Prometheus readiness")
 
 
 _STATUS_RANK = {"breached": 3, "at_risk": 2, "ok": 1, "unknown": 0}
