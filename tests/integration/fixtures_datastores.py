@@ -16,6 +16,16 @@ import pytest
 
 from tests.procs import Proc, free_port, need, port_open, wait_for
 
+# what `from ... import *` in conftest.py picks up: the fixtures, nothing else
+__all__ = [
+    "mariadb",
+    "fresh_mariadb",
+    "redis_server",
+    "fresh_redis",
+    "temporal_server",
+    "fresh_temporal",
+]
+
 #: a real application user with a password, created in the throwaway MariaDB
 MYSQL_USER = "genesis_user"
 MYSQL_PASSWORD = "s3cret-Pa55word-zq"
