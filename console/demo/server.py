@@ -439,8 +439,6 @@ def _silence_problems(body: Any) -> list[str]:
     for key in ("comment", "createdBy"):
         if key in body and not isinstance(body[key], str):
             problems.append(f"{key} in body must be of type string")
-    if isinstance(body.get("createdBy"), str) and not body["createdBy"].strip():
-        problems.append("createdBy in body should be at least 1 chars long")
     for key in ("startsAt", "endsAt"):
         if key in body:
             try:

@@ -404,3 +404,20 @@ async def test_production_sources_run_against_the_demo(open_demo):
     sla = results["sla"].data
     assert sla.get("availability").value < 99.91
     assert sla.get("error_rate").status == "breached"
+
+
+async def test_maintenance_silence_through_the_console_client_silences_everything(open_demo):
+    from console.sources.alertmanager import create_silence, expire_silence, list_silences
+
+    stack = open_demo("dependency-outage", 250.0)
+    url = stack.config.alertmanager.urls[0]
+    matchers = [{"name": "job", "value": "genesis-orchestrator", "isRegex": False}]
+    silence_id = await create_silence(
+        url, matchers, EPOCH, EPOCH + 7200, "maintenance", "weekly window", timeout=3
+    )
+    alerts = stack.world.snapshot().alerts
+    assert len(alerts) >= 4 and all(a.silenced_by == (silence_id,) for a in alerts)
+    (silence,) = await list_silences(url, timeout=3)
+    assert (silence.id, silence.state, silence.created_by) == (silence_id, "active", "maintenance")
+    await expire_silence(url, silence_id, timeout=3)
+    assert not any(a.silenced_by for a in stack.world.snapshot().alerts)
