@@ -9,8 +9,9 @@ Randomness is seeded noise derived from (seed, signal, step), never from the clo
 Timelines (seconds into each 600 s cycle; rules are evaluated every 5 s):
   healthy            RouterEfficiencyLow 195–310, StabilityScoreDropped 445–510 (warnings only)
   orchestrator-down  errors rise from 40; not ready 60–90 ("connection pool exhausted");
-                     process down (port 8000 closed) 90–420; HighFailureRate from 105,
-                     GenesisOrchestratorDown 120–420, CriticalFailureRate 130–390,
+                     process down (port 8000 closed) 90–420; HighFailureRate 105–390,
+                     GenesisOrchestratorDown 120–420, CriticalFailureRate 130–390 (both
+                     failure-rate alerts end at 390 when the dead target's rates vanish),
                      SLAAvailabilityBreach 360 to the end of the cycle. A restart during
                      40–450 ends the incident once the process is back (6 s later).
   latency-spike      cache hit rate falls from 60; HighOrchestrationLatency 135–410,
@@ -19,8 +20,8 @@ Timelines (seconds into each 600 s cycle; rules are evaluated every 5 s):
   dependency-outage  MySQL threads climb from 60 (too many connections 150–335, deadlock at
                      95, slow queries); Redis bloats from 120 and is down 180–330; Temporal
                      NOT_SERVING 200–350; orchestrator not ready 150–350; HighFailureRate
-                     165–400, CriticalFailureRate 185–380, latency alerts 185–360,
-                     StabilityScoreDropped 240–350.
+                     165–400, CriticalFailureRate 185–380, HighOrchestrationLatency 185–380,
+                     CriticalOrchestrationLatency 210–360, StabilityScoreDropped 240–360.
 """
 
 from __future__ import annotations
