@@ -7,6 +7,7 @@ Modes:
 - http_500: a well-formed HTTP 500.
 - garbage: bytes that are no protocol at all, then close.
 - not_json: a well-formed HTTP 200 whose body is HTML, not JSON.
+- wrong_shape: a well-formed HTTP 200 whose JSON is not what any of our servers sends.
 - truncated: the start of a reply (by default HTTP saying Content-Length 1000 and
   sending 20 bytes), then close.
 - huge: HTTP 200 with no Content-Length and a 50 MB body, so only the client's own
@@ -27,6 +28,7 @@ MODES = (
     "http_500",
     "garbage",
     "not_json",
+    "wrong_shape",
     "truncated",
     "huge",
 )
@@ -140,6 +142,8 @@ class FaultServer:
                 conn.sendall(
                     _http("200 OK", b"<html><body>502 Bad Gateway</body></html>", "text/html")
                 )
+            elif self.mode == "wrong_shape":
+                conn.sendall(_http("200 OK", b'{"surprise": [1, 2, 3]}'))
             elif self.mode == "truncated":
                 conn.sendall(self.truncated)
             elif self.mode == "huge":

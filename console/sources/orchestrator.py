@@ -107,6 +107,8 @@ class OrchestratorSource(PooledHttpSource):
             parts.append(f"avg latency {latency:.0f} ms")
         elif metrics_note:
             parts.append(metrics_note)
+        else:
+            parts.append("metrics without average_latency_ms")
         detail = " · ".join(parts)
         return ProbeResult(self.name, Status.OK if ready else Status.CRITICAL, detail, data=data)
 

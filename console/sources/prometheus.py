@@ -84,9 +84,9 @@ async def _query(
     body = reply.json("Prometheus reply")
     if not isinstance(body, dict) or body.get("status") != "success":
         error = body.get("error") if isinstance(body, dict) else None
-        raise SourceError(
-            f"Prometheus query for {label} failed: {error or 'unexpected reply'}", Status.UNKNOWN
-        )
+        if error:
+            raise PromQLError(f"PromQL for {label} failed: {error}")
+        raise SourceError("unexpected Prometheus reply: no success status", Status.UNKNOWN)
     return body.get("data")
 
 
