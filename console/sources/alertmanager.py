@@ -17,7 +17,15 @@ from urllib.parse import quote
 
 import msgspec
 
-from console.model import Alert, AlertmanagerData, EndpointStatus, ProbeResult, Silence, Status
+from console.model import (
+    Alert,
+    AlertmanagerData,
+    EndpointStatus,
+    ProbeResult,
+    Silence,
+    Status,
+    alert_sort_key,
+)
 from console.sources.base import Source, SourceError
 from console.sources.http import Reply, http_status_error, request
 from console.sources.prometheus import plain_client
@@ -224,7 +232,7 @@ class AlertmanagerSource(Source):
 
 
 def merge_alerts(replies: Iterable[tuple[str, list[_Alert]]]) -> tuple[Alert, ...]:
-    """One Alert per fingerprint, remembering every URL that returned it.
+    """One Alert per fingerprint, remembering every URL that returned it; critical first.
 
     When copies disagree, "active" wins over "suppressed": an alert that still notifies
     through any Alertmanager is still paging someone.
@@ -270,6 +278,7 @@ def merge_alerts(replies: Iterable[tuple[str, list[_Alert]]]) -> tuple[Alert, ..
                 sources=tuple(entry["sources"]),
             )
         )
+    out.sort(key=alert_sort_key)
     return tuple(out)
 
 
