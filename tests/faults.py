@@ -56,6 +56,8 @@ class FaultServer:
         self.delay = delay
         self.truncated = truncated
         self._stop = threading.Event()
+        #: bytes of the huge body the client took before hanging up
+        self.huge_sent = 0
         self._conns: list[socket.socket] = []
         self._lock = threading.Lock()
         self._sock = socket.socket()
@@ -155,6 +157,7 @@ class FaultServer:
                 while sent < HUGE_BYTES and not self._stop.is_set():
                     conn.sendall(chunk)
                     sent += len(chunk)
+                    self.huge_sent = sent
         except OSError:
             pass  # the client hung up, which is what a bounded client does
         finally:

@@ -21,7 +21,7 @@ from console.sources.ports import PortSource
 from console.sources.prometheus import PrometheusSource, SlaSource
 from console.sources.redis import RedisSource
 from console.sources.temporal import TemporalSource
-from tests.faults import FaultServer
+from tests.faults import HUGE_BYTES, FaultServer
 
 TIMEOUT = 1.0
 OK, WARN, CRIT, UNK = Status.OK, Status.WARNING, Status.CRITICAL, Status.UNKNOWN
@@ -165,3 +165,6 @@ async def test_fault(factory, fault, status, phrase):
     phrases = phrase if isinstance(phrase, tuple) else (phrase,)
     assert any(p.format(port=server.port) in result.detail for p in phrases), result.detail
     assert took <= TIMEOUT + 1, f"took {took:.2f}s"
+    if fault == "huge":
+        # the client hung up near its 8 MiB cap (plus socket buffers), not after 50 MB
+        assert server.huge_sent < HUGE_BYTES // 2
