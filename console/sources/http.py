@@ -44,7 +44,12 @@ def make_client() -> httpx.AsyncClient:
         verify=_tls(),
         follow_redirects=False,
         limits=httpx.Limits(max_connections=32, max_keepalive_connections=8),
-        headers={"User-Agent": "genesis-console", "Accept": "application/json"},
+        headers={
+            "User-Agent": "genesis-console",
+            "Accept": "application/json",
+            # raw bytes are read under a size cap: ask for them uncompressed
+            "Accept-Encoding": "identity",
+        },
         trust_env=False,
     )
 

@@ -65,11 +65,12 @@ class HostPane(Pane):
                 bar(percent, self.bar_width(), colour),
                 Text(f"{percent:5.1f}%", style=colour),
             )
-        load = " ".join(f"{x:.2f}" for x in snapshot.load)
+        compact = self.size.width < 34
+        load = " ".join(f"{x:.2f}" for x in (snapshot.load[:1] if compact else snapshot.load))
         per_cpu = snapshot.load[0] / max(1, snapshot.cpu_count)
         gauges.add_row(
             "Load",
-            Text(f"{load}  ({snapshot.cpu_count} CPUs)"),
+            Text(f"{load}  ({snapshot.cpu_count} CPUs)", overflow="ellipsis"),
             Text(f"{per_cpu:.2f}/cpu", style=self.colour(_level(per_cpu * 100, 100, 200))),
         )
         procs = Table(
@@ -78,14 +79,13 @@ class HostPane(Pane):
         procs.add_column("PID", justify="right", no_wrap=True)
         procs.add_column("Process", ratio=1, no_wrap=True, overflow="ellipsis")
         procs.add_column("CPU%", justify="right", no_wrap=True)
-        procs.add_column("MEM%", justify="right", no_wrap=True)
+        if not compact:
+            procs.add_column("MEM%", justify="right", no_wrap=True)
         for proc in snapshot.top:
-            procs.add_row(
-                str(proc.pid),
-                literal(proc.name, 60),
-                f"{proc.cpu_percent:.1f}",
-                f"{proc.memory_percent:.1f}",
-            )
+            cells = [str(proc.pid), literal(proc.name, 60), f"{proc.cpu_percent:.1f}"]
+            if not compact:
+                cells.append(f"{proc.memory_percent:.1f}")
+            procs.add_row(*cells)
         outer = Table.grid(expand=True)
         outer.add_column()
         outer.add_row(gauges)

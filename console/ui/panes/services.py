@@ -32,6 +32,7 @@ class ServicesPane(Pane):
         self.names = list(SERVICE_NAMES) + [f"port:{p}" for p in ports]
         self.SOURCES = tuple(self.names)
         self._cells: dict[str, tuple[str, ...]] = {}
+        self._last: State | None = None
 
     def compose(self) -> ComposeResult:
         table = FitTable(id="services-table", flex_column="detail", cursor_type="row")
@@ -45,7 +46,26 @@ class ServicesPane(Pane):
             )
         yield table
 
+    #: below this width the status shows as its symbol alone, leaving room for the detail
+    COMPACT_BELOW = 60
+    compact = False
+
+    def on_resize(self) -> None:
+        compact = self.size.width < self.COMPACT_BELOW
+        if compact == self.compact:
+            return
+        self.compact = compact
+        table = self.query_one("#services-table", FitTable)
+        column = table.columns["status"]
+        column.width = 1 if compact else 6
+        column.label = Text("" if compact else "Status")
+        self._cells.clear()
+        if self._last is not None:
+            self.show(self._last)
+        table.fit()
+
     def show(self, state: State) -> None:
+        self._last = state
         table = self.query_one("#services-table", DataTable)
         colours = self.app.theme_variables
         bad = 0
@@ -59,7 +79,9 @@ class ServicesPane(Pane):
             if self._cells.get(name) == key:
                 continue
             self._cells[name] = key
-            table.update_cell(name, "status", status_text(result.status.value, colours))
+            table.update_cell(
+                name, "status", status_text(result.status.value, colours, word=not self.compact)
+            )
             table.update_cell(name, "latency", Text(key[1], justify="right"))
             table.update_cell(name, "detail", literal(result.detail, 200))
         seen = sum(1 for n in self.names if n in state.results)

@@ -1,0 +1,93 @@
+"""Build the console against the demo world with a frozen clock, for pilot and snapshot tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from console.clock import FrozenClock
+from console.demo import start_demo
+from console.ui.app import GenesisApp
+from console.ui.keymaps import load_keymap
+from console.ui.themes import load_themes
+
+#: 2026-11-27 03:00:00 UTC: the night shift
+NIGHT = 1795748400.0
+
+
+class SteadyPorts:
+    """Wraps a source so the demo servers' random loopback ports read as :PORT in snapshots."""
+
+    def __init__(self, source) -> None:
+        self.source = source
+        self.name = source.name
+        self.timeout = source.timeout
+
+    async def probe(self):
+        import dataclasses
+        import re
+
+        result = await self.source.probe()
+        return dataclasses.replace(
+            result, detail=re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", result.detail)
+        )
+
+    async def close(self) -> None:
+        await self.source.close()
+
+
+class DemoApps:
+    """Makes demo-backed apps and stops every demo stack afterwards."""
+
+    def __init__(self) -> None:
+        self.stacks = []
+
+    def __call__(
+        self,
+        scenario: str = "orchestrator-down",
+        offset: float = 0.0,
+        *,
+        theme: str = "war-room",
+        keymap: str = "default",
+        clock: FrozenClock | None = None,
+        **config_changes,
+    ) -> GenesisApp:
+        clock = clock or FrozenClock(NIGHT)
+        stack = start_demo(scenario, clock=clock, offset=offset)
+        stack.settle()
+        self.stacks.append(stack)
+        config = stack.config
+        if config_changes:
+            import msgspec
+
+            config = msgspec.structs.replace(config, **config_changes)
+        sources = stack.simulated_sources()
+
+        def factory():
+            from console.sources.registry import build_sources
+
+            return [SteadyPorts(s) for s in build_sources(config, replace=sources)]
+
+        app = GenesisApp(
+            config,
+            sources_factory=factory,
+            clock=clock,
+            themes=load_themes(),
+            theme=theme,
+            keymap=load_keymap(keymap),
+            autostart=False,
+        )
+        app.demo_stack = stack
+        return app
+
+    def stop(self) -> None:
+        for stack in self.stacks:
+            stack.stop()
+
+
+@pytest.fixture
+def demo_app() -> Iterator[DemoApps]:
+    apps = DemoApps()
+    yield apps
+    apps.stop()

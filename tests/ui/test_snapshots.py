@@ -1,0 +1,29 @@
+"""Snapshots of the console against the demo world at a frozen moment.
+
+Look at every changed SVG before accepting it (`--snapshot-update`).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+
+async def _poll(pilot) -> None:
+    await pilot.app.poll_once()
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
+def test_orchestrator_down(snap_compare, demo_app, size):
+    app = demo_app("orchestrator-down", offset=150)
+    assert snap_compare(app, terminal_size=size, run_before=_poll)
+
+
+def test_healthy_wide(snap_compare, demo_app):
+    app = demo_app("healthy", offset=200)
+    assert snap_compare(app, terminal_size=(160, 48), run_before=_poll)
+
+
+def test_help_screen(snap_compare, demo_app):
+    app = demo_app("healthy", offset=10)
+    assert snap_compare(app, terminal_size=(100, 32), press=["question_mark"], run_before=_poll)
