@@ -13,7 +13,7 @@ from textual.widgets import Footer
 from console.clock import Clock
 from console.config import Config
 from console.incident import IncidentTracker
-from console.model import ProbeResult
+from console.model import ProbeResult, SlaValue
 from console.poller import Poller
 from console.sla import upper_bound
 from console.state import State
@@ -86,7 +86,7 @@ class GenesisApp(App[int]):
         yield StatusHeader(self.config.environment, self.read_only, id="header")
         with Container(id="panes"):
             yield AlertsPane(clock=self.clock, id="alerts")
-            yield SlaPane(id="sla")
+            yield SlaPane(availability_target=self.config.sla.availability_percent, id="sla")
             yield ServicesPane(ports=self.config.ports, id="services")
             yield HostPane(id="host")
         yield Footer()
@@ -152,10 +152,13 @@ class GenesisApp(App[int]):
 
     def recovery_value(self, now: float):
         """Recovery time: the open incident's running time, else the last one's."""
+        limit = self.config.sla.recovery_minutes * 60
         seconds = self.incidents.open_for(now)
         if seconds is None:
             seconds = self.incidents.last_recovery_seconds
-        return upper_bound("recovery", seconds, self.config.sla.recovery_minutes * 60)
+        if seconds is None:
+            return SlaValue("recovery", None, limit, "none", "no incident yet")
+        return upper_bound("recovery", seconds, limit)
 
     def tick(self) -> None:
         """Once a second: ages, staleness and the header clock (only what changed is drawn)."""

@@ -41,7 +41,7 @@ async def test_all_four_panes_fill_with_demo_data(demo_app):
         for label in ("Availability", "P95 latency", "Error rate", "Recovery"):
             assert label in sla_text
         assert "%" in sla_text and "≥ 99.9%" in sla_text
-        assert "error budget" in shown(sla.query_one("#sla-problem"))
+        assert "error budget" in shown(sla.query_one("#sla-budget"))
         assert "CPU" in shown(host.query_one("#host-body"))
 
         rows = services.query_one(DataTable)

@@ -15,6 +15,7 @@ STATUS_WORDS = {
     "critical": ("✖", "CRIT", "status-breached"),
     "breached": ("✖", "BREACHED", "status-breached"),
     "unknown": ("?", "UNKNOWN", "status-unknown"),
+    "none": ("–", "NONE YET", "status-stale"),
 }
 
 

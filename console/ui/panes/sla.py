@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from console.model import SlaValue
+from console.sla import AT_RISK_SHARE, budget_minutes
 from console.state import State
 from console.text import clean
 from console.ui.panes.base import Pane
@@ -51,11 +52,19 @@ class SlaPane(Pane):
     SOURCES = ("sla",)
     DEFAULT_CSS = """
     SlaPane #sla-body { height: auto; }
+    SlaPane #sla-budget { height: auto; color: $text-muted; }
+    SlaPane #sla-budget.-low { color: $status-at-risk; }
+    SlaPane #sla-budget.-spent { color: $status-breached; }
     SlaPane #sla-problem { color: $status-breached; height: auto; }
     """
 
+    def __init__(self, *, availability_target: float, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.availability_target = availability_target
+
     def compose(self) -> ComposeResult:
         yield Static(id="sla-body")
+        yield Static(id="sla-budget")
         yield Static(id="sla-problem")
 
     def show(self, state: State, recovery: SlaValue | None = None) -> None:
@@ -82,9 +91,15 @@ class SlaPane(Pane):
                 status_text(value.status, colours),
             )
         self.query_one("#sla-body", Static).update(table)
-        notes = []
-        if snapshot is not None and snapshot.budget_left_minutes is not None:
-            notes.append(f"error budget: {snapshot.budget_left_minutes:.1f} min left this month")
+        budget = self.query_one("#sla-budget", Static)
+        left = snapshot.budget_left_minutes if snapshot is not None else None
+        if left is None:
+            budget.update("")
+        else:
+            total = budget_minutes(self.availability_target)
+            budget.update(f"error budget: {left:.1f} of {total:.1f} min left this month")
+            budget.set_class(left <= 0, "-spent")
+            budget.set_class(0 < left < total * (1 - AT_RISK_SHARE), "-low")
         problems = [
             clean(f"{LABELS.get(v.key, v.key)}: {v.detail}", 200)
             for v in values
@@ -92,11 +107,6 @@ class SlaPane(Pane):
         ]
         if result.status.value in ("critical", "unknown") and snapshot is None:
             problems.append(clean(result.detail, 200))
-        body = Text("\n".join(notes), style="dim")
-        if problems:
-            body.append(
-                ("\n" if notes else "") + "\n".join(problems), style=self.colour("status-breached")
-            )
-        self.query_one("#sla-problem", Static).update(body)
+        self.query_one("#sla-problem", Static).update("\n".join(problems))
         failing = snapshot is None and result.status.value in ("critical", "unknown")
         self.set_class(failing, "-failing")
