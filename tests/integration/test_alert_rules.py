@@ -1,0 +1,99 @@
+"""The alerting rules pass promtool's check and unit tests, and cover every runbook alert."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import yaml
+
+from tests.procs import need
+
+ROOT = Path(__file__).resolve().parents[2]
+RULES = ROOT / "monitoring" / "alert_rules" / "genesis.yml"
+TESTS = ROOT / "monitoring" / "alert_rules" / "genesis_test.yml"
+
+CRITICAL = {
+    "GenesisOrchestratorDown",
+    "SLAAvailabilityBreach",
+    "CriticalFailureRate",
+    "CriticalOrchestrationLatency",
+}
+WARNING = {
+    "HighOrchestrationLatency",
+    "HighFailureRate",
+    "StabilityScoreDropped",
+    "RouterEfficiencyLow",
+}
+ALERTS = CRITICAL | WARNING
+JOB_SELECTOR = 'job="genesis-orchestrator"'
+
+
+def promtool(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [need("promtool"), *args], capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
+
+
+def rules() -> dict[str, dict]:
+    data = yaml.safe_load(RULES.read_text(encoding="utf-8"))
+    return {r["alert"]: r for g in data["groups"] for r in g["rules"] if "alert" in r}
+
+
+def test_promtool_check_rules_accepts_the_rules_file():
+    result = promtool("check", "rules", str(RULES))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"SUCCESS: {len(ALERTS)} rules found" in result.stdout
+
+
+def test_promtool_unit_tests_pass():
+    result = promtool("test", "rules", str(TESTS))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SUCCESS" in result.stdout
+
+
+def test_promtool_unit_tests_fail_when_a_threshold_is_wrong(tmp_path):
+    """The fixtures are tight enough that moving the P1 error line breaks them."""
+    broken = RULES.read_text(encoding="utf-8").replace("> 50\n", "> 45\n")
+    assert broken != RULES.read_text(encoding="utf-8")
+    (tmp_path / RULES.name).write_text(broken, encoding="utf-8")
+    (tmp_path / TESTS.name).write_text(TESTS.read_text(encoding="utf-8"), encoding="utf-8")
+    result = promtool("test", "rules", str(tmp_path / TESTS.name))
+    assert result.returncode != 0
+    assert "CriticalFailureRate" in result.stdout + result.stderr
+
+
+def test_rules_file_defines_the_eight_runbook_alerts_with_labels_and_annotations():
+    defined = rules()
+    assert set(defined) == ALERTS
+    for name, rule in defined.items():
+        expected = "critical" if name in CRITICAL else "warning"
+        assert rule["labels"] == {"severity": expected, "team": "genesis"}, name
+        notes = rule["annotations"]
+        assert notes["summary"].strip(), name
+        assert "$value" in notes["description"], name
+        assert notes["runbook_url"].endswith(f"/{name}"), name
+        assert JOB_SELECTOR in rule["expr"], name
+        assert rule.get("for"), name
+
+
+def test_down_alert_survives_the_exporter_dying():
+    down = rules()["GenesisOrchestratorDown"]
+    assert down["for"] == "30s"
+    assert f"or up{{{JOB_SELECTOR}}} == 0" in " ".join(down["expr"].split())
+
+
+def test_tests_file_fires_and_clears_every_alert():
+    data = yaml.safe_load(TESTS.read_text(encoding="utf-8"))
+    assert data["rule_files"] == [RULES.name]
+    fires: set[str] = set()
+    quiet: set[str] = set()
+    for group in data["tests"]:
+        for case in group.get("alert_rule_test", []):
+            (fires if case.get("exp_alerts") else quiet).add(case["alertname"])
+            for alert in case.get("exp_alerts") or []:
+                # exact expectations: every label and annotation is checked
+                assert set(alert["exp_labels"]) >= {"severity", "team", "job"}
+                assert set(alert["exp_annotations"]) == {"summary", "description", "runbook_url"}
+    assert fires == ALERTS
+    assert quiet == ALERTS
