@@ -45,6 +45,7 @@ class AlertsPane(Pane):
         self._cells: dict[str, tuple] = {}
         self._order: list[str] = []
         self._alerts: dict[str, Alert] = {}
+        self._seen: dict[str, tuple[Alert, str]] = {}
 
     def compose(self) -> ComposeResult:
         yield Static(id="alerts-problem")
@@ -136,8 +137,13 @@ class AlertsPane(Pane):
         for key in [k for k in self._cells if k not in wanted]:
             table.remove_row(key)
             del self._cells[key]
+            self._seen.pop(key, None)
         order_changed = False
         for fingerprint, alert in wanted.items():
+            age = format_age(now - alert.starts_at)
+            if self._seen.get(fingerprint) == (alert, age):
+                continue  # nothing this row shows has changed: build nothing, draw nothing
+            self._seen[fingerprint] = (alert, age)
             cells = self.row_cells(alert, now)
             old = self._cells.get(fingerprint)
             if old is None:
@@ -148,8 +154,7 @@ class AlertsPane(Pane):
                     if (
                         new_cell.plain != old_cell.plain
                         or new_cell.style != old_cell.style
-                        or getattr(new_cell, "sort_key", None)
-                        != getattr(old_cell, "sort_key", None)
+                        or getattr(new_cell, "sort_key", None) != getattr(old_cell, "sort_key", None)
                     ):
                         table.update_cell(fingerprint, column, new_cell)
                 if old[0].sort_key != cells[0].sort_key:
