@@ -7,7 +7,8 @@ throughput is the change in the kernel's counters between probes (None on the fi
 Per-process CPU follows top: 100 % is one full core, so a busy process can exceed it.
 
 Status rules (the worst one wins):
-  warning   CPU >= 90 %, memory >= 90 %, or disk of / >= 90 %
+  warning   CPU >= 90 % while the 1-minute load is at least one per CPU (a sustained
+            squeeze, not a spike between two probes), memory >= 90 %, or disk of / >= 90 %
   critical  memory >= 97 % (the OOM killer is near) or disk of / >= 95 %
 
 data: model.HostSnapshot
@@ -129,7 +130,8 @@ class HostSource(Source):
     @staticmethod
     def _status(snapshot: HostSnapshot) -> Status:
         statuses = [Status.OK]
-        if snapshot.cpu_percent >= CPU_WARNING:
+        busy = snapshot.load[0] >= max(1, snapshot.cpu_count)
+        if snapshot.cpu_percent >= CPU_WARNING and busy:
             statuses.append(Status.WARNING)
         if snapshot.memory_percent >= MEMORY_CRITICAL:
             statuses.append(Status.CRITICAL)

@@ -1,0 +1,319 @@
+"""The whole console against the real stack: the TUI, `check`, a hanging source, a crash.
+
+The stack: a stand-in orchestrator with healthy traffic, real Prometheus scraping it,
+real Alertmanager, a stand-in Grafana (Grafana does not exist on this machine), and
+the session's throwaway MariaDB, Redis and Temporal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable
+
+from console.config import load_config
+from console.model import Status
+from console.ui.app import GenesisApp
+from console.ui.panes.alerts import AlertsPane
+from console.ui.panes.services import ServicesPane
+from console.ui.screens.help import HelpScreen
+from tests.faults import FaultServer
+from tests.integration.fixtures_datastores import MYSQL_PASSWORD
+from tests.integration.fixtures_monitoring import start_alertmanager, start_prometheus
+from tests.procs import wait_for
+from tests.standin_orchestrator import StandinOrchestrator
+
+PASSWORD_ENV = "GENESIS_TEST_MYSQL_PASSWORD"
+
+
+class GrafanaStandin:
+    """`/api/health` as Grafana 10 answers it."""
+
+    def __init__(self) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                body = b'{"commit":"abc","database":"ok","version":"10.4.2"}'
+                self.send_response(200 if self.path == "/api/health" else 404)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@dataclass
+class Stack:
+    standin: StandinOrchestrator
+    config_path: Path
+    ports: list[int]
+
+
+def write_config(
+    path: Path,
+    *,
+    orchestrator: str,
+    prometheus: str,
+    alertmanagers: list[str],
+    grafana: str,
+    mysql_port: int,
+    redis_port: int,
+    temporal_port: int,
+    ports: list[int],
+) -> Path:
+    path.write_text(
+        f"""\
+environment: integration
+refresh_seconds: 0.5
+timeout_seconds: 2
+orchestrator:
+  url: {orchestrator}
+prometheus:
+  url: {prometheus}
+alertmanager:
+  urls: {json.dumps(alertmanagers)}
+grafana:
+  url: {grafana}
+mysql:
+  host: 127.0.0.1
+  port: {mysql_port}
+  password_env: {PASSWORD_ENV}
+redis:
+  url: redis://127.0.0.1:{redis_port}/0
+temporal:
+  address: 127.0.0.1:{temporal_port}
+ports: {json.dumps(ports)}
+"""
+    )
+    return path
+
+
+@pytest.fixture(scope="module")
+def healthy(tmp_path_factory, mariadb, redis_server, temporal_server):
+    """A stack where everything is healthy: 0.5 % errors, p95 0.75 s, nothing firing."""
+    folder = tmp_path_factory.mktemp("healthy")
+    standin = StandinOrchestrator()
+    standin.failures_per_second = 0.05  # 0.5 % of 10 runs/s: inside the 1 % SLA
+    standin.start()
+    grafana = GrafanaStandin()
+    alertmanager = start_alertmanager(folder / "alertmanager")
+    prometheus = start_prometheus(
+        folder / "prometheus", f"127.0.0.1:{standin.port}", alertmanager.port
+    )
+    ports = [
+        standin.port,
+        prometheus.port,
+        alertmanager.port,
+        mariadb.port,
+        redis_server.port,
+        temporal_server.port,
+    ]
+    path = write_config(
+        folder / "config.yaml",
+        orchestrator=standin.url,
+        prometheus=prometheus.url,
+        alertmanagers=[alertmanager.url],
+        grafana=grafana.url,
+        mysql_port=mariadb.port,
+        redis_port=redis_server.port,
+        temporal_port=temporal_server.port,
+        ports=ports,
+    )
+    # the SLA needs a couple of scrapes before rate() has two samples
+    import httpx
+
+    def sla_ready() -> bool:
+        reply = httpx.get(
+            f"{prometheus.url}/api/v1/query",
+            params={"query": "rate(genesis_orchestrator_total_runs[5m])"},
+        )
+        return bool(reply.json()["data"]["result"])
+
+    wait_for(sla_ready, 20, "Prometheus rate() data")
+    yield Stack(standin, path, ports)
+    prometheus.proc.stop()
+    alertmanager.proc.stop()
+    grafana.stop()
+    standin.stop()
+
+
+def run_check(config: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "console.cli", "check", "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**__import__("os").environ, PASSWORD_ENV: MYSQL_PASSWORD},
+    )
+
+
+def test_check_is_ok_against_a_healthy_stack(healthy):
+    done = run_check(healthy.config_path, "--format", "json")
+    report = json.loads(done.stdout)
+    assert done.returncode == 0, report
+    assert report["status"] == "OK"
+    names = {c["name"]: c["status"] for c in report["checks"]}
+    for name in (
+        "orchestrator",
+        "prometheus",
+        "alertmanager",
+        "grafana",
+        "mysql",
+        "redis",
+        "temporal",
+        "sla",
+    ):
+        assert names[name] == "ok", (name, report)
+    assert all(names[f"port:{p}"] == "ok" for p in healthy.ports)
+    assert report["alerts"] == {"critical": 0, "warning": 0, "silenced": 0}
+    assert MYSQL_PASSWORD not in done.stdout + done.stderr
+
+
+def test_check_is_critical_and_names_the_orchestrator_when_it_is_down(healthy):
+    healthy.standin.ready = False
+    try:
+        done = run_check(healthy.config_path)
+    finally:
+        healthy.standin.ready = True
+    assert done.returncode == 2, done.stdout
+    assert done.stdout.startswith("GENESIS CRITICAL")
+    line = next(line for line in done.stdout.splitlines() if " orchestrator " in line)
+    assert "CRITICAL" in line and "not ready" in line
+
+
+def test_check_against_a_black_hole_stack_finishes_within_the_timeout(tmp_path):
+    with FaultServer("blackhole") as hole:
+        url = hole.url
+        path = write_config(
+            tmp_path / "config.yaml",
+            orchestrator=url,
+            prometheus=url,
+            alertmanagers=[url, url + "/"],
+            grafana=url,
+            mysql_port=hole.port,
+            redis_port=hole.port,
+            temporal_port=hole.port,
+            ports=[hole.port],
+        )
+        started = time.monotonic()
+        done = run_check(path, "--format", "json")
+        elapsed = time.monotonic() - started
+    report = json.loads(done.stdout)
+    # 2 s timeout + 1 s, plus the interpreter's own start-up
+    assert elapsed < 2 + 1 + 1.5, elapsed
+    assert done.returncode == 2
+    assert {c["name"]: c["status"] for c in report["checks"]}["orchestrator"] == "critical"
+
+
+def app_for(config_path: Path) -> GenesisApp:
+    config = load_config(config_path)
+
+    def factory():
+        from console.sources.registry import build_sources
+
+        return build_sources(config)
+
+    return GenesisApp(config, sources_factory=factory)
+
+
+def services(app: GenesisApp) -> dict[str, str]:
+    table = app.query_one(ServicesPane).query_one(DataTable)
+    return {
+        table.get_row_at(i)[1].plain: table.get_row_at(i)[0].plain for i in range(table.row_count)
+    }
+
+
+async def wait_until(pilot, predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        await pilot.pause(0.1)
+    raise AssertionError(f"not within {timeout}s: {what}")
+
+
+async def test_the_tui_shows_the_real_stack_and_recovers_from_a_crash(
+    healthy, redis_server, monkeypatch
+):
+    monkeypatch.setenv(PASSWORD_ENV, MYSQL_PASSWORD)
+    app = app_for(healthy.config_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_until(
+            pilot,
+            lambda: "sla" in app.state.results and len(app.state.results) >= 14,
+            10,
+            "first results",
+        )
+        await wait_until(
+            pilot,
+            lambda: all(s.endswith("OK") for s in services(app).values()),
+            10,
+            "all services ok",
+        )
+        assert app.state.results["sla"].status is Status.OK
+        assert app.state.results["sla"].data.get("error_rate").value == pytest.approx(0.5, abs=0.2)
+
+        redis_server.kill()
+        try:
+            await wait_until(
+                pilot, lambda: services(app)["redis"].endswith("CRIT"), 5, "redis shown critical"
+            )
+            pane = app.query_one(ServicesPane)
+            assert "Services · " in pane.border_title
+        finally:
+            redis_server.start()
+        await wait_until(
+            pilot, lambda: services(app)["redis"].endswith("OK"), 10, "redis back by itself"
+        )
+
+
+async def test_the_ui_answers_keys_while_alertmanager_hangs(healthy, tmp_path, monkeypatch):
+    monkeypatch.setenv(PASSWORD_ENV, MYSQL_PASSWORD)
+    config = load_config(healthy.config_path)
+    with FaultServer("blackhole") as hole:
+        path = tmp_path / "hang.yaml"
+        path.write_text(
+            healthy.config_path.read_text().replace(config.alertmanager.urls[0], hole.url)
+        )
+        app = app_for(path)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await wait_until(
+                pilot, lambda: "orchestrator" in app.state.results, 5, "other sources answer"
+            )
+            assert "alertmanager" not in app.state.results  # still waiting on the black hole
+            started = time.monotonic()
+            await pilot.press("question_mark")
+            await pilot.pause()
+            assert isinstance(app.screen, HelpScreen)
+            await pilot.press("escape")
+            await pilot.pause()
+            assert not isinstance(app.screen, HelpScreen)
+            assert time.monotonic() - started < 1.0
+            await wait_until(
+                pilot, lambda: "alertmanager" in app.state.results, 4, "the hang is reported"
+            )
+            result = app.state.results["alertmanager"]
+            assert result.status is Status.CRITICAL
+            assert "within 2s" in result.detail
+            pane = app.query_one(AlertsPane)
+            assert pane.has_class("-failing")
+            await asyncio.sleep(0)
