@@ -242,6 +242,11 @@ def services(app: GenesisApp) -> dict[str, str]:
     }
 
 
+def alert_names(app: GenesisApp) -> list[str]:
+    table = app.query_one(AlertsPane).query_one(DataTable)
+    return [table.get_row_at(i)[1].plain for i in range(table.row_count)]
+
+
 async def wait_until(pilot, predicate, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -271,6 +276,17 @@ async def test_the_tui_shows_the_real_stack_and_recovers_from_a_crash(
         )
         assert app.state.results["sla"].status is Status.OK
         assert app.state.results["sla"].data.get("error_rate").value == pytest.approx(0.5, abs=0.2)
+
+        # a real alert: Prometheus fires it, Alertmanager serves it, the Alerts pane shows it
+        healthy.standin.up = False
+        try:
+            await wait_until(pilot, lambda: "GenesisOrchestratorDown" in alert_names(app), 20, "the real alert")
+        finally:
+            healthy.standin.up = True
+        pane = app.query_one(AlertsPane)
+        assert "1 critical" in pane.border_title
+        assert pane.selected.severity == "critical"
+        assert pane.selected.sources == (app.config.alertmanager.urls[0],)
 
         redis_server.kill()
         try:
