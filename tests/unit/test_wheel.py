@@ -32,7 +32,10 @@ def test_wheel_contains_and_finds_bundled_themes_and_keymaps(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     themes = sorted(p.name for p in (ROOT / "themes").glob("*.yaml"))
     keymaps = sorted(p.name for p in (ROOT / "keymaps").glob("*.yaml"))
-    assert themes and keymaps
+    runbooks = sorted(p.name for p in (ROOT / "runbooks").glob("*.md"))
+    assert themes and keymaps and len(runbooks) >= 8
+    for name in runbooks:
+        assert f"console/_bundled/runbooks/{name}" in names
     for name in themes:
         assert f"console/_bundled/themes/{name}" in names
     for name in keymaps:
