@@ -185,6 +185,15 @@ class EndpointStatus:
 
 
 @dataclass(frozen=True)
+class AlertGroup:
+    """One Alertmanager alert group: its group labels, receiver and member alerts."""
+
+    labels: tuple[tuple[str, str], ...]
+    receiver: str
+    fingerprints: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class AlertmanagerData:
     """What the alertmanager source returns: merged alerts, silences, and per-URL health."""
 

@@ -19,6 +19,7 @@ import msgspec
 
 from console.model import (
     Alert,
+    AlertGroup,
     AlertmanagerData,
     EndpointStatus,
     ProbeResult,
@@ -456,3 +457,29 @@ async def list_silences(url: str, *, timeout: float, client=None) -> list[Silenc
         raise http_status_error(reply, f"silences from {_host(url)}")
     raw = _decode(reply, list[_Silence], f"silences reply from {_host(url)}")
     return list(merge_silences([(url, raw)]))
+
+
+class _Receiver(msgspec.Struct):
+    name: str = ""
+
+
+class _Group(msgspec.Struct):
+    labels: dict[str, str] = {}
+    receiver: _Receiver = msgspec.field(default_factory=_Receiver)
+    alerts: list[_Alert] = []
+
+
+async def list_alert_groups(url: str, *, timeout: float, client=None) -> list[AlertGroup]:
+    """Alertmanager's own grouping of its alerts (`/api/v2/alerts/groups`), as routed."""
+    reply = await _call(url, "GET", "/api/v2/alerts/groups", timeout, client)
+    if reply.status != 200:
+        raise http_status_error(reply, f"alert groups from {_host(url)}")
+    raw = _decode(reply, list[_Group], f"alert groups reply from {_host(url)}")
+    return [
+        AlertGroup(
+            labels=tuple(sorted(group.labels.items())),
+            receiver=group.receiver.name,
+            fingerprints=tuple(alert.fingerprint for alert in group.alerts),
+        )
+        for group in raw
+    ]

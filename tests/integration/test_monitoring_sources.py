@@ -15,6 +15,7 @@ from console.sources.alertmanager import (
     AlertmanagerSource,
     create_silence,
     expire_silence,
+    list_alert_groups,
     list_silences,
     matchers_match,
 )
@@ -94,6 +95,15 @@ async def test_an_alert_prometheus_fires_appears_with_severity_state_and_age(
     assert 0 <= age <= time.time() - down_since + 2
     assert alert.sources == (monitoring.alertmanager.url,)
     assert "critical" in result.detail and "firing" in result.detail
+
+
+async def test_alert_groups_follow_the_route(monitoring, down_since, alertmanager_source):
+    alert = find(await firing(alertmanager_source), DOWN)
+    groups = await list_alert_groups(monitoring.alertmanager.url, timeout=2.0)
+    group = next(g for g in groups if alert.fingerprint in g.fingerprints)
+    # the test route groups by alertname into the "null" receiver
+    assert group.labels == (("alertname", DOWN),)
+    assert group.receiver == "null"
 
 
 async def test_a_silence_silences_the_alert_and_expiring_it_makes_it_active_again(
