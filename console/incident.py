@@ -31,3 +31,33 @@ class IncidentTracker:
     def open_for(self, now: float) -> float | None:
         """Seconds the current incident has been open, or None."""
         return None if self.open_since is None else max(0.0, now - self.open_since)
+
+
+#: the runbook's escalation matrix: who is due once the incident has been open this long
+ESCALATION_LEVELS = (
+    (0.0, "on-call engineer"),
+    (30 * 60.0, "senior engineer"),
+    (60 * 60.0, "engineering manager"),
+    (120 * 60.0, "C-level"),
+)
+
+
+def escalation_level(open_seconds: float | None) -> tuple[int, str]:
+    """The matrix level due for an incident open this long (0 = on-call)."""
+    if open_seconds is None:
+        return 0, ESCALATION_LEVELS[0][1]
+    level = 0
+    for index, (after, _) in enumerate(ESCALATION_LEVELS):
+        if open_seconds >= after:
+            level = index
+    return level, ESCALATION_LEVELS[level][1]
+
+
+def next_escalation(open_seconds: float | None) -> tuple[str, float] | None:
+    """The next level and the seconds until it is due, or None at the top."""
+    if open_seconds is None:
+        return None
+    for after, name in ESCALATION_LEVELS:
+        if open_seconds < after:
+            return name, after - open_seconds
+    return None

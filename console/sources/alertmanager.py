@@ -405,8 +405,9 @@ async def create_silence(
     *,
     timeout: float,
     client=None,
+    silence_id: str | None = None,
 ) -> str:
-    """Create a silence and return its id; SourceError with Alertmanager's reason if refused.
+    """Create a silence (or update `silence_id`) and return its id; SourceError if refused.
 
     An empty `created_by` is refused here: Alertmanager 0.25 accepts it, but a silence
     nobody owns is one nobody remembers to expire.
@@ -423,6 +424,8 @@ async def create_silence(
         "createdBy": created_by,
         "comment": comment,
     }
+    if silence_id:
+        body["id"] = silence_id
     reply = await _call(url, "POST", "/api/v2/silences", timeout, client, json=body)
     if reply.status in (400, 422):
         raise SourceError(f"Alertmanager refused the silence: {_error_text(reply)}", Status.UNKNOWN)

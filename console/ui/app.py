@@ -10,21 +10,39 @@ from textual.binding import Binding
 from textual.containers import Container
 from textual.widgets import Footer
 
-from console.clock import Clock
+from console.actions.cache import plan_cache_clear
+from console.actions.escalate import plan_escalate
+from console.actions.plan import Outcome, Plan
+from console.actions.restart import ATTEMPTS_BEFORE_ESCALATION, plan_restart
+from console.actions.runner import ActionBusy, ActionRunner
+from console.actions.silence import (
+    maintenance_matchers,
+    plan_expire,
+    plan_extend,
+    plan_maintenance,
+    plan_silence,
+)
+from console.audit import AuditLog, who
+from console.clock import Clock, format_age
 from console.config import Config
-from console.incident import IncidentTracker
+from console.incident import IncidentTracker, escalation_level
 from console.model import ProbeResult, SlaValue
 from console.poller import Poller
 from console.sla import upper_bound
 from console.state import State
+from console.ui.action_bar import ActionBar
 from console.ui.header import StatusHeader
 from console.ui.keymaps import DEFAULT_KEYS
 from console.ui.panes.alerts import AlertsPane
 from console.ui.panes.host import HostPane
 from console.ui.panes.services import ServicesPane
 from console.ui.panes.sla import SlaPane
+from console.ui.screens.confirm import ConfirmScreen
 from console.ui.screens.help import HelpScreen, key_label
+from console.ui.screens.silence import SilenceRequest, SilenceScreen
+from console.ui.screens.silences import SilencesScreen
 from console.ui.themes import VARIABLE_DEFAULTS
+from console.warroom import WarRoomLock
 
 #: a pane is stale when its data is older than this many refresh intervals
 STALE_INTERVALS = 3
@@ -37,6 +55,12 @@ class GenesisApp(App[int]):
     TITLE = "genesis-console"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
+        Binding(DEFAULT_KEYS["restart"], "restart", "Restart", id="restart"),
+        Binding(DEFAULT_KEYS["cache_clear"], "cache_clear", "Clear cache", id="cache_clear"),
+        Binding(DEFAULT_KEYS["silence"], "silence", "Silence", id="silence"),
+        Binding(DEFAULT_KEYS["maintenance"], "maintenance", "Maintenance", id="maintenance"),
+        Binding(DEFAULT_KEYS["escalate"], "escalate", "Escalate", id="escalate"),
+        Binding(DEFAULT_KEYS["silences"], "silences", "Silences", id="silences"),
         Binding(DEFAULT_KEYS["quit"], "quit", "Quit", id="quit"),
         Binding(DEFAULT_KEYS["help"], "help", "Help", id="help", key_display="?"),
         Binding(DEFAULT_KEYS["refresh"], "refresh", "Refresh", id="refresh", show=False),
@@ -76,6 +100,16 @@ class GenesisApp(App[int]):
         self._themes = themes or {}
         self._theme_name = theme or config.theme
         self.keymap_spec = keymap or {}
+        self.runner = ActionRunner(
+            AuditLog(config.audit_path),
+            read_only=self.read_only,
+            lock=WarRoomLock(config.warroom.redis_url, on_warning=self._warn)
+            if config.warroom.redis_url
+            else None,
+            clock=self.clock.time,
+        )
+        #: failed restarts in the current incident (the runbook escalates after three)
+        self.restart_failures = 0
 
     # -- composition ---------------------------------------------------------------
 
@@ -84,6 +118,7 @@ class GenesisApp(App[int]):
 
     def compose(self) -> ComposeResult:
         yield StatusHeader(self.config.environment, self.read_only, id="header")
+        yield ActionBar(id="action-bar")
         with Container(id="panes"):
             yield AlertsPane(clock=self.clock, id="alerts")
             yield SlaPane(availability_target=self.config.sla.availability_percent, id="sla")
@@ -142,6 +177,8 @@ class GenesisApp(App[int]):
         alerts = self.state.alerts
         if "alerts" in changed and alerts is not None and self.incidents.update(alerts.alerts, now):
             changed.add("sla")
+            if self.incidents.open_since is None:
+                self.restart_failures = 0  # a new incident starts a new count
         for pane_id in changed:
             pane = self.query_one(f"#{pane_id}")
             if isinstance(pane, SlaPane):
@@ -175,14 +212,172 @@ class GenesisApp(App[int]):
         header.last_refresh = self.state.last_refresh
         open_for = self.incidents.open_for(now)
         if open_for is not None:
-            from console.clock import format_age
-
             header.incident = f"incident open {format_age(open_for)}"
         else:
             header.incident = ""
         header.redraw()
 
-    # -- actions ---------------------------------------------------------------------
+    # -- actions: key → plan → confirm → execute → audit → refresh --------------------
+
+    def _warn(self, text: str) -> None:
+        self.notify(text, severity="warning")
+
+    def _allowed(self, kind: str) -> bool:
+        if self.read_only:
+            self.notify(f"read-only: {kind.replace('_', ' ')} is off", severity="warning")
+            return False
+        running = self.runner.busy(kind)
+        if running:
+            self.notify(f"{running} is already running; wait for it to finish", severity="warning")
+            return False
+        return True
+
+    def propose(self, plan: Plan, note: str = "") -> None:
+        """Show the plan in the confirmation screen; run it only if confirmed."""
+
+        def decided(confirmed: bool | None) -> None:
+            if confirmed:
+                self.run_worker(self.execute(plan), group="actions")
+            else:
+                self.notify(f"Cancelled: {plan.title} did not run")
+                self.run_worker(self.runner.record_cancel(plan), group="audit")
+
+        self.push_screen(ConfirmScreen(plan, note=note), decided)
+
+    async def execute(self, plan: Plan) -> Outcome:
+        """Run a confirmed plan with a spinner, report it, and refresh what it changed."""
+        bar = self.query_one(ActionBar)
+        bar.running(plan.title + "…")
+        try:
+            outcome = await self.runner.run(plan, lambda text: bar.running(f"{plan.title}: {text}"))
+        except ActionBusy as exc:
+            outcome = Outcome(False, str(exc))
+        bar.finished(outcome.ok, f"{plan.title}: {outcome.message}")
+        self.notify(
+            outcome.message,
+            title=plan.title,
+            severity="information" if outcome.ok else "error",
+            timeout=8,
+        )
+        if self.poller is not None and plan.refresh:
+            self.poller.refresh(plan.refresh)
+        if plan.kind == "restart":
+            self.after_restart(outcome)
+        return outcome
+
+    def after_restart(self, outcome: Outcome) -> None:
+        if outcome.ok:
+            self.restart_failures = 0
+            return
+        self.restart_failures += 1
+        if self.restart_failures >= ATTEMPTS_BEFORE_ESCALATION:
+            self.offer_escalation(
+                f"The restart failed {self.restart_failures} times: the runbook says escalate now."
+            )
+
+    def action_restart(self) -> None:
+        if self._allowed("restart"):
+            self.propose(plan_restart(self.config, attempt=self.restart_failures + 1))
+
+    def action_cache_clear(self) -> None:
+        if not self._allowed("cache_clear"):
+            return
+        redis = next(
+            (s for s in (self.poller.sources if self.poller else []) if s.name == "redis"), None
+        )
+        self.propose(plan_cache_clear(self.config, redis.probe if redis else None))
+
+    def _current_alerts(self) -> tuple:
+        data = self.state.alerts
+        return data.alerts if data is not None else ()
+
+    def action_silence(self) -> None:
+        if not self._allowed("silence"):
+            return
+        alert = self.query_one(AlertsPane).selected
+        if alert is None:
+            self.notify("Select an alert in the Alerts pane first", severity="warning")
+            return
+
+        def filled(request: SilenceRequest | None) -> None:
+            if request is None:
+                return
+            from console.sources.alertmanager import matchers_match
+
+            count = sum(
+                1 for a in self._current_alerts() if matchers_match(request.matchers, a.label_map)
+            )
+            self.propose(
+                plan_silence(
+                    self.config,
+                    request.matchers,
+                    starts_at=self.clock.time(),
+                    duration=request.duration,
+                    author=request.author,
+                    comment=request.comment,
+                    would_silence=count,
+                    title=f"Silence {alert.name}",
+                )
+            )
+
+        self.push_screen(SilenceScreen(alert, self._current_alerts(), who()["user"] or ""), filled)
+
+    def action_maintenance(self) -> None:
+        if not self._allowed("silence"):
+            return
+        from console.sources.alertmanager import matchers_match
+
+        matchers = maintenance_matchers(self.config)
+        count = sum(1 for a in self._current_alerts() if matchers_match(matchers, a.label_map))
+        self.propose(
+            plan_maintenance(
+                self.config,
+                starts_at=self.clock.time(),
+                author=who()["user"] or "maintenance",
+                would_silence=count,
+            )
+        )
+
+    def action_silences(self) -> None:
+        data = self.state.alerts
+        self.push_screen(SilencesScreen(data.silences if data else (), self.clock.time()))
+
+    def on_silences_screen_expire(self, message: SilencesScreen.Expire) -> None:
+        if self._allowed("expire_silence"):
+            self.propose(plan_expire(self.config, message.silence))
+
+    def on_silences_screen_extend(self, message: SilencesScreen.Extend) -> None:
+        if self._allowed("extend_silence"):
+            self.propose(plan_extend(self.config, message.silence, by=3600, now=self.clock.time()))
+
+    def escalation_plan(self) -> Plan | str:
+        now = self.clock.time()
+        open_for = self.incidents.open_for(now)
+        _, level = escalation_level(open_for)
+        return plan_escalate(
+            self.config,
+            level=level,
+            incident_id=str(int(self.incidents.open_since or now)),
+            incident_class=None,
+            open_for=format_age(open_for or 0),
+            alerts=list(self._current_alerts()),
+        )
+
+    def offer_escalation(self, note: str) -> None:
+        plan = self.escalation_plan()
+        if isinstance(plan, str):
+            self.notify(f"{note} {plan}", severity="error", timeout=15)
+        else:
+            self.propose(plan, note=note)
+
+    def action_escalate(self) -> None:
+        if not self._allowed("escalate"):
+            return
+        plan = self.escalation_plan()
+        if isinstance(plan, str):
+            self.notify(plan, severity="error", timeout=10)
+            return
+        self.propose(plan)
 
     def action_refresh(self) -> None:
         if self.poller is not None:

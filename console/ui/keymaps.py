@@ -16,6 +16,7 @@ DEFAULT_KEYS = {
     "maintenance": "m",
     "escalate": "e",
     "note": "n",
+    "silences": "S",
     "help": "question_mark",
     "quit": "q",
     "refresh": "ctrl+r",

@@ -154,7 +154,8 @@ class AlertsPane(Pane):
                     if (
                         new_cell.plain != old_cell.plain
                         or new_cell.style != old_cell.style
-                        or getattr(new_cell, "sort_key", None) != getattr(old_cell, "sort_key", None)
+                        or getattr(new_cell, "sort_key", None)
+                        != getattr(old_cell, "sort_key", None)
                     ):
                         table.update_cell(fingerprint, column, new_cell)
                 if old[0].sort_key != cells[0].sort_key:

@@ -97,7 +97,7 @@ class SlaPane(Pane):
             budget.update("")
         else:
             total = budget_minutes(self.availability_target)
-            budget.update(f"error budget: {left:.1f} of {total:.1f} min left this month")
+            budget.update(f"error budget: {left:.1f} of {total:.1f} min left")
             budget.set_class(left <= 0, "-spent")
             budget.set_class(0 < left < total * (1 - AT_RISK_SHARE), "-low")
         problems = [

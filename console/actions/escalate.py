@@ -1,0 +1,164 @@
+"""Escalate: a PagerDuty Events API v2 trigger and/or a Slack message, to the level due."""
+
+from __future__ import annotations
+
+import socket
+
+from console.actions.plan import Outcome, Plan, Progress
+from console.config import Config, secret
+from console.model import Alert
+from console.text import clean
+
+
+def pagerduty_event(
+    routing_key: str,
+    *,
+    dedup_key: str,
+    summary: str,
+    severity: str,
+    source: str,
+    details: dict,
+) -> dict:
+    """The Events API v2 trigger body."""
+    return {
+        "routing_key": routing_key,
+        "event_action": "trigger",
+        "dedup_key": dedup_key,
+        "payload": {
+            "summary": summary[:1024],
+            "severity": severity,
+            "source": source,
+            "component": "genesis-orchestrator",
+            "group": "genesis",
+            "class": details.get("incident_class") or "incident",
+            "custom_details": details,
+        },
+        "client": "genesis-console",
+    }
+
+
+def plan_escalate(
+    config: Config,
+    *,
+    level: str,
+    incident_id: str,
+    incident_class: str | None,
+    open_for: str,
+    alerts: list[Alert],
+) -> Plan | str:
+    """The escalation plan, or a sentence saying why there is nothing to send."""
+    pagerduty = config.escalation.pagerduty
+    slack = config.escalation.slack
+    routing_key = secret(pagerduty.routing_key_env)
+    webhook = secret(slack.webhook_url_env)
+    if not routing_key and not webhook:
+        return (
+            f"escalation is not configured: set ${pagerduty.routing_key_env} "
+            f"or ${slack.webhook_url_env}"
+        )
+    firing = [a for a in alerts if a.display_state == "active"]
+    critical = any(a.severity == "critical" for a in firing)
+    severity = "critical" if critical else "warning"
+    names = sorted({a.name for a in firing}) or ["no alert firing"]
+    summary = clean(
+        f"GENESIS {incident_class or 'incident'} ({config.environment}): "
+        f"{', '.join(names)} · open {open_for} · escalating to {level}",
+        900,
+    )
+    details = {
+        "level": level,
+        "incident_class": incident_class,
+        "open_for": open_for,
+        "environment": config.environment,
+        "firing_alerts": [
+            {
+                "alertname": clean(a.name, 120),
+                "severity": clean(a.severity, 20),
+                "summary": clean(a.summary, 300),
+                "starts_at": a.starts_at,
+            }
+            for a in firing[:20]
+        ],
+    }
+    dedup_key = f"genesis-console/{config.environment}/{incident_id}"
+    source = socket.gethostname()
+    lines = []
+    if routing_key:
+        lines.append(
+            f"POST {pagerduty.url}  (Events API v2 trigger, routing key from ${pagerduty.routing_key_env})"
+        )
+        lines.append(f"      severity {severity}, dedup_key {dedup_key}")
+    if webhook:
+        lines.append(f"POST Slack incoming webhook from ${slack.webhook_url_env}")
+    lines.append(f"to: {level} · {clean(summary, 200)}")
+
+    async def execute(progress: Progress) -> Outcome:
+        from console.sources.base import SourceError
+        from console.sources.http import make_client, request
+
+        sent, failed = [], []
+        async with make_client() as client:
+            if routing_key:
+                progress("paging through PagerDuty…")
+                body = pagerduty_event(
+                    routing_key,
+                    dedup_key=dedup_key,
+                    summary=summary,
+                    severity=severity,
+                    source=source,
+                    details=details,
+                )
+                try:
+                    reply = await request(
+                        client,
+                        "POST",
+                        pagerduty.url,
+                        json=body,
+                        timeout=config.timeout_seconds,
+                        max_bytes=64 * 1024,
+                    )
+                    if 200 <= reply.status < 300:
+                        sent.append("PagerDuty")
+                    else:
+                        failed.append(f"PagerDuty answered HTTP {reply.status}")
+                except SourceError as exc:
+                    failed.append(f"PagerDuty: {exc.detail}")
+            if webhook:
+                progress("posting to Slack…")
+                text = f":rotating_light: {summary}\n" + "\n".join(
+                    f"• {d['alertname']} ({d['severity']}): {d['summary']}"
+                    for d in details["firing_alerts"]
+                )
+                try:
+                    reply = await request(
+                        client,
+                        "POST",
+                        webhook,
+                        json={"text": text},
+                        timeout=config.timeout_seconds,
+                        max_bytes=64 * 1024,
+                    )
+                    if 200 <= reply.status < 300:
+                        sent.append("Slack")
+                    else:
+                        failed.append(f"Slack answered HTTP {reply.status}")
+                except SourceError as exc:
+                    failed.append(f"Slack: {exc.detail}")
+        if not sent:
+            return Outcome(False, "escalation not delivered: " + "; ".join(failed))
+        message = f"escalated to {level} via {' and '.join(sent)}"
+        if failed:
+            message += " (" + "; ".join(failed) + ")"
+        return Outcome(not failed, message, data={"dedup_key": dedup_key})
+
+    return Plan(
+        kind="escalate",
+        title=f"Escalate to the {level}",
+        target=level,
+        lines=tuple(lines),
+        execute=execute,
+        typed_confirmation=config.orchestrator.name
+        if config.environment.strip().lower() == "production"
+        else None,
+        secrets=tuple(v for v in (routing_key, webhook) if v),
+    )

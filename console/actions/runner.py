@@ -1,0 +1,91 @@
+"""The one executor: one action of a kind at a time, war-room locks, audit, then refresh."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+from console.actions.plan import Outcome, Plan, Progress, scrub
+from console.audit import AuditLog, utc_iso, who
+from console.sources.base import run_blocking
+
+
+class ActionBusy(Exception):
+    """An action of this kind is already running (here, or on another console)."""
+
+
+class ActionRunner:
+    """Runs confirmed plans; every run ends in one fsynced audit record."""
+
+    def __init__(
+        self,
+        audit: AuditLog,
+        *,
+        read_only: bool = False,
+        lock: Callable | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.audit = audit
+        self.read_only = read_only
+        #: async (kind) -> async context manager that holds the war-room lock, or None
+        self.lock = lock
+        self.clock = clock
+        self.running: dict[str, str] = {}
+
+    def busy(self, kind: str) -> str | None:
+        """What is running of this kind on this console, or None."""
+        return self.running.get(kind)
+
+    async def run(self, plan: Plan, progress: Progress | None = None) -> Outcome:
+        """Execute a confirmed plan, record it, and return how it ended."""
+        if self.read_only:
+            return Outcome(False, "read-only: actions are off")
+        if plan.kind in self.running:
+            raise ActionBusy(f"{self.running[plan.kind]} is already running")
+        self.running[plan.kind] = plan.title
+        started = self.clock()
+        say = progress or (lambda text: None)
+        try:
+            if self.lock is not None and plan.kind == "restart":
+                async with self.lock(plan.kind, plan.title):
+                    outcome = await plan.execute(say)
+            else:
+                outcome = await plan.execute(say)
+        except ActionBusy as exc:
+            outcome = Outcome(False, str(exc))
+        except asyncio.CancelledError:
+            outcome = Outcome(False, "interrupted before it finished")
+            await self._record(plan, outcome, started)
+            raise
+        except Exception as exc:  # an executor bug must still be recorded and shown
+            outcome = Outcome(False, f"failed: {type(exc).__name__}: {exc}")
+        finally:
+            self.running.pop(plan.kind, None)
+        outcome = Outcome(
+            outcome.ok, scrub(outcome.message, plan.secrets), outcome.undo, outcome.data
+        )
+        await self._record(plan, outcome, started)
+        return outcome
+
+    async def record_cancel(self, plan: Plan) -> None:
+        """A confirmation the engineer declined: part of the story, nothing ran."""
+        await self._record(plan, None, self.clock())
+
+    async def _record(self, plan: Plan, outcome: Outcome | None, started: float) -> None:
+        now = self.clock()
+        record = {
+            "time": utc_iso(now),
+            **who(),
+            "action": plan.kind,
+            "target": plan.target,
+            "plan": plan.record(),
+            "outcome": "cancelled" if outcome is None else ("ok" if outcome.ok else "failed"),
+            "message": "confirmation declined" if outcome is None else outcome.message,
+            "duration_ms": round((now - started) * 1000),
+            "undo": outcome.undo if outcome else None,
+        }
+        text_fields = ("message",)
+        for key in text_fields:
+            record[key] = scrub(str(record[key]), plan.secrets)
+        await run_blocking(self.audit.append, record)

@@ -1,0 +1,177 @@
+"""The silence form: matchers prefilled from the alert's labels, duration, comment, author."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Label, Static
+
+from console.clock import parse_duration
+from console.model import Alert
+from console.text import clean
+
+
+@dataclass(frozen=True)
+class SilenceRequest:
+    """What the engineer filled in; the app turns it into a plan."""
+
+    matchers: list[dict]
+    duration: float
+    comment: str
+    author: str
+
+
+class SilenceScreen(ModalScreen[SilenceRequest | None]):
+    """Edit the matchers (drop a label, switch to regex), then review the plan."""
+
+    DEFAULT_CSS = """
+    SilenceScreen { align: center middle; }
+    SilenceScreen > Vertical {
+        width: 100; max-width: 98%; height: 90%;
+        border: thick $accent; background: $surface; padding: 0 1;
+    }
+    SilenceScreen #matchers { height: 1fr; border: round $panel; }
+    SilenceScreen .matcher { height: 3; }
+    SilenceScreen .matcher Checkbox { width: 32; }
+    SilenceScreen .matcher Input { width: 1fr; }
+    SilenceScreen .matcher .regex { width: 12; }
+    SilenceScreen .field { height: 3; }
+    SilenceScreen .field Label { width: 10; padding: 1 0 0 0; }
+    SilenceScreen .field Input { width: 1fr; }
+    SilenceScreen #preview { height: auto; color: $warning; }
+    SilenceScreen #error { height: auto; color: $error; }
+    SilenceScreen #buttons { height: auto; align-horizontal: right; }
+    SilenceScreen Button { margin-left: 2; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="silence_cancel")]
+
+    def __init__(self, alert: Alert, alerts: tuple[Alert, ...], author: str) -> None:
+        super().__init__()
+        self.alert = alert
+        self.alerts = alerts
+        self.author = author
+        self.labels = list(alert.labels)
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = "Silence"
+            box.border_subtitle = "tab moves · enter on Review · escape cancels"
+            yield Static(
+                Text(
+                    "Matchers (from the alert's labels; untick to drop, tick regex to match a pattern)"
+                )
+            )
+            with VerticalScroll(id="matchers"):
+                for index, (name, value) in enumerate(self.labels):
+                    with Horizontal(classes="matcher"):
+                        yield Checkbox(clean(name, 28), value=True, id=f"use-{index}")
+                        yield Input(value=value, id=f"value-{index}")
+                        yield Checkbox("regex", value=False, id=f"regex-{index}", classes="regex")
+            with Horizontal(classes="field"):
+                yield Label("Duration")
+                yield Input(value="1h", id="duration", placeholder="e.g. 30m, 1h, 2h30m")
+            with Horizontal(classes="field"):
+                yield Label("Comment")
+                yield Input(id="comment", placeholder="why (required, as in amtool)")
+            with Horizontal(classes="field"):
+                yield Label("Author")
+                yield Input(value=self.author, id="author")
+            yield Static(id="preview")
+            yield Static(id="error")
+            with Horizontal(id="buttons"):
+                yield Button("Cancel", id="cancel", variant="primary")
+                yield Button("Review", id="review", variant="warning")
+
+    def on_mount(self) -> None:
+        self.query_one("#comment", Input).focus()
+        self.update_preview()
+
+    def matchers(self) -> list[dict]:
+        """The matchers as currently edited."""
+        out = []
+        for index, (name, _) in enumerate(self.labels):
+            if self.query_one(f"#use-{index}", Checkbox).value:
+                out.append(
+                    {
+                        "name": name,
+                        "value": self.query_one(f"#value-{index}", Input).value,
+                        "isRegex": self.query_one(f"#regex-{index}", Checkbox).value,
+                        "isEqual": True,
+                    }
+                )
+        return out
+
+    def matching(self) -> int:
+        from console.sources.alertmanager import matchers_match
+
+        matchers = self.matchers()
+        if not matchers:
+            return 0
+        return sum(1 for alert in self.alerts if matchers_match(matchers, alert.label_map))
+
+    def update_preview(self) -> None:
+        count = self.matching()
+        self.query_one("#preview", Static).update(
+            f"These matchers would silence {count} current alert{'s' if count != 1 else ''}."
+        )
+
+    def on_input_changed(self) -> None:
+        self.update_preview()
+
+    def on_checkbox_changed(self) -> None:
+        self.update_preview()
+
+    def problem(self) -> str | None:
+        """Why the form cannot be submitted yet, or None."""
+        matchers = self.matchers()
+        if not matchers:
+            return "keep at least one matcher"
+        for matcher in matchers:
+            if matcher["isRegex"]:
+                try:
+                    re.compile(matcher["value"])
+                except re.error as exc:
+                    return f"matcher {clean(matcher['name'], 40)}: not a regex ({exc})"
+        try:
+            duration = parse_duration(self.query_one("#duration", Input).value)
+        except ValueError as exc:
+            return str(exc)
+        if duration <= 0:
+            return "the duration must be longer than zero"
+        if not self.query_one("#comment", Input).value.strip():
+            return "a comment is required: say why"
+        if not self.query_one("#author", Input).value.strip():
+            return "an author is required"
+        return None
+
+    def submit(self) -> None:
+        problem = self.problem()
+        if problem:
+            self.query_one("#error", Static).update(problem)
+            return
+        self.dismiss(
+            SilenceRequest(
+                matchers=self.matchers(),
+                duration=parse_duration(self.query_one("#duration", Input).value),
+                comment=self.query_one("#comment", Input).value.strip(),
+                author=self.query_one("#author", Input).value.strip(),
+            )
+        )
+
+    def on_input_submitted(self) -> None:
+        self.submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "review":
+            self.submit()
+        else:
+            self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,98 @@
+"""The silences view: active silences, ending soonest first; expire or extend the selected one."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Footer, Static
+
+from console.clock import format_age
+from console.model import Silence
+from console.text import literal
+
+
+class SilencesScreen(ModalScreen[None]):
+    """Lists active silences; x expires the selected one, + extends it by an hour."""
+
+    DEFAULT_CSS = """
+    SilencesScreen { align: center middle; }
+    SilencesScreen #box { width: 96%; height: 80%; border: thick $accent; background: $surface; }
+    SilencesScreen DataTable { height: 1fr; }
+    """
+    BINDINGS = [
+        Binding("escape,q", "close", "Close", id="silences_close"),
+        Binding("x", "expire", "Expire", id="silence_expire"),
+        Binding("plus,equals_sign", "extend", "Extend 1h", id="silence_extend"),
+    ]
+
+    class Expire(Message):
+        """The engineer asked to expire a silence."""
+
+        def __init__(self, silence: Silence) -> None:
+            super().__init__()
+            self.silence = silence
+
+    class Extend(Message):
+        """The engineer asked to extend a silence."""
+
+        def __init__(self, silence: Silence) -> None:
+            super().__init__()
+            self.silence = silence
+
+    def __init__(self, silences: tuple[Silence, ...], now: float) -> None:
+        super().__init__()
+        self.now = now
+        self.silences = sorted(
+            (s for s in silences if s.state == "active"), key=lambda s: s.ends_at
+        )
+
+    def compose(self) -> ComposeResult:
+        table = DataTable(id="silences-table", cursor_type="row")
+        table.add_column("Ends in", key="ends", width=8)
+        table.add_column("Matchers", key="matchers", width=50)
+        table.add_column("By", key="by", width=14)
+        table.add_column("Comment", key="comment", width=30)
+        table.add_column("ID", key="id", width=36)
+        for silence in self.silences:
+            matchers = ", ".join(
+                f'{n}{"=~" if r else "="}{"" if e else "!"}"{v}"' for n, v, r, e in silence.matchers
+            )
+            table.add_row(
+                Text(format_age(silence.ends_at - self.now)),
+                literal(matchers, 300),
+                literal(silence.created_by, 60),
+                literal(silence.comment, 200),
+                Text(silence.id, style="dim"),
+                key=silence.id,
+            )
+        with Vertical(id="box") as box:
+            box.border_title = f"Silences · {len(self.silences)} active"
+            box.border_subtitle = "x expire · + extend by 1h · escape close"
+            yield table if self.silences else Static("No active silences.")
+        yield Footer()
+
+    def selected(self) -> Silence | None:
+        if not self.silences:
+            return None
+        table = self.query_one(DataTable)
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((s for s in self.silences if s.id == key), None)
+
+    def action_expire(self) -> None:
+        silence = self.selected()
+        if silence is not None:
+            self.dismiss(None)
+            self.app.post_message(self.Expire(silence))
+
+    def action_extend(self) -> None:
+        silence = self.selected()
+        if silence is not None:
+            self.dismiss(None)
+            self.app.post_message(self.Extend(silence))
+
+    def action_close(self) -> None:
+        self.dismiss(None)
