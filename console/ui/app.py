@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Container
+from textual.screen import Screen
 from textual.widgets import Footer
 
 from console.actions.cache import plan_cache_clear
@@ -41,11 +42,58 @@ from console.ui.screens.confirm import ConfirmScreen
 from console.ui.screens.help import HelpScreen, key_label
 from console.ui.screens.silence import SilenceRequest, SilenceScreen
 from console.ui.screens.silences import SilencesScreen
+from console.ui.terminal_alerts import TerminalAlerts
 from console.ui.themes import VARIABLE_DEFAULTS
 from console.warroom import WarRoomLock
 
+#: what the command palette offers: binding id, title, help, action
+PALETTE = (
+    (
+        "restart",
+        "Restart the orchestrator",
+        "Run the restart command, then watch /health/ready",
+        "restart",
+    ),
+    ("cache_clear", "Clear the cache", "POST /api/cache/clear on the orchestrator", "cache_clear"),
+    (
+        "silence",
+        "Silence the selected alert",
+        "Open the silence form for the alert under the cursor",
+        "silence",
+    ),
+    (
+        "maintenance",
+        "Maintenance silence",
+        'Silence job="genesis-orchestrator" for 2 h',
+        "maintenance",
+    ),
+    ("escalate", "Escalate", "Page the level the escalation matrix says is due", "escalate"),
+    ("silences", "Silences", "List active silences; expire or extend them", "silences"),
+    ("help", "Help", "Every active key", "help"),
+    ("refresh", "Refresh now", "Poll every source now", "refresh"),
+)
+
 #: a pane is stale when its data is older than this many refresh intervals
 STALE_INTERVALS = 3
+
+
+class MainScreen(Screen):
+    """The main screen, whose focus keys have ids so a keymap can move them too."""
+
+    _inherit_bindings = False
+    BINDINGS = [
+        Binding(
+            DEFAULT_KEYS["focus_next"], "app.focus_next", "Next pane", id="focus_next", show=False
+        ),
+        Binding(
+            DEFAULT_KEYS["focus_previous"],
+            "app.focus_previous",
+            "Previous pane",
+            id="focus_previous",
+            show=False,
+        ),
+        Binding("ctrl+c,super+c", "screen.copy_text", "Copy selected text", show=False),
+    ]
 
 
 class GenesisApp(App[int]):
@@ -64,15 +112,17 @@ class GenesisApp(App[int]):
         Binding(DEFAULT_KEYS["quit"], "quit", "Quit", id="quit"),
         Binding(DEFAULT_KEYS["help"], "help", "Help", id="help", key_display="?"),
         Binding(DEFAULT_KEYS["refresh"], "refresh", "Refresh", id="refresh", show=False),
+        Binding(DEFAULT_KEYS["nav_down"], "nav('down')", "Down", id="nav_down", show=False),
+        Binding(DEFAULT_KEYS["nav_up"], "nav('up')", "Up", id="nav_up", show=False),
+        Binding(DEFAULT_KEYS["nav_top"], "nav('top')", "Top", id="nav_top", show=False),
+        Binding(DEFAULT_KEYS["nav_bottom"], "nav('bottom')", "Bottom", id="nav_bottom", show=False),
         Binding(
-            DEFAULT_KEYS["focus_next"], "app.focus_next", "Next pane", id="focus_next", show=False
-        ),
-        Binding(
-            DEFAULT_KEYS["focus_previous"],
-            "app.focus_previous",
-            "Previous pane",
-            id="focus_previous",
+            DEFAULT_KEYS["command_palette"],
+            "command_palette",
+            "Commands",
+            id="command_palette",
             show=False,
+            priority=True,
         ),
     ]
 
@@ -108,10 +158,18 @@ class GenesisApp(App[int]):
             else None,
             clock=self.clock.time,
         )
+        self.terminal_alerts = TerminalAlerts(
+            bell=config.notifications.bell, desktop=config.notifications.desktop
+        )
+        #: what was written to the terminal for alerts (kept for tests and the curious)
+        self.terminal_writes: list[str] = []
         #: failed restarts in the current incident (the runbook escalates after three)
         self.restart_failures = 0
 
     # -- composition ---------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen:
+        return MainScreen(id="_default")
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(VARIABLE_DEFAULTS)
@@ -175,6 +233,8 @@ class GenesisApp(App[int]):
         changed = self.state.apply(result)
         now = self.clock.time()
         alerts = self.state.alerts
+        if "alerts" in changed and alerts is not None:
+            self.ring(self.terminal_alerts.check(alerts.alerts, now))
         if "alerts" in changed and alerts is not None and self.incidents.update(alerts.alerts, now):
             changed.add("sla")
             if self.incidents.open_since is None:
@@ -186,6 +246,65 @@ class GenesisApp(App[int]):
             else:
                 pane.show(self.state)
         self.tick()
+
+    def ring(self, sequences: list[str]) -> None:
+        """Write bell / desktop-notification sequences straight to the terminal."""
+        if not sequences:
+            return
+        self.terminal_writes.extend(sequences)
+        if not self.is_headless and self._driver is not None:
+            self._driver.write("".join(sequences))
+
+    def watch_theme(self, name: str) -> None:
+        """Panes draw Rich text in theme colours: redraw them all in the new theme."""
+        if self.is_mounted:
+            # after the refresh: the theme's CSS variables are computed by then
+            self.call_after_refresh(self.redraw_panes)
+
+    def redraw_panes(self) -> None:
+        """Draw every pane again from the state (e.g. in new colours)."""
+        for pane in self.query("#panes > *"):
+            if hasattr(pane, "forget"):
+                pane.forget()
+            pane.show(self.state) if not isinstance(pane, SlaPane) else pane.show(
+                self.state, self.recovery_value(self.clock.time())
+            )
+        self.query_one(StatusHeader).redraw(force=True)
+
+    def get_system_commands(self, screen):
+        """The command palette offers every action and view, and every theme."""
+        yield from super().get_system_commands(screen)
+        for binding_id, title, help_text, action in PALETTE:
+            keys = self.keymap_spec.get(binding_id, DEFAULT_KEYS.get(binding_id, ""))
+            shown = ", ".join(key_label(self, k) for k in keys.split(",") if k)
+            yield SystemCommand(
+                f"{title} ({shown})" if shown else title,
+                help_text,
+                lambda action=action: self.run_action(action),
+            )
+        for name in sorted(self._themes):
+            yield SystemCommand(
+                f"Theme: {name}",
+                f"Switch to the {name} theme",
+                lambda name=name: setattr(self, "theme", name),
+            )
+
+    def action_nav(self, where: str) -> None:
+        """j/k/g/G style movement in whatever has the focus."""
+        focused = self.screen.focused
+        if focused is None:
+            return
+        names = {
+            "down": ("action_cursor_down", "action_scroll_down"),
+            "up": ("action_cursor_up", "action_scroll_up"),
+            "top": ("action_scroll_top", "action_scroll_home"),
+            "bottom": ("action_scroll_bottom", "action_scroll_end"),
+        }[where]
+        for name in names:
+            method = getattr(focused, name, None)
+            if method is not None:
+                method()
+                return
 
     def recovery_value(self, now: float):
         """Recovery time: the open incident's running time, else the last one's."""

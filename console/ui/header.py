@@ -34,9 +34,9 @@ class StatusHeader(Static):
         self.set_class(self.production, "-production")
         self.redraw()
 
-    def redraw(self) -> None:
+    def redraw(self, force: bool = False) -> None:
         key = (self.environment, self.read_only, self.last_refresh, self.incident)
-        if key == self._drawn:
+        if key == self._drawn and not force:
             return
         self._drawn = key
         colours = self.app.theme_variables

@@ -20,8 +20,13 @@ DEFAULT_KEYS = {
     "help": "question_mark",
     "quit": "q",
     "refresh": "ctrl+r",
+    "command_palette": "ctrl+p",
     "focus_next": "tab",
     "focus_previous": "shift+tab",
+    "nav_down": "j",
+    "nav_up": "k",
+    "nav_top": "home",
+    "nav_bottom": "end",
 }
 
 _KEY = re.compile(r"^[a-z0-9_+\-]+$|^.$")

@@ -27,3 +27,20 @@ def test_healthy_wide(snap_compare, demo_app):
 def test_help_screen(snap_compare, demo_app):
     app = demo_app("healthy", offset=10)
     assert snap_compare(app, terminal_size=(100, 32), press=["question_mark"], run_before=_poll)
+
+
+@pytest.mark.parametrize("theme", ["war-room", "daylight", "colorblind", "monochrome"])
+def test_every_bundled_theme(snap_compare, demo_app, theme):
+    app = demo_app("orchestrator-down", offset=150, theme=theme)
+    assert snap_compare(app, terminal_size=(120, 36), run_before=_poll)
+
+
+@pytest.mark.parametrize("keymap", ["default", "vim"])
+def test_help_in_each_keymap(snap_compare, demo_app, keymap):
+    app = demo_app("healthy", offset=10, keymap=keymap)
+    assert snap_compare(app, terminal_size=(100, 40), press=["question_mark"], run_before=_poll)
+
+
+def test_production_cue(snap_compare, demo_app):
+    app = demo_app("orchestrator-down", offset=150, environment="production")
+    assert snap_compare(app, terminal_size=(120, 36), run_before=_poll)

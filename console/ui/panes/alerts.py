@@ -67,6 +67,12 @@ class AlertsPane(Pane):
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         return self._alerts.get(key or "")
 
+    def forget(self) -> None:
+        """Drop what was drawn, so the next show() redraws every cell (after a theme change)."""
+        self._seen.clear()
+        for fingerprint in list(self._cells):
+            self._cells[fingerprint] = (SortedText(""),) + tuple(Text("") for _ in COLUMNS[1:])
+
     def show(self, state: State) -> None:
         result = state.results.get("alertmanager")
         if result is None:

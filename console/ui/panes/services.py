@@ -64,6 +64,10 @@ class ServicesPane(Pane):
             self.show(self._last)
         table.fit()
 
+    def forget(self) -> None:
+        """Drop what was drawn, so the next show() redraws every row (after a theme change)."""
+        self._cells.clear()
+
     def show(self, state: State) -> None:
         self._last = state
         table = self.query_one("#services-table", DataTable)
