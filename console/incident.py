@@ -61,3 +61,79 @@ def next_escalation(open_seconds: float | None) -> tuple[str, float] | None:
         if open_seconds < after:
             return name, after - open_seconds
     return None
+
+
+@dataclass
+class ClassTracker:
+    """The runbook's incident class over time: when the incident began and each change."""
+
+    current: str | None = None
+    open_since: float | None = None
+    changed_at: float | None = None
+    offered_level: int = 0
+
+    def observe(self, klass: str | None, now: float, began: float | None = None) -> bool:
+        """Record the class now; True when it changed.
+
+        `began` is evidence that the incident started earlier than we saw it (the oldest
+        firing critical alert), so a console opened mid-incident runs the right clock.
+        """
+        if klass is not None and self.open_since is not None and began is not None:
+            self.open_since = min(self.open_since, began)
+        if klass == self.current:
+            return False
+        if klass is not None and self.open_since is None:
+            self.open_since = min(now, began) if began is not None else now
+        if klass is None:
+            self.open_since = None
+            self.offered_level = 0
+        self.current = klass
+        self.changed_at = now
+        return True
+
+    def open_for(self, now: float) -> float | None:
+        """Seconds since the incident began, or None when there is none."""
+        return None if self.open_since is None else max(0.0, now - self.open_since)
+
+
+def classify(state, now: float) -> str | None:
+    """The runbook's class (P0–P3) of what the state shows now, or None when all is well."""
+    from console.model import AlertmanagerData, SlaSnapshot, Status
+
+    orchestrator = state.results.get("orchestrator")
+    down_seconds = 0.0
+    if orchestrator is not None and orchestrator.status is Status.CRITICAL:
+        down_seconds = now - state.since.get("orchestrator", now)
+    alerts = state.results.get("alertmanager")
+    active = []
+    if alerts is not None and isinstance(alerts.data, AlertmanagerData):
+        active = [a for a in alerts.data.alerts if a.display_state == "active"]
+    for alert in active:
+        # the down alert is the evidence of how long it has been down, from before we looked
+        if alert.name == "GenesisOrchestratorDown":
+            down_seconds = max(down_seconds, now - alert.starts_at)
+    sla = state.results.get("sla")
+    snapshot = sla.data if sla is not None and isinstance(sla.data, SlaSnapshot) else None
+    error_rate = p95 = None
+    at_risk = False
+    if snapshot is not None:
+        error_value = snapshot.get("error_rate")
+        p95_value = snapshot.get("p95_latency")
+        error_rate = error_value.value if error_value else None
+        p95 = p95_value.value if p95_value else None
+        at_risk = any(v.status in ("at_risk", "breached") for v in snapshot.values)
+    anomalies = any(
+        result.status is not Status.OK
+        for name, result in state.results.items()
+        if name not in ("sla", "host")
+    )
+    anomalies = anomalies or bool(active)
+    from console.sla import incident_class
+
+    return incident_class(
+        down_seconds=down_seconds,
+        error_rate_percent=error_rate,
+        p95_seconds=p95,
+        sla_at_risk=at_risk,
+        anomalies=anomalies,
+    )

@@ -26,7 +26,13 @@ from console.actions.silence import (
 from console.audit import AuditLog, who
 from console.clock import Clock, format_age
 from console.config import Config
-from console.incident import IncidentTracker, escalation_level
+from console.incident import (
+    ClassTracker,
+    IncidentTracker,
+    classify,
+    escalation_level,
+    next_escalation,
+)
 from console.model import ProbeResult, SlaValue
 from console.poller import Poller
 from console.sla import upper_bound
@@ -38,6 +44,7 @@ from console.ui.panes.alerts import AlertsPane
 from console.ui.panes.host import HostPane
 from console.ui.panes.services import ServicesPane
 from console.ui.panes.sla import SlaPane
+from console.ui.screens.alert_detail import AlertDetailScreen
 from console.ui.screens.confirm import ConfirmScreen
 from console.ui.screens.help import HelpScreen, key_label
 from console.ui.screens.silence import SilenceRequest, SilenceScreen
@@ -145,6 +152,7 @@ class GenesisApp(App[int]):
         self.read_only = config.read_only if read_only is None else read_only
         self.state = State()
         self.incidents = IncidentTracker()
+        self.incident_classes = ClassTracker()
         self.poller: Poller | None = None
         self.autostart = autostart
         self._themes = themes or {}
@@ -247,6 +255,49 @@ class GenesisApp(App[int]):
                 pane.show(self.state)
         self.tick()
 
+    def incident_line(self, now: float) -> str:
+        """P1 · open 12m · senior engineer in 18m (and the offer when escalation is due)."""
+        klass = self.incident_classes.current
+        critical = [
+            a.starts_at
+            for a in self._current_alerts()
+            if a.severity == "critical" and a.display_state == "active"
+        ]
+        began = min(critical) if critical else None
+        if self.incident_classes.observe(classify(self.state, now), now, began):
+            klass = self.incident_classes.current
+            self.on_class_change(klass, now)
+        if klass is None:
+            return ""
+        open_for = self.incident_classes.open_for(now) or 0.0
+        line = f"{klass} open {format_age(open_for)}"
+        level, name = escalation_level(open_for)
+        if level > self.incident_classes.offered_level:
+            self.incident_classes.offered_level = level
+            self.notify(
+                f"Escalation to the {name} is due (incident open {format_age(open_for)}): press "
+                f"{key_label(self, self.keymap_spec.get('escalate', DEFAULT_KEYS['escalate']))}",
+                title="Escalation due",
+                severity="warning",
+                timeout=30,
+            )
+        following = next_escalation(open_for)
+        if following is not None:
+            short = {"senior engineer": "senior", "engineering manager": "manager"}
+            line += f" · {short.get(following[0], following[0])} due in {format_age(following[1])}"
+        return line
+
+    def on_class_change(self, klass: str | None, now: float) -> None:
+        """Hook for the timeline: the incident class changed."""
+
+    def on_alerts_pane_opened(self, message: AlertsPane.Opened) -> None:
+        from console.runbooks import load_procedure
+
+        self.push_screen(AlertDetailScreen(message.alert, load_procedure(message.alert.name)))
+
+    def on_alert_detail_screen_run_action(self, message: AlertDetailScreen.RunAction) -> None:
+        self.call_after_refresh(self.run_action, message.action)
+
     def ring(self, sequences: list[str]) -> None:
         """Write bell / desktop-notification sequences straight to the terminal."""
         if not sequences:
@@ -329,11 +380,7 @@ class GenesisApp(App[int]):
             pane.tick(self.state, now, stale_after)
         header = self.query_one(StatusHeader)
         header.last_refresh = self.state.last_refresh
-        open_for = self.incidents.open_for(now)
-        if open_for is not None:
-            header.incident = f"incident open {format_age(open_for)}"
-        else:
-            header.incident = ""
+        header.incident = self.incident_line(now)
         header.redraw()
 
     # -- actions: key → plan → confirm → execute → audit → refresh --------------------
@@ -471,13 +518,17 @@ class GenesisApp(App[int]):
 
     def escalation_plan(self) -> Plan | str:
         now = self.clock.time()
-        open_for = self.incidents.open_for(now)
+        open_for = self.incident_classes.open_for(now)
+        if open_for is None:
+            open_for = self.incidents.open_for(now)
         _, level = escalation_level(open_for)
         return plan_escalate(
             self.config,
             level=level,
-            incident_id=str(int(self.incidents.open_since or now)),
-            incident_class=None,
+            incident_id=str(
+                int(self.incident_classes.open_since or self.incidents.open_since or now)
+            ),
+            incident_class=self.incident_classes.current,
             open_for=format_age(open_for or 0),
             alerts=list(self._current_alerts()),
         )

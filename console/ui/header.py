@@ -41,7 +41,7 @@ class StatusHeader(Static):
         self._drawn = key
         colours = self.app.theme_variables
         text = Text()
-        text.append("GENESIS console", style="bold")
+        text.append("GENESIS", style="bold")
         text.append("  │  ")
         env = clean(self.environment, 40)
         if self.production:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from console.clock import format_age
@@ -38,6 +39,19 @@ class AlertsPane(Pane):
     AlertsPane #alerts-problem { color: $status-breached; height: auto; display: none; }
     AlertsPane.-failing #alerts-problem { display: block; }
     """
+
+    class Opened(Message):
+        """Enter on an alert: show its detail and procedure."""
+
+        def __init__(self, alert: Alert) -> None:
+            super().__init__()
+            self.alert = alert
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        alert = self._alerts.get(event.row_key.value or "")
+        if alert is not None:
+            event.stop()
+            self.post_message(self.Opened(alert))
 
     def __init__(self, *, clock, **kwargs) -> None:
         super().__init__(**kwargs)
