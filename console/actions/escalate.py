@@ -2,12 +2,47 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 
-from console.actions.plan import Outcome, Plan, Progress
+from console.actions.plan import Outcome, Plan, Progress, scrub
 from console.config import Config, secret
 from console.model import Alert
 from console.text import clean
+
+
+class _RedactSecrets(logging.Filter):
+    """Scrubs escalation secrets from the HTTP client's own log lines.
+
+    httpx logs every request's full URL at INFO ("HTTP Request: POST https://hooks…"),
+    and a Slack incoming-webhook URL is itself the secret: whoever turns logging on
+    (a wrapper, Textual's devtools) must not find it there.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            message = record.getMessage()
+            cleaned = scrub(message, tuple(self.secrets))
+            if cleaned != message:
+                record.msg, record.args = cleaned, ()
+        return True
+
+
+_REDACT = _RedactSecrets()
+#: the loggers that see request URLs (filters on a logger do not reach its children)
+_HTTP_LOGGERS = ("httpx", "httpcore", "httpcore.http11", "httpcore.connection")
+
+
+def _keep_out_of_logs(secrets: tuple[str, ...]) -> None:
+    _REDACT.secrets.update(s for s in secrets if s)
+    for name in _HTTP_LOGGERS:
+        logger = logging.getLogger(name)
+        if _REDACT not in logger.filters:
+            logger.addFilter(_REDACT)
 
 
 def pagerduty_event(
@@ -97,6 +132,7 @@ def plan_escalate(
         from console.sources.http import make_client, request
 
         sent, failed = [], []
+        _keep_out_of_logs((routing_key or "", webhook or ""))
         async with make_client() as client:
             if routing_key:
                 progress("paging through PagerDuty…")
