@@ -17,6 +17,14 @@ from console.model import Alert
 from console.text import clean
 
 
+def shown(value: str) -> str:
+    """A label value as the form shows it: control characters (an ANSI escape) made visible.
+
+    Never truncated, so an untouched field maps back to the exact value.
+    """
+    return clean(value, len(value) + 1)
+
+
 @dataclass(frozen=True)
 class SilenceRequest:
     """What the engineer filled in; the app turns it into a plan."""
@@ -70,8 +78,8 @@ class SilenceScreen(ModalScreen[SilenceRequest | None]):
             with VerticalScroll(id="matchers"):
                 for index, (name, value) in enumerate(self.labels):
                     with Horizontal(classes="matcher"):
-                        yield Checkbox(clean(name, 28), value=True, id=f"use-{index}")
-                        yield Input(value=value, id=f"value-{index}")
+                        yield Checkbox(Text(clean(name, 28)), value=True, id=f"use-{index}")
+                        yield Input(value=shown(value), id=f"value-{index}")
                         yield Checkbox("regex", value=False, id=f"regex-{index}", classes="regex")
             with Horizontal(classes="field"):
                 yield Label("Duration")
@@ -95,12 +103,14 @@ class SilenceScreen(ModalScreen[SilenceRequest | None]):
     def matchers(self) -> list[dict]:
         """The matchers as currently edited."""
         out = []
-        for index, (name, _) in enumerate(self.labels):
+        for index, (name, original) in enumerate(self.labels):
             if self.query_one(f"#use-{index}", Checkbox).value:
+                value = self.query_one(f"#value-{index}", Input).value
                 out.append(
                     {
                         "name": name,
-                        "value": self.query_one(f"#value-{index}", Input).value,
+                        # untouched: the label's real value, not the escaped one on screen
+                        "value": original if value == shown(original) else value,
                         "isRegex": self.query_one(f"#regex-{index}", Checkbox).value,
                         "isEqual": True,
                     }
