@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-COMMANDS = ("demo", "check", "validate")
+COMMANDS = ("demo", "check", "validate", "timeline")
 
 
 def _ui_options(parser: argparse.ArgumentParser) -> None:
@@ -20,7 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="genesis-console",
         description="War-room console for the GENESIS Orchestrator.",
-        epilog="commands: demo, check, validate (genesis-console COMMAND --help)",
+        epilog="commands: demo, check, validate, timeline (genesis-console COMMAND --help)",
     )
     parser.add_argument("--version", action="version", version=f"genesis-console {__version__}")
     parser.add_argument("--config", help="config file (default: $GENESIS_CONSOLE_CONFIG, then XDG)")
@@ -41,6 +41,12 @@ def build_command_parser(command: str) -> argparse.ArgumentParser:
     elif command == "validate":
         parser.add_argument("path", nargs="?", help="a config, theme or keymap file")
         parser.add_argument("--kind", choices=("config", "theme", "keymap"))
+    elif command == "timeline":
+        parser.add_argument("--config")
+        parser.add_argument(
+            "--since", default="2h", help="how far back: 90s, 5m, 2h, 1d (default 2h)"
+        )
+        parser.add_argument("--format", choices=("markdown", "json"), default="markdown")
     return parser
 
 

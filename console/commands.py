@@ -175,3 +175,55 @@ def _guess_kind(path: Path) -> str:
     if "\nprimary:" in "\n" + head:
         return "theme"
     return "config"
+
+
+def timeline(options: Namespace) -> int:
+    """The war-room timeline (local file, audit log and, when reachable, the Redis stream)."""
+    import sys
+    import time
+
+    from console.clock import parse_duration
+    from console.timeline import (
+        Timeline,
+        entries_from_audit,
+        merge,
+        render_json,
+        render_markdown,
+    )
+
+    try:
+        window = parse_duration(options.since)
+    except ValueError as exc:
+        print(f"genesis-console timeline: --since: {exc}", file=sys.stderr)
+        return 2
+    config = _load(options)
+    until = time.time()
+    since = until - window
+    story = Timeline(
+        paths.default_timeline_file(),
+        config.warroom.redis_url,
+        timeout=min(config.timeout_seconds, 3.0),
+    )
+    if config.warroom.redis_url:
+
+        async def pull() -> None:
+            try:
+                await asyncio.wait_for(story.sync(), story.timeout * 4)
+            except TimeoutError:
+                story.online = False
+                story.status = f"war room did not answer within {story.timeout * 4:g}s"
+            finally:
+                await story.close()
+
+        asyncio.run(pull())
+        if not story.online:
+            print(
+                f"genesis-console timeline: {story.status}; showing the local timeline",
+                file=sys.stderr,
+            )
+    entries = merge(story.entries(since), entries_from_audit(config.audit_path, since))
+    if options.format == "json":
+        print(render_json(entries))
+    else:
+        print(render_markdown(entries, since=since, until=until), end="")
+    return 0

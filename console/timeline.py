@@ -1,0 +1,692 @@
+"""The shared war-room timeline: alerts, incident changes, actions and notes, told once.
+
+Every entry is appended (flushed and fsynced) to a local JSONL file first, so the story
+survives a crash and works offline. When `warroom.redis_url` is set, `sync()` also sends
+entries to a Redis stream and pulls everyone else's, so every console on the stack sees
+the same story; entries added while Redis is away stay pending (on disk, across console
+restarts) and are sent when it is back. Entries carry a unique `id`; readers deduplicate.
+
+Redis keys:
+  genesis-console:timeline                stream, one field `entry` = Entry JSON,
+                                          trimmed to about 10 000 entries (MAXLEN ~)
+  genesis-console:presence:<console_id>   JSON {console_id, user, host, ssh_client, since},
+                                          expires PRESENCE_TTL seconds after the last heartbeat
+
+Local file lines (JSONL, torn last line tolerated):
+  {...entry..., "sync": "pending"}   added here; to be sent until a marker names its id
+  {...entry..., "sync": "remote"}    pulled from the stream
+  {"sent": [ids], "run_id": "..."}   marker: these ids reached the Redis server `run_id`
+
+This module never imports Textual and imports redis only when it first talks to Redis.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import math
+import os
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from console.audit import who as _who
+
+STREAM_KEY = "genesis-console:timeline"
+PRESENCE_PREFIX = "genesis-console:presence:"
+#: the stream is trimmed to about this many entries (approximate MAXLEN)
+STREAM_MAXLEN = 10_000
+#: presence keys expire this many seconds after the last heartbeat
+PRESENCE_TTL = 15
+#: after a Redis restart, our own entries this recent are sent again if the stream lost them
+RESEND_WINDOW = 48 * 3600
+
+KINDS = ("alert_firing", "alert_resolved", "incident", "action", "note")
+_READ_BATCH = 1000
+_TEXT_LIMIT = 2000
+_ID = re.compile(r"[0-9A-Za-z_.:-]{1,80}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_file_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One timeline entry: when, who, what kind, one line of text, and structured data."""
+
+    id: str
+    time: float
+    kind: str
+    who: dict[str, str | None]
+    text: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The entry as a JSON-ready dict (the shape of the stream and `--format json`)."""
+        return {
+            "id": self.id,
+            "time": self.time,
+            "kind": self.kind,
+            "who": dict(self.who),
+            "text": self.text,
+            "data": self.data,
+        }
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any] | str | bytes) -> Entry:
+        """Parse and check an entry from untrusted JSON; ValueError when it is not one."""
+        if isinstance(value, (str, bytes)):
+            value = json.loads(value)
+        if not isinstance(value, dict):
+            raise ValueError("an entry is a JSON object")
+        entry_id, moment, kind = value.get("id"), value.get("time"), value.get("kind")
+        if not isinstance(entry_id, str) or not _ID.fullmatch(entry_id):
+            raise ValueError("bad entry id")
+        if isinstance(moment, bool) or not isinstance(moment, (int, float)):
+            raise ValueError("bad entry time")
+        if not math.isfinite(moment):
+            raise ValueError("bad entry time")
+        if kind not in KINDS:
+            raise ValueError(f"unknown entry kind {kind!r}")
+        person = value.get("who")
+        person = person if isinstance(person, dict) else {}
+        text = value.get("text")
+        data = value.get("data")
+        return cls(
+            id=entry_id,
+            time=float(moment),
+            kind=kind,
+            who={key: _opt_str(person.get(key)) for key in ("user", "host", "ssh_client")},
+            text=_one_line(text if isinstance(text, str) else ""),
+            data=data if isinstance(data, dict) else {},
+        )
+
+
+def _opt_str(value: Any) -> str | None:
+    return None if value is None else str(value)[:200]
+
+
+def _one_line(text: str) -> str:
+    text = text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+    return text[:_TEXT_LIMIT]
+
+
+def new_id() -> str:
+    """A fresh entry id (uuid4 hex)."""
+    return uuid.uuid4().hex
+
+
+# ---------------------------------------------------------------- the local file
+
+
+def _append_lines(path: Path, records: list[dict[str, Any]]) -> None:
+    """Append records as JSON lines in one write, flushed and fsynced before returning."""
+    if not records:
+        return
+    blob = "".join(
+        json.dumps(r, ensure_ascii=False, separators=(",", ":"), default=str) + "\n"
+        for r in records
+    )
+    with _file_lock:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            size = os.fstat(fd).st_size
+            # a crash may have left a torn line without its newline: start on a fresh line
+            if size and os.pread(fd, 1, size - 1) != b"\n":
+                blob = "\n" + blob
+            os.write(fd, blob.encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _read_lines(path: Path) -> Iterable[dict[str, Any]]:
+    try:
+        handle = path.open("r", encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return
+    with handle:
+        for line in handle:
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                value = json.loads(line)
+            except ValueError:
+                continue  # a torn or corrupt line
+            if isinstance(value, dict):
+                yield value
+
+
+def read_timeline_file(path: Path) -> list[Entry]:
+    """Every readable entry in a timeline file, in file order (duplicates included)."""
+    found = []
+    for record in _read_lines(path):
+        if "sent" in record:
+            continue
+        try:
+            found.append(Entry.from_json(record))
+        except ValueError:
+            continue
+    return found
+
+
+def merge(*groups: Iterable[Entry], since: float | None = None) -> list[Entry]:
+    """Entries deduplicated by id (first seen wins), filtered by `since`, sorted by time."""
+    seen: dict[str, Entry] = {}
+    for group in groups:
+        for entry in group:
+            if entry.id not in seen and (since is None or entry.time >= since):
+                seen[entry.id] = entry
+    return sorted(seen.values(), key=lambda e: (e.time, e.id))
+
+
+# ---------------------------------------------------------------- audit records
+
+
+def audit_entry_id(record: dict[str, Any]) -> str:
+    """A deterministic entry id for one audit record, so the app and the CLI agree on it."""
+    keys = ("time", "user", "host", "ssh_client", "action", "target", "outcome", "message")
+    canonical = json.dumps([str(record.get(k)) for k in keys], ensure_ascii=False)
+    return "audit-" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32]
+
+
+def _parse_iso(text: Any) -> float | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def entry_from_audit(record: dict[str, Any]) -> Entry | None:
+    """The `action` entry for one audit record (None when the record has no readable time)."""
+    moment = _parse_iso(record.get("time"))
+    if moment is None:
+        return None
+    action = str(record.get("action") or "action")
+    target = record.get("target")
+    outcome = str(record.get("outcome") or "?")
+    message = record.get("message")
+    text = f"{action}" + (f" {target}" if target else "") + f": {outcome}"
+    if message:
+        text += f" ({message})"
+    data = {
+        k: record.get(k)
+        for k in ("action", "target", "outcome", "message", "duration_ms", "undo", "plan")
+        if k in record
+    }
+    return Entry(
+        id=audit_entry_id(record),
+        time=moment,
+        kind="action",
+        who={k: _opt_str(record.get(k)) for k in ("user", "host", "ssh_client")},
+        text=_one_line(text),
+        data=data,
+    )
+
+
+def entries_from_audit(audit_path: Path, since: float | None = None) -> list[Entry]:
+    """Every audit record at or after `since` as an `action` entry, oldest first."""
+    from console.audit import AuditLog
+
+    found = []
+    for record in AuditLog(audit_path).records():
+        entry = entry_from_audit(record)
+        if entry is not None and (since is None or entry.time >= since):
+            found.append(entry)
+    return sorted(found, key=lambda e: e.time)
+
+
+# ---------------------------------------------------------------- the timeline
+
+
+@dataclass
+class _SyncResult:
+    new: list[Entry]
+    last_id: str
+    run_id: str | None
+    sent: list[str]
+
+
+class Timeline:
+    """The local JSONL timeline, shared through a Redis stream when `redis_url` is set."""
+
+    def __init__(
+        self,
+        local_path: Path,
+        redis_url: str | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        person: dict[str, Any] | None = None,
+        console_id: str | None = None,
+        timeout: float = 2.0,
+    ) -> None:
+        self.local_path = Path(local_path)
+        self.redis_url = redis_url
+        self.clock = clock
+        self.person = dict(person) if person is not None else _who()
+        self.console_id = console_id or uuid.uuid4().hex[:12]
+        self.timeout = timeout
+        #: True after a successful Redis call, False after a failed one, None before either
+        self.online: bool | None = None
+        #: one sentence about the war room's state, fit for the screen
+        self.status = "war room: local timeline only" if not redis_url else "war room: connecting"
+        self.offline_since: float | None = None
+        self._client: Any = None
+        self._loaded = False
+        self._known: set[str] = set()
+        self._pending: dict[str, Entry] = {}
+        self._run_id: str | None = None
+        self._last_id: str | None = None
+        self._sync_lock = asyncio.Lock()
+        self._opened: float | None = None
+
+    # -- local state
+
+    def _load(self) -> None:
+        if self._loaded:
+            return
+        pending: dict[str, Entry] = {}
+        sent: set[str] = set()
+        for record in _read_lines(self.local_path):
+            if "sent" in record:
+                if isinstance(record["sent"], list):
+                    sent.update(str(i) for i in record["sent"])
+                if isinstance(record.get("run_id"), str):
+                    self._run_id = record["run_id"]
+                continue
+            try:
+                entry = Entry.from_json(record)
+            except ValueError:
+                continue
+            self._known.add(entry.id)
+            if record.get("sync") == "pending":
+                pending.setdefault(entry.id, entry)
+        self._pending = {i: e for i, e in pending.items() if i not in sent}
+        self._loaded = True
+
+    @property
+    def pending(self) -> list[Entry]:
+        """Entries added here and not yet sent to Redis (always empty without Redis)."""
+        self._load()
+        return list(self._pending.values()) if self.redis_url else []
+
+    def add(
+        self,
+        kind: str,
+        text: str,
+        data: dict[str, Any] | None = None,
+        *,
+        entry_id: str | None = None,
+        at: float | None = None,
+    ) -> Entry:
+        """Append an entry durably to the local file and queue it for Redis; never blocks on the network."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown timeline entry kind {kind!r}; one of {', '.join(KINDS)}")
+        entry = Entry(
+            id=entry_id or new_id(),
+            time=self.clock() if at is None else at,
+            kind=kind,
+            who={k: _opt_str(self.person.get(k)) for k in ("user", "host", "ssh_client")},
+            text=_one_line(str(text)),
+            data=dict(data or {}),
+        )
+        return self.add_entry(entry)
+
+    def add_entry(self, entry: Entry) -> Entry:
+        """Record a prepared entry (e.g. `entry_from_audit(record)`); a known id is ignored."""
+        self._load()
+        if entry.id in self._known:
+            return entry
+        _append_lines(self.local_path, [{**entry.to_json(), "sync": "pending"}])
+        self._known.add(entry.id)
+        self._pending[entry.id] = entry
+        return entry
+
+    def entries(self, since: float | None = None) -> list[Entry]:
+        """Everything known (ours and pulled), deduplicated by id, sorted by time."""
+        return merge(read_timeline_file(self.local_path), since=since)
+
+    # -- Redis
+
+    def _redis(self) -> Any:
+        if self._client is None:
+            from console.sources.redis import redis_client
+
+            self._client = redis_client(self.redis_url, self.timeout)
+        return self._client
+
+    def _went_ok(self) -> None:
+        self.online = True
+        self.offline_since = None
+        self.status = "war room online"
+
+    def _went_wrong(self, exc: BaseException) -> None:
+        if self.offline_since is None:
+            self.offline_since = self.clock()
+        self.online = False
+        since = time.strftime("%H:%M", time.gmtime(self.offline_since))
+        waiting = len(self._pending)
+        queued = f"; {waiting} entr{'y' if waiting == 1 else 'ies'} kept to send" if waiting else ""
+        self.status = f"war room offline since {since} UTC: {self._reason(exc)}{queued}"
+
+    def _reason(self, exc: BaseException) -> str:
+        text = str(exc)
+        lowered = text.lower()
+        if "refused" in lowered or "error 111" in lowered:
+            return "connection refused"
+        if isinstance(exc, TimeoutError) or "timeout" in lowered or "timed out" in lowered:
+            return f"no answer within {self.timeout:g}s"
+        if "closed" in lowered or "reset" in lowered:
+            return "connection closed"
+        if "name or service not known" in lowered or "nodename" in lowered:
+            return "host does not resolve"
+        if text.startswith(("NOAUTH", "WRONGPASS")):
+            return "login refused (check the password)"
+        return f"{type(exc).__name__}: {_CONTROL.sub(' ', text)[:120]}"
+
+    async def sync(self) -> list[Entry]:
+        """Send pending entries, pull new ones from the stream; the new entries from others."""
+        if not self.redis_url:
+            return []
+        from console.sources.base import run_blocking
+
+        async with self._sync_lock:
+            self._load()
+            pending = list(self._pending.values())
+            try:
+                result = await run_blocking(self._sync_blocking, pending, self._last_id)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self._went_wrong(exc)
+                return []
+            for entry_id in result.sent:
+                self._pending.pop(entry_id, None)
+            self._last_id = result.last_id
+            self._run_id = result.run_id
+            for entry in result.new:
+                self._known.add(entry.id)
+            self._went_ok()
+            return result.new
+
+    def _sync_blocking(self, pending: list[Entry], last_id: str | None) -> _SyncResult:
+        client = self._redis()
+        run_id = client.info("server").get("run_id")
+        run_id = run_id.decode() if isinstance(run_id, bytes) else run_id
+        restarted = self._run_id is not None and run_id != self._run_id
+        full_read = last_id is None or restarted
+        start = "0-0" if full_read else last_id
+        new, last, in_stream = self._read_stream(client, start)
+        to_send = {e.id: e for e in pending}
+        if restarted:
+            # the server may have lost the stream: send our own recent entries it lacks
+            horizon = self.clock() - RESEND_WINDOW
+            for record in _read_lines(self.local_path):
+                if record.get("sync") != "pending" or record.get("id") in in_stream:
+                    continue
+                try:
+                    entry = Entry.from_json(record)
+                except ValueError:
+                    continue
+                if entry.time >= horizon:
+                    to_send.setdefault(entry.id, entry)
+        if to_send:
+            pipe = client.pipeline(transaction=False)
+            for entry in to_send.values():
+                payload = json.dumps(entry.to_json(), ensure_ascii=False, default=str)
+                pipe.xadd(STREAM_KEY, {"entry": payload}, maxlen=STREAM_MAXLEN, approximate=True)
+            pipe.execute()
+        if to_send or run_id != self._run_id:
+            _append_lines(self.local_path, [{"sent": list(to_send), "run_id": run_id}])
+        return _SyncResult(new=new, last_id=last, run_id=run_id, sent=list(to_send))
+
+    def _read_stream(self, client: Any, start: str) -> tuple[list[Entry], str, set[str]]:
+        last = start
+        new: list[Entry] = []
+        seen_here: set[str] = set()
+        while True:
+            reply = client.xread({STREAM_KEY: last}, count=_READ_BATCH)
+            items = reply[0][1] if reply else []
+            for stream_id, fields in items:
+                last = stream_id.decode() if isinstance(stream_id, bytes) else str(stream_id)
+                raw = fields.get(b"entry", fields.get("entry"))
+                try:
+                    entry = Entry.from_json(raw)
+                except (ValueError, TypeError):
+                    continue  # not ours, or not an entry: skip, never interpret
+                if entry.id not in self._known and entry.id not in seen_here:
+                    new.append(entry)
+                seen_here.add(entry.id)
+            if len(items) < _READ_BATCH:
+                break
+        if new:
+            _append_lines(self.local_path, [{**e.to_json(), "sync": "remote"} for e in new])
+        return new, last, seen_here
+
+    # -- presence
+
+    def _presence_key(self) -> str:
+        return PRESENCE_PREFIX + self.console_id
+
+    async def heartbeat(self) -> bool:
+        """Say we have a console open (expires after PRESENCE_TTL s); False when Redis is away."""
+        if not self.redis_url:
+            return False
+        from console.sources.base import run_blocking
+
+        value = json.dumps(
+            {
+                "console_id": self.console_id,
+                **{k: self.person.get(k) for k in ("user", "host", "ssh_client")},
+                "since": self._opened_at(),
+            }
+        )
+        try:
+            await run_blocking(
+                lambda: self._redis().set(self._presence_key(), value, ex=PRESENCE_TTL)
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self._went_wrong(exc)
+            return False
+        if self.online is not True:
+            self._went_ok()
+        return True
+
+    def _opened_at(self) -> float:
+        if self._opened is None:
+            self._opened = self.clock()
+        return self._opened
+
+    async def presence(self) -> list[dict[str, Any]]:
+        """Who has a console open on this stack (oldest first); [] when Redis is away."""
+        if not self.redis_url:
+            return []
+        from console.sources.base import run_blocking
+
+        def collect() -> list[dict[str, Any]]:
+            client = self._redis()
+            keys = list(client.scan_iter(match=PRESENCE_PREFIX + "*", count=100))
+            values = client.mget(keys) if keys else []
+            people = []
+            for key, raw in zip(keys, values, strict=True):
+                if raw is None:
+                    continue  # expired between SCAN and MGET
+                try:
+                    value = json.loads(raw)
+                except ValueError:
+                    continue
+                if not isinstance(value, dict):
+                    continue
+                key = key.decode() if isinstance(key, bytes) else str(key)
+                since = value.get("since")
+                people.append(
+                    {
+                        "console_id": key[len(PRESENCE_PREFIX) :],
+                        **{k: _opt_str(value.get(k)) for k in ("user", "host", "ssh_client")},
+                        "since": since if isinstance(since, (int, float)) else None,
+                    }
+                )
+            return sorted(people, key=lambda p: (p["since"] or 0, p["console_id"]))
+
+        try:
+            return await run_blocking(collect)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self._went_wrong(exc)
+            return []
+
+    async def leave(self) -> None:
+        """Remove our presence key (best effort) and close the connection."""
+        if not self.redis_url:
+            return
+        from console.sources.base import run_blocking
+
+        try:
+            await run_blocking(lambda: self._redis().delete(self._presence_key()))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self._went_wrong(exc)
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the Redis connection pool."""
+        client, self._client = self._client, None
+        if client is not None:
+            try:
+                client.close()
+            except Exception:
+                pass
+
+
+def describe_presence(people: list[dict[str, Any]]) -> str:
+    """A presence line like `alice@web1 (10.0.0.5), bob@web2` for the screen."""
+    return ", ".join(_who_text(p) for p in people) or "nobody"
+
+
+def _who_text(person: dict[str, Any]) -> str:
+    user = person.get("user") or "?"
+    host = person.get("host")
+    text = f"{user}@{host}" if host else str(user)
+    if person.get("ssh_client"):
+        text += f" ({person['ssh_client']})"
+    return text
+
+
+# ---------------------------------------------------------------- rendering
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
+_LABELS = {
+    "alert_firing": "FIRING",
+    "alert_resolved": "RESOLVED",
+    "incident": "INCIDENT",
+    "action": "ACTION",
+    "note": "NOTE",
+}
+
+
+def md_escape(value: Any) -> str:
+    """Untrusted text as one literal Markdown table cell: no control chars, markup or pipes."""
+    text = _CONTROL.sub(" ", str(value))
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", text).strip()
+
+
+def _utc(epoch: float, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime(fmt)
+
+
+def format_seconds(seconds: float) -> str:
+    """A duration like 45s, 4m 12s or 1h 03m."""
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m {seconds % 60:02d}s"
+    return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
+
+
+def _summary(entries: list[Entry]) -> str:
+    classes: list[str] = []
+    recovery: float | None = None
+    counts = dict.fromkeys(KINDS, 0)
+    outcomes: dict[str, int] = {}
+    for entry in entries:
+        counts[entry.kind] += 1
+        if entry.kind == "incident":
+            level = entry.data.get("class", entry.data.get("to"))
+            if level and str(level) not in classes:
+                classes.append(str(level))
+            value = entry.data.get("recovery_seconds")
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                recovery = float(value)
+        if entry.kind == "action":
+            outcome = str(entry.data.get("outcome") or "?")
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    parts = [
+        "incident classes " + ", ".join(md_escape(c) for c in classes)
+        if classes
+        else "no incident class recorded",
+        f"{counts['alert_firing']} alert{'s' * (counts['alert_firing'] != 1)} fired, "
+        f"{counts['alert_resolved']} resolved",
+        f"{counts['action']} action{'s' * (counts['action'] != 1)}"
+        + (
+            " (" + ", ".join(f"{n} {md_escape(o)}" for o, n in sorted(outcomes.items())) + ")"
+            if outcomes
+            else ""
+        ),
+        f"{counts['note']} note{'s' * (counts['note'] != 1)}",
+    ]
+    if recovery is not None:
+        parts.append(f"time to recovery {format_seconds(recovery)}")
+    return " · ".join(parts)
+
+
+def render_markdown(
+    entries: list[Entry],
+    *,
+    title: str = "GENESIS war-room timeline",
+    since: float | None = None,
+    until: float | None = None,
+) -> str:
+    """The timeline as Markdown ready to paste into a post-mortem."""
+    entries = sorted(entries, key=lambda e: (e.time, e.id))
+    start = since if since is not None else (entries[0].time if entries else None)
+    end = until if until is not None else (entries[-1].time if entries else None)
+    lines = [f"# {md_escape(title)}", ""]
+    if start is not None and end is not None:
+        lines.append(f"**Window:** {_utc(start)} → {_utc(end)} UTC")
+        lines.append("")
+    lines.append(f"**Summary:** {_summary(entries)}")
+    lines.append("")
+    if not entries:
+        lines.append("_No entries in this window._")
+        return "\n".join(lines) + "\n"
+    lines.append("| time (UTC) | who | what |")
+    lines.append("|---|---|---|")
+    for entry in entries:
+        what = f"**{_LABELS.get(entry.kind, entry.kind)}** {md_escape(entry.text)}"
+        lines.append(f"| {_utc(entry.time)} | {md_escape(_who_text(entry.who))} | {what} |")
+    return "\n".join(lines) + "\n"
+
+
+def render_json(entries: list[Entry]) -> str:
+    """The timeline as a JSON list of entries, oldest first."""
+    ordered = sorted(entries, key=lambda e: (e.time, e.id))
+    return json.dumps([e.to_json() for e in ordered], ensure_ascii=False, indent=2, default=str)
