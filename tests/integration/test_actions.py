@@ -425,7 +425,7 @@ async def test_production_needs_the_typed_name_and_a_paste_never_counts(world, a
         await press(pilot, "y")  # y alone: not a confirmation here
         assert isinstance(app.screen, ConfirmScreen)
         await press(pilot, "enter")  # "y" is not the name
-        await type_text(pilot, "genesis-orchestra")  # nor is a wrong one
+        await type_text(pilot, "genesis")  # nor is a wrong one
         await press(pilot, "enter")
         assert typed.value == ""
         assert any("nothing ran" in n for n in notifications(app))

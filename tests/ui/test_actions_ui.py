@@ -1,0 +1,143 @@
+"""Actions against the demo world (no real server needed): prompts, pastes, the escalation offer."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import msgspec
+import pytest
+from textual import events
+from textual.widgets import Button
+
+from console.config import AuditConfig
+from console.ui.screens.confirm import ConfirmScreen
+
+WRITE_MARKER = "import sys; open(sys.argv[1], 'a').write('ran\\n'); sys.exit(int(sys.argv[2]))"
+
+
+def restarts(marker: Path) -> int:
+    return len(marker.read_text().splitlines()) if marker.exists() else 0
+
+
+def console(demo_app, tmp_path: Path, *, exit_code: int = 0, scenario: str = "orchestrator-down"):
+    """A demo app whose restart command appends to a marker file, auditing into tmp_path."""
+    app = demo_app(scenario, audit=AuditConfig(path=str(tmp_path / "audit.jsonl")))
+    app.config = msgspec.structs.replace(
+        app.config,
+        orchestrator=msgspec.structs.replace(
+            app.config.orchestrator,
+            restart_command=[
+                sys.executable,
+                "-c",
+                WRITE_MARKER,
+                str(tmp_path / "restarted.txt"),
+                str(exit_code),
+            ],
+            ready_deadline_seconds=1.0,
+        ),
+    )
+    return app
+
+
+async def wait_until(pilot, predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"not within {timeout}s: {what}")
+
+
+def notifications(app) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+@pytest.fixture(autouse=True)
+def no_escalation(monkeypatch):
+    monkeypatch.delenv("GENESIS_PAGERDUTY_ROUTING_KEY", raising=False)
+    monkeypatch.delenv("GENESIS_SLACK_WEBHOOK_URL", raising=False)
+
+
+@pytest.mark.parametrize("key", ["r", "c", "m"])
+async def test_enter_on_a_fresh_prompt_cancels_because_cancel_has_the_focus(
+    demo_app, tmp_path, key
+):
+    app = console(demo_app, tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.poll_once()
+        await pilot.press(key)
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert app.screen.focused is app.screen.query_one("#cancel", Button)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert any("Cancelled" in n for n in notifications(app))
+    assert restarts(tmp_path / "restarted.txt") == 0
+
+
+async def test_a_pasted_y_is_not_a_confirmation(demo_app, tmp_path):
+    app = console(demo_app, tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        app.post_message(events.Paste("y"))
+        app.post_message(events.Paste("y\r"))
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await pilot.pause()
+    assert restarts(tmp_path / "restarted.txt") == 0
+
+
+async def test_three_failed_restarts_say_escalate_even_without_escalation_configured(
+    demo_app, tmp_path
+):
+    app = console(demo_app, tmp_path, exit_code=1)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.poll_once()
+        for attempt in (1, 2, 3):
+            await pilot.press("r")
+            await pilot.pause()
+            await pilot.press("y")
+            await wait_until(
+                pilot,
+                lambda n=attempt: (
+                    restarts(tmp_path / "restarted.txt") == n and not app.runner.running
+                ),
+                5,
+                f"attempt {attempt}",
+            )
+            await pilot.pause()
+        assert not isinstance(app.screen, ConfirmScreen)  # nothing to send, so no prompt
+        offer = next(n for n in notifications(app) if "failed 3 times" in n)
+        assert "escalate" in offer
+        assert "escalation is not configured" in offer
+        assert "GENESIS_PAGERDUTY_ROUTING_KEY" in offer
+
+
+async def test_restart_in_the_demo_brings_the_orchestrator_back_and_is_audited(demo_app, tmp_path):
+    from console.demo.world import RESTART_SECONDS
+
+    app = demo_app(
+        "orchestrator-down", offset=60, audit=AuditConfig(path=str(tmp_path / "audit.jsonl"))
+    )
+    world = app.demo_stack.world
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.poll_once()
+        assert app.state.results["orchestrator"].status.name == "CRITICAL"
+        await pilot.press("r")
+        await pilot.pause()
+        assert "console.demo.restart" in "\n".join(app.screen.plan.lines)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: world.restarts, 5, "the demo supervisor restarted it")
+        app.clock.advance(RESTART_SECONDS + 1)  # the process is back
+        await wait_until(pilot, lambda: not app.runner.running, 5, "restart finished")
+        await app.poll_once()
+        assert app.state.results["orchestrator"].status.name == "OK"
+    (record,) = list(app.runner.audit.records())
+    assert (record["action"], record["outcome"]) == ("restart", "ok")
+    assert "ready again" in record["message"]
+    assert any("ready again" in n for n in notifications(app))
