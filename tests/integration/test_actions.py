@@ -730,8 +730,13 @@ async def test_a_hostile_label_is_shown_literally_and_nothing_runs(world):
         assert "[bold red]BOOM[/]" in text and "\x1b" not in text
         # the matcher keeps the real value, so it still matches the alert
         assert "would silence 1 current alert." in str(form.query_one("#preview", Static).render())
-        await press(pilot, "escape")
-        assert not isinstance(app.screen, SilenceScreen)
+        await type_text(pilot, "x")
+        await press(pilot, "enter")
+        confirm_screen(app)  # the prompt's title names the alert, literally too
+        text = screen_text(app)
+        assert "Silence Hostile[bold red]Name" in text and "\x1b" not in text
+        await press(pilot, "n")
+        assert not isinstance(app.screen, ConfirmScreen)
     assert not touched.exists()
 
 

@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from console.actions.plan import Plan
+from console.text import literal
 
 
 class TypedInput(Input):
@@ -60,7 +61,8 @@ class ConfirmScreen(ModalScreen[bool]):
         if self.note:
             body.append("\n" + self.note, style="bold")
         with Vertical() as box:
-            box.border_title = self.plan.title
+            # titles name alerts and silences: untrusted text, never parsed as markup
+            box.border_title = literal(self.plan.title, 120)
             box.border_subtitle = "nothing runs until you confirm"
             yield Static(body, id="plan")
             if self.plan.typed_confirmation:
