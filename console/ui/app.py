@@ -386,7 +386,7 @@ class GenesisApp(App[int]):
     # -- actions: key → plan → confirm → execute → audit → refresh --------------------
 
     def _warn(self, text: str) -> None:
-        self.notify(text, severity="warning")
+        self.notify(text, severity="warning", markup=False)
 
     def _allowed(self, kind: str) -> bool:
         if self.read_only:
@@ -394,7 +394,11 @@ class GenesisApp(App[int]):
             return False
         running = self.runner.busy(kind)
         if running:
-            self.notify(f"{running} is already running; wait for it to finish", severity="warning")
+            self.notify(
+                f"{running} is already running; wait for it to finish",
+                severity="warning",
+                markup=False,
+            )
             return False
         return True
 
@@ -405,7 +409,7 @@ class GenesisApp(App[int]):
             if confirmed:
                 self.run_worker(self.execute(plan), group="actions")
             else:
-                self.notify(f"Cancelled: {plan.title} did not run")
+                self.notify(f"Cancelled: {plan.title} did not run", markup=False)
                 self.run_worker(self.runner.record_cancel(plan), group="audit")
 
         self.push_screen(ConfirmScreen(plan, note=note), decided)
@@ -424,6 +428,7 @@ class GenesisApp(App[int]):
             title=plan.title,
             severity="information" if outcome.ok else "error",
             timeout=8,
+            markup=False,  # command output and server replies: shown as they are
         )
         if self.poller is not None and plan.refresh:
             self.poller.refresh(plan.refresh)
@@ -536,7 +541,7 @@ class GenesisApp(App[int]):
     def offer_escalation(self, note: str) -> None:
         plan = self.escalation_plan()
         if isinstance(plan, str):
-            self.notify(f"{note} {plan}", severity="error", timeout=15)
+            self.notify(f"{note} {plan}", severity="error", timeout=15, markup=False)
         else:
             self.propose(plan, note=note)
 
@@ -545,7 +550,7 @@ class GenesisApp(App[int]):
             return
         plan = self.escalation_plan()
         if isinstance(plan, str):
-            self.notify(plan, severity="error", timeout=10)
+            self.notify(plan, severity="error", timeout=10, markup=False)
             return
         self.propose(plan)
 

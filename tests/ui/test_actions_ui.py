@@ -50,6 +50,14 @@ async def wait_until(pilot, predicate, timeout: float, what: str) -> None:
     raise AssertionError(f"not within {timeout}s: {what}")
 
 
+def shown(notification) -> str:
+    """A notification's message as its toast displays it (markup parsed unless turned off)."""
+    from textual.content import Content
+
+    message = notification.message
+    return Content.from_markup(message).plain if notification.markup else message
+
+
 def notifications(app) -> list[str]:
     return [str(n.message) for n in app._notifications]
 
@@ -141,3 +149,27 @@ async def test_restart_in_the_demo_brings_the_orchestrator_back_and_is_audited(d
     assert (record["action"], record["outcome"]) == ("restart", "ok")
     assert "ready again" in record["message"]
     assert any("ready again" in n for n in notifications(app))
+
+
+async def test_a_failing_restart_whose_output_looks_like_markup_is_reported_literally(
+    demo_app, tmp_path
+):
+    app = console(demo_app, tmp_path)
+    noisy = "import sys; print('[/bold] unit [red]genesis[/red] failed'); sys.exit(1)"
+    app.config = msgspec.structs.replace(
+        app.config,
+        orchestrator=msgspec.structs.replace(
+            app.config.orchestrator, restart_command=[sys.executable, "-c", noisy]
+        ),
+    )
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        await pilot.press("y")
+        await wait_until(pilot, lambda: app.runner.audit.path.exists(), 5, "restart finished")
+        await pilot.pause(0.2)
+        assert app.is_running
+        toasts = [shown(n) for n in app._notifications]
+        assert any("[/bold] unit [red]genesis[/red] failed" in t for t in toasts), toasts
+        bar = str(app.query_one("#action-bar").render())
+        assert "[/bold] unit [red]genesis[/red] failed" in bar
