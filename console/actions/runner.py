@@ -25,8 +25,11 @@ class ActionRunner:
         read_only: bool = False,
         lock: Callable | None = None,
         clock: Callable[[], float] = time.time,
+        on_record: Callable[[dict], None] | None = None,
     ) -> None:
         self.audit = audit
+        #: told of every record once it is durable (the war-room timeline listens here)
+        self.on_record = on_record
         self.read_only = read_only
         #: async (kind) -> async context manager that holds the war-room lock, or None
         self.lock = lock
@@ -89,3 +92,5 @@ class ActionRunner:
         for key in text_fields:
             record[key] = scrub(str(record[key]), plan.secrets)
         await run_blocking(self.audit.append, record)
+        if self.on_record is not None:
+            self.on_record(record)

@@ -11,6 +11,7 @@ from textual.containers import Container
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from console import paths
 from console.actions.cache import plan_cache_clear
 from console.actions.escalate import plan_escalate
 from console.actions.plan import Outcome, Plan
@@ -37,6 +38,7 @@ from console.model import ProbeResult, SlaValue
 from console.poller import Poller
 from console.sla import upper_bound
 from console.state import State
+from console.timeline import Timeline, describe_presence, entry_from_audit
 from console.ui.action_bar import ActionBar
 from console.ui.header import StatusHeader
 from console.ui.keymaps import DEFAULT_KEYS
@@ -49,6 +51,7 @@ from console.ui.screens.confirm import ConfirmScreen
 from console.ui.screens.help import HelpScreen, key_label
 from console.ui.screens.silence import SilenceRequest, SilenceScreen
 from console.ui.screens.silences import SilencesScreen
+from console.ui.screens.timeline import NoteScreen, TimelineScreen
 from console.ui.terminal_alerts import TerminalAlerts
 from console.ui.themes import VARIABLE_DEFAULTS
 from console.warroom import WarRoomLock
@@ -76,6 +79,8 @@ PALETTE = (
     ),
     ("escalate", "Escalate", "Page the level the escalation matrix says is due", "escalate"),
     ("silences", "Silences", "List active silences; expire or extend them", "silences"),
+    ("note", "Note", "Add a note to the war-room timeline", "note"),
+    ("timeline", "Timeline", "The war-room timeline and who is here", "timeline"),
     ("help", "Help", "Every active key", "help"),
     ("refresh", "Refresh now", "Poll every source now", "refresh"),
 )
@@ -116,6 +121,8 @@ class GenesisApp(App[int]):
         Binding(DEFAULT_KEYS["maintenance"], "maintenance", "Maintenance", id="maintenance"),
         Binding(DEFAULT_KEYS["escalate"], "escalate", "Escalate", id="escalate"),
         Binding(DEFAULT_KEYS["silences"], "silences", "Silences", id="silences"),
+        Binding(DEFAULT_KEYS["note"], "note", "Note", id="note"),
+        Binding(DEFAULT_KEYS["timeline"], "timeline", "Timeline", id="timeline"),
         Binding(DEFAULT_KEYS["quit"], "quit", "Quit", id="quit"),
         Binding(DEFAULT_KEYS["help"], "help", "Help", id="help", key_display="?"),
         Binding(DEFAULT_KEYS["refresh"], "refresh", "Refresh", id="refresh", show=False),
@@ -144,6 +151,7 @@ class GenesisApp(App[int]):
         keymap: dict[str, str] | None = None,
         read_only: bool | None = None,
         autostart: bool = True,
+        timeline_path=None,
     ) -> None:
         super().__init__()
         self.config = config
@@ -165,7 +173,15 @@ class GenesisApp(App[int]):
             if config.warroom.redis_url
             else None,
             clock=self.clock.time,
+            on_record=self._record_action,
         )
+        self.timeline = Timeline(
+            timeline_path or paths.default_timeline_file(),
+            config.warroom.redis_url,
+            clock=self.clock.time,
+        )
+        self.presence = "just you"
+        self._firing: dict[str, object] = {}
         self.terminal_alerts = TerminalAlerts(
             bell=config.notifications.bell, desktop=config.notifications.desktop
         )
@@ -201,6 +217,9 @@ class GenesisApp(App[int]):
             self.set_keymap(self.keymap_spec)
         self._layout_for(self.size.width)
         self.set_interval(1.0, self.tick)
+        if self.config.warroom.redis_url:
+            self.set_interval(max(1.0, self.config.refresh_seconds), self._warroom_tick)
+            self.call_after_refresh(self._warroom_tick)
         if self.autostart:
             self.run_worker(
                 self.start_polling(), name="poller", group="poller", exit_on_error=False
@@ -243,10 +262,17 @@ class GenesisApp(App[int]):
         alerts = self.state.alerts
         if "alerts" in changed and alerts is not None:
             self.ring(self.terminal_alerts.check(alerts.alerts, now))
+            self.record_alerts(alerts.alerts, now)
         if "alerts" in changed and alerts is not None and self.incidents.update(alerts.alerts, now):
             changed.add("sla")
             if self.incidents.open_since is None:
                 self.restart_failures = 0  # a new incident starts a new count
+                recovery = self.incidents.last_recovery_seconds or 0.0
+                self.timeline.add(
+                    "incident",
+                    f"all clear: recovered in {format_age(recovery)} (first critical to all clear)",
+                    {"recovery_seconds": recovery},
+                )
         for pane_id in changed:
             pane = self.query_one(f"#{pane_id}")
             if isinstance(pane, SlaPane):
@@ -288,7 +314,75 @@ class GenesisApp(App[int]):
         return line
 
     def on_class_change(self, klass: str | None, now: float) -> None:
-        """Hook for the timeline: the incident class changed."""
+        """Put an incident class change on the timeline (one entry per class per minute)."""
+        text = f"incident class {klass}" if klass else "incident class cleared: all well"
+        self.timeline.add(
+            "incident",
+            text,
+            {"class": klass},
+            entry_id=f"incident-{klass or 'none'}-{int(now // 60)}",
+        )
+
+    def record_alerts(self, alerts, now: float) -> None:
+        """Alerts firing and resolving, with ids every console computes alike (no duplicates)."""
+        active = {a.fingerprint: a for a in alerts if a.display_state == "active"}
+        for fingerprint, alert in active.items():
+            if fingerprint not in self._firing:
+                self.timeline.add(
+                    "alert_firing",
+                    f"{alert.severity} {alert.name} firing: {alert.summary}",
+                    {
+                        "alertname": alert.name,
+                        "severity": alert.severity,
+                        "fingerprint": fingerprint,
+                    },
+                    entry_id=f"firing-{fingerprint}-{int(alert.starts_at)}",
+                    at=alert.starts_at,
+                )
+        for fingerprint, alert in self._firing.items():
+            if fingerprint not in active:
+                self.timeline.add(
+                    "alert_resolved",
+                    f"{alert.name} no longer firing ({format_age(now - alert.starts_at)} after it started)",
+                    {"alertname": alert.name, "fingerprint": fingerprint},
+                    entry_id=f"resolved-{fingerprint}-{int(alert.starts_at)}",
+                )
+        self._firing = active
+
+    def _record_action(self, record: dict) -> None:
+        entry = entry_from_audit(record)
+        if entry is not None:
+            self.timeline.add_entry(entry)
+
+    async def _warroom_tick(self) -> None:
+        """Share the timeline and presence through Redis; never blocks the screen."""
+        if getattr(self, "_warroom_busy", False):
+            return
+        self._warroom_busy = True
+        try:
+            await self.timeline.heartbeat()
+            for entry in await self.timeline.sync():
+                who = (entry.who or {}).get("user") or "someone"
+                if entry.kind in ("note", "action"):
+                    self.notify(f"{who}: {entry.text}", title="War room", timeout=8)
+            self.presence = describe_presence(await self.timeline.presence()) or "just you"
+        finally:
+            self._warroom_busy = False
+
+    def action_note(self) -> None:
+        def written(text: str | None) -> None:
+            if text:
+                self.timeline.add("note", text)
+                self.notify("Note added to the timeline")
+                if self.config.warroom.redis_url:
+                    self.run_worker(self._warroom_tick(), group="warroom")
+
+        self.push_screen(NoteScreen(), written)
+
+    def action_timeline(self) -> None:
+        self.push_screen(
+            TimelineScreen(self.timeline.entries(), self.presence, self.timeline.status)
+        )
 
     def on_alerts_pane_opened(self, message: AlertsPane.Opened) -> None:
         from console.runbooks import load_procedure
@@ -580,4 +674,6 @@ class GenesisApp(App[int]):
     async def action_quit(self) -> None:
         if self.poller is not None:
             await self.poller.stop()
+        if self.config.warroom.redis_url:
+            await asyncio.wait_for(self.timeline.leave(), 2.0)
         self.exit(0)

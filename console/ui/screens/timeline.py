@@ -1,0 +1,95 @@
+"""The war-room timeline view and the note prompt."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Input, Static
+
+from console.text import clean, literal
+
+KIND_LABELS = {
+    "alert_firing": "firing",
+    "alert_resolved": "resolved",
+    "incident": "incident",
+    "action": "action",
+    "note": "note",
+}
+
+
+class NoteScreen(ModalScreen[str | None]):
+    """One line of free text for the timeline; Enter adds it, escape drops it."""
+
+    DEFAULT_CSS = """
+    NoteScreen { align: center middle; }
+    NoteScreen > Vertical { width: 90; max-width: 96%; height: auto; border: thick $accent; background: $surface; padding: 0 1; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="note_cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = "Note on the war-room timeline"
+            box.border_subtitle = "enter adds · escape drops"
+            yield Input(placeholder="what you saw, did or decided", id="note")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        self.dismiss(text or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class TimelineScreen(ModalScreen[None]):
+    """Everything that happened, newest first, with who was there."""
+
+    DEFAULT_CSS = """
+    TimelineScreen { align: center middle; }
+    TimelineScreen > Vertical { width: 96%; height: 90%; border: thick $primary; background: $surface; }
+    TimelineScreen #presence { height: auto; padding: 0 1; color: $text-muted; }
+    TimelineScreen DataTable { height: 1fr; }
+    """
+    BINDINGS = [Binding("escape,q", "close", "Close", id="timeline_close")]
+
+    def __init__(self, entries: list, presence: str, status: str) -> None:
+        super().__init__()
+        self.entries = entries
+        self.presence = presence
+        self.status = status
+
+    def compose(self) -> ComposeResult:
+        table = DataTable(cursor_type="row")
+        table.add_column("Time (UTC)", width=8)
+        table.add_column("Who", width=16)
+        table.add_column("Kind", width=8)
+        table.add_column("What")
+        for entry in reversed(self.entries[-500:]):
+            who = entry.who or {}
+            person = clean(who.get("user") or "?", 20)
+            if who.get("ssh_client"):
+                person += f" ({clean(who['ssh_client'], 40)})"
+            table.add_row(
+                Text(datetime.fromtimestamp(entry.time, UTC).strftime("%H:%M:%S")),
+                literal(person, 40),
+                Text(KIND_LABELS.get(entry.kind, entry.kind)),
+                literal(entry.text, 400),
+            )
+        with Vertical() as box:
+            box.border_title = f"War-room timeline · {len(self.entries)} entries"
+            box.border_subtitle = "escape closes · genesis-console timeline exports it"
+            yield Static(
+                Text(f"{clean(self.status, 200)} · here now: {clean(self.presence, 300)}"),
+                id="presence",
+            )
+            yield table
+
+    def action_close(self) -> None:
+        self.dismiss(None)
