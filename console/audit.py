@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import getpass
-import json
 import os
 import socket
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-_lock = threading.Lock()
+from console import jsonl
 
 
 def who() -> dict[str, str | None]:
@@ -46,39 +44,8 @@ class AuditLog:
 
     def append(self, record: dict[str, Any]) -> None:
         """Write one record durably (flush + fsync) before returning."""
-        line = json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str) + "\n"
-        with _lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            try:
-                # a crash may have left a torn line without its newline: start on a fresh line
-                if os.fstat(fd).st_size and not _ends_with_newline(self.path):
-                    line = "\n" + line
-                os.write(fd, line.encode("utf-8"))
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+        jsonl.append(self.path, [record])
 
     def records(self) -> Iterator[dict[str, Any]]:
         """Every readable record, oldest first; torn or corrupt lines are skipped."""
-        try:
-            handle = self.path.open("r", encoding="utf-8", errors="replace")
-        except FileNotFoundError:
-            return
-        with handle:
-            for line in handle:
-                line = line.strip()
-                if not line:
-                    continue
-                try:
-                    value = json.loads(line)
-                except ValueError:
-                    continue
-                if isinstance(value, dict):
-                    yield value
-
-
-def _ends_with_newline(path: Path) -> bool:
-    with path.open("rb") as handle:
-        handle.seek(-1, os.SEEK_END)
-        return handle.read(1) == b"\n"
+        return jsonl.read(self.path)

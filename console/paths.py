@@ -50,6 +50,16 @@ def user_dir(kind: str) -> Path:
     return config_home() / kind
 
 
+def named_files(kind: str, suffix: str = ".yaml") -> dict[str, Path]:
+    """Every file of a kind by name (stem): the user's folder overrides the bundled one."""
+    found: dict[str, Path] = {}
+    for folder in (bundled_dir(kind), user_dir(kind)):
+        if folder.is_dir():
+            for file in sorted(folder.glob(f"*{suffix}")):
+                found[file.stem] = file
+    return found
+
+
 def default_audit_file() -> Path:
     return state_home() / "audit.jsonl"
 

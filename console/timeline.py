@@ -26,9 +26,7 @@ import asyncio
 import hashlib
 import json
 import math
-import os
 import re
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -37,6 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from console import jsonl
 from console.audit import who as _who
 
 STREAM_KEY = "genesis-console:timeline"
@@ -53,7 +52,6 @@ _READ_BATCH = 1000
 _TEXT_LIMIT = 2000
 _ID = re.compile(r"[0-9A-Za-z_.:-]{1,80}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_file_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -125,44 +123,8 @@ def new_id() -> str:
 # ---------------------------------------------------------------- the local file
 
 
-def _append_lines(path: Path, records: list[dict[str, Any]]) -> None:
-    """Append records as JSON lines in one write, flushed and fsynced before returning."""
-    if not records:
-        return
-    blob = "".join(
-        json.dumps(r, ensure_ascii=False, separators=(",", ":"), default=str) + "\n"
-        for r in records
-    )
-    with _file_lock:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            size = os.fstat(fd).st_size
-            # a crash may have left a torn line without its newline: start on a fresh line
-            if size and os.pread(fd, 1, size - 1) != b"\n":
-                blob = "\n" + blob
-            os.write(fd, blob.encode("utf-8"))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _read_lines(path: Path) -> Iterable[dict[str, Any]]:
-    try:
-        handle = path.open("r", encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        return
-    with handle:
-        for line in handle:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                value = json.loads(line)
-            except ValueError:
-                continue  # a torn or corrupt line
-            if isinstance(value, dict):
-                yield value
+_append_lines = jsonl.append
+_read_lines = jsonl.read
 
 
 def read_timeline_file(path: Path) -> list[Entry]:

@@ -131,55 +131,49 @@ def plan_escalate(
         from console.sources.base import SourceError
         from console.sources.http import make_client, request
 
-        sent, failed = [], []
         _keep_out_of_logs((routing_key or "", webhook or ""))
+        sent, failed = [], []
+
+        async def post(name: str, url: str, body: dict) -> None:
+            try:
+                reply = await request(
+                    client,
+                    "POST",
+                    url,
+                    json=body,
+                    timeout=config.timeout_seconds,
+                    max_bytes=64 * 1024,
+                )
+            except SourceError as exc:
+                failed.append(f"{name}: {exc.detail}")
+                return
+            if 200 <= reply.status < 300:
+                sent.append(name)
+            else:
+                failed.append(f"{name} answered HTTP {reply.status}")
+
         async with make_client() as client:
             if routing_key:
                 progress("paging through PagerDuty…")
-                body = pagerduty_event(
-                    routing_key,
-                    dedup_key=dedup_key,
-                    summary=summary,
-                    severity=severity,
-                    source=source,
-                    details=details,
+                await post(
+                    "PagerDuty",
+                    pagerduty.url,
+                    pagerduty_event(
+                        routing_key,
+                        dedup_key=dedup_key,
+                        summary=summary,
+                        severity=severity,
+                        source=source,
+                        details=details,
+                    ),
                 )
-                try:
-                    reply = await request(
-                        client,
-                        "POST",
-                        pagerduty.url,
-                        json=body,
-                        timeout=config.timeout_seconds,
-                        max_bytes=64 * 1024,
-                    )
-                    if 200 <= reply.status < 300:
-                        sent.append("PagerDuty")
-                    else:
-                        failed.append(f"PagerDuty answered HTTP {reply.status}")
-                except SourceError as exc:
-                    failed.append(f"PagerDuty: {exc.detail}")
             if webhook:
                 progress("posting to Slack…")
                 text = f":rotating_light: {summary}\n" + "\n".join(
                     f"• {d['alertname']} ({d['severity']}): {d['summary']}"
                     for d in details["firing_alerts"]
                 )
-                try:
-                    reply = await request(
-                        client,
-                        "POST",
-                        webhook,
-                        json={"text": text},
-                        timeout=config.timeout_seconds,
-                        max_bytes=64 * 1024,
-                    )
-                    if 200 <= reply.status < 300:
-                        sent.append("Slack")
-                    else:
-                        failed.append(f"Slack answered HTTP {reply.status}")
-                except SourceError as exc:
-                    failed.append(f"Slack: {exc.detail}")
+                await post("Slack", webhook, {"text": text})
         if not sent:
             return Outcome(False, "escalation not delivered: " + "; ".join(failed))
         message = f"escalated to {level} via {' and '.join(sent)}"

@@ -35,12 +35,7 @@ _KEY = re.compile(r"^[a-z0-9_+\-]+$|^.$")
 
 def keymap_files() -> dict[str, Path]:
     """Every keymap file by name; the user's folder overrides the bundled one."""
-    found: dict[str, Path] = {}
-    for folder in (paths.bundled_dir("keymaps"), paths.user_dir("keymaps")):
-        if folder.is_dir():
-            for file in sorted(folder.glob("*.yaml")):
-                found[file.stem] = file
-    return found
+    return paths.named_files("keymaps")
 
 
 def parse_keymap(path: Path, known: dict[str, str] = DEFAULT_KEYS) -> dict[str, str]:

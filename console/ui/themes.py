@@ -46,12 +46,7 @@ class ThemeFile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 def theme_files() -> dict[str, Path]:
     """Every theme file by name; the user's folder overrides the bundled one."""
-    found: dict[str, Path] = {}
-    for folder in (paths.bundled_dir("themes"), paths.user_dir("themes")):
-        if folder.is_dir():
-            for file in sorted(folder.glob("*.yaml")):
-                found[file.stem] = file
-    return found
+    return paths.named_files("themes")
 
 
 def load_theme(path: Path):
