@@ -186,7 +186,7 @@ def entry_from_audit(record: dict[str, Any]) -> Entry | None:
         text += f" ({message})"
     data = {
         k: record.get(k)
-        for k in ("action", "target", "outcome", "message", "duration_ms", "undo", "plan")
+        for k in ("action", "target", "outcome", "message", "duration", "undo", "plan")
         if k in record
     }
     return Entry(

@@ -85,7 +85,7 @@ class ActionRunner:
             "plan": plan.record(),
             "outcome": "cancelled" if outcome is None else ("ok" if outcome.ok else "failed"),
             "message": "confirmation declined" if outcome is None else outcome.message,
-            "duration_ms": round((now - started) * 1000),
+            "duration": round(now - started, 3),  # seconds
             "undo": outcome.undo if outcome else None,
         }
         text_fields = ("message",)

@@ -615,6 +615,13 @@ class GenesisApp(App[int]):
         if self._allowed("extend_silence"):
             self.propose(plan_extend(self.config, message.silence, by=3600, now=self.clock.time()))
 
+    def incident_id(self, now: float) -> str:
+        """Stable for one incident, so PagerDuty folds repeated escalations into one page."""
+        began = self.incident_classes.open_since or self.incidents.open_since
+        if began is not None:
+            return str(int(began))
+        return f"no-incident-{int(now // 3600)}"  # escalating with nothing open: per hour
+
     def escalation_plan(self) -> Plan | str:
         now = self.clock.time()
         open_for = self.incident_classes.open_for(now)
@@ -624,9 +631,7 @@ class GenesisApp(App[int]):
         return plan_escalate(
             self.config,
             level=level,
-            incident_id=str(
-                int(self.incident_classes.open_since or self.incidents.open_since or now)
-            ),
+            incident_id=self.incident_id(now),
             incident_class=self.incident_classes.current,
             open_for=format_age(open_for or 0),
             alerts=list(self._current_alerts()),

@@ -197,7 +197,7 @@ def restart_record(at: float, outcome: str, message: str) -> dict:
         "plan": {"argv": ["systemctl", "restart", "genesis-orchestrator"]},
         "outcome": outcome,
         "message": message,
-        "duration_ms": 4100,
+        "duration": 4.1,
         "undo": None,
     }
 
@@ -208,7 +208,7 @@ def test_audit_entries_have_deterministic_ids(tmp_path):
     assert entry.id == audit_entry_id(record) == audit_entry_id(dict(record))
     assert entry.id != audit_entry_id({**record, "outcome": "failed"})
     assert entry.kind == "action" and entry.time == pytest.approx(T0)
-    assert entry.data["outcome"] == "ok" and entry.data["duration_ms"] == 4100
+    assert entry.data["outcome"] == "ok" and entry.data["duration"] == 4.1
     # the app adds the same entry to its timeline: it is shown once with the audit's copy
     path = tmp_path / "timeline.jsonl"
     Timeline(path).add_entry(entry)

@@ -68,11 +68,14 @@ class ConfirmScreen(ModalScreen[bool]):
             if self.plan.typed_confirmation:
                 yield Static(
                     Text(
-                        f"Production: type {self.plan.typed_confirmation} and press Enter to confirm."
+                        f"Production: type {self.plan.typed_confirmation} and press Enter to confirm "
+                        "(n or escape cancels)."
                     ),
                     id="typed-hint",
                 )
-                yield TypedInput(placeholder=self.plan.typed_confirmation, id="typed")
+                yield TypedInput(
+                    placeholder=self.plan.typed_confirmation, id="typed", select_on_focus=False
+                )
             with Horizontal():
                 yield Button("Cancel (n)", id="cancel", variant="primary")
                 if not self.plan.typed_confirmation:
@@ -80,10 +83,18 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def on_mount(self) -> None:
         self.set_class(bool(self.plan.typed_confirmation), "-production")
-        if self.plan.typed_confirmation:
-            self.query_one("#typed", Input).focus()
-        else:
-            self.query_one("#cancel", Button).focus()
+        # the cancel choice has the focus, always; typing the name moves to the field
+        self.query_one("#cancel", Button).focus()
+
+    def on_key(self, event: events.Key) -> None:
+        if not self.plan.typed_confirmation or self._typing():
+            return
+        if event.is_printable and event.character and event.character not in "yn":
+            event.stop()
+            event.prevent_default()
+            field = self.query_one("#typed", Input)
+            field.focus()
+            field.insert_text_at_cursor(event.character)
 
     def _typing(self) -> bool:
         return isinstance(self.focused, Input)
