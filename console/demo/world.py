@@ -6,6 +6,9 @@ did (restarts, cache clears, silences), so a test or a snapshot can pin any mome
 every scenario loops over a ten-minute cycle so a demo left running stays interesting.
 Randomness is seeded noise derived from (seed, signal, step), never from the clock.
 
+The alert rules are those of monitoring/alert_rules/genesis.yml (same expressions, thresholds
+and annotations) with shorter `for:` waits; see RULES.
+
 Timelines (seconds into each 600 s cycle; rules are evaluated every 5 s):
   healthy            RouterEfficiencyLow 195–310, StabilityScoreDropped 445–510 (warnings only)
   orchestrator-down  errors rise from 40; not ready 60–90 ("connection pool exhausted");
@@ -14,14 +17,16 @@ Timelines (seconds into each 600 s cycle; rules are evaluated every 5 s):
                      failure-rate alerts end at 390 when the dead target's rates vanish),
                      SLAAvailabilityBreach 360 to the end of the cycle. A restart during
                      40–450 ends the incident once the process is back (6 s later).
-  latency-spike      cache hit rate falls from 60; HighOrchestrationLatency 135–410,
-                     CriticalOrchestrationLatency 150–395, HighFailureRate 175–370. A cache
-                     clear brings latency back to normal within 60 s.
+  latency-spike      cache hit rate falls from 60 and P95 climbs to about 6.7 s (from 150 to
+                     330); HighOrchestrationLatency 140–405, HighFailureRate 175–370,
+                     CriticalOrchestrationLatency 185–360. A cache clear brings latency back
+                     to normal within 60 s.
   dependency-outage  MySQL threads climb from 60 (too many connections 150–335, deadlock at
                      95, slow queries); Redis bloats from 120 and is down 180–330; Temporal
                      NOT_SERVING 200–350; orchestrator not ready 150–350; HighFailureRate
                      165–400, CriticalFailureRate 185–380, HighOrchestrationLatency 185–380,
-                     CriticalOrchestrationLatency 210–360, StabilityScoreDropped 240–360.
+                     CriticalOrchestrationLatency 210–360 (P95 about 6.5 s),
+                     StabilityScoreDropped 240–360.
 """
 
 from __future__ import annotations
@@ -55,7 +60,7 @@ MONTH_SECONDS = 30 * 86400.0
 
 JOB = "genesis-orchestrator"
 INSTANCE = "localhost:8000"
-RUNBOOK_URL = "https://runbooks.genesis.internal/monitoring#{anchor}"
+RUNBOOK_URL = "https://runbooks.genesis.internal/alerts/{name}"
 MYSQL_MAX_CONNECTIONS = 151
 CPU_COUNT = 8
 
@@ -82,21 +87,37 @@ class AlertRule:
     below: bool  # fires when the signal is below the threshold (else above)
     threshold: float
     for_seconds: float
-    summary: str
-    description: str  # formatted with {value}
+    summary: str  # formatted with {instance}
+    description: str  # formatted with {value} and {instance}
 
 
+#: the error-rate and P95 expressions of monitoring/alert_rules/genesis.yml, on one line
+_ERROR_RATE = (
+    f'100 * sum by (job) (rate(genesis_orchestrator_failed_runs{{job="{JOB}"}}[5m])) '
+    f'/ sum by (job) (rate(genesis_orchestrator_total_runs{{job="{JOB}"}}[5m]))'
+)
+_P95 = (
+    "histogram_quantile(0.95, sum by (job, le) "
+    f'(rate(genesis_orchestrator_request_duration_seconds_bucket{{job="{JOB}"}}[5m])))'
+)
+
+#: The shipped rules (monitoring/alert_rules/genesis.yml): the same expressions, thresholds
+#: and annotation texts. Only the `for:` waits are compressed so a scenario fits its
+#: ten-minute cycle: 30 s for the down alert (as shipped), 60 s for every other rule
+#: (2m, 10m and 15m in production).
 RULES: tuple[AlertRule, ...] = (
     AlertRule(
         "GenesisOrchestratorDown",
         "critical",
-        f'genesis_orchestrator_up == 0 or up{{job="{JOB}"}} == 0',
+        f'genesis_orchestrator_up{{job="{JOB}"}} == 0 or up{{job="{JOB}"}} == 0 '
+        f'or absent(up{{job="{JOB}"}})',
         "up",
         True,
         1.0,
         30.0,
-        "GENESIS orchestrator is down",
-        "The orchestrator on {instance} has not answered its scrape for more than 30 seconds.",
+        "GENESIS orchestrator {instance} is down",
+        "The orchestrator on {instance} has been down for more than 30 seconds: it reports "
+        "itself down, cannot be scraped, or has no scrape target left (value {value:g}).",
     ),
     AlertRule(
         "SLAAvailabilityBreach",
@@ -106,67 +127,65 @@ RULES: tuple[AlertRule, ...] = (
         True,
         99.9,
         60.0,
-        "Monthly availability is below the 99.9% SLA",
-        "Availability over the last 30 days is {value:.3f}% (target 99.9%).",
+        "Monthly availability of {instance} is below the 99.9 % SLA",
+        "Availability over the last 30 days is {value:.3f} % "
+        "(SLA 99.9 %, at most 43.2 minutes down a month).",
     ),
     AlertRule(
         "CriticalFailureRate",
         "critical",
-        f'100 * sum(rate(genesis_orchestrator_failed_runs{{job="{JOB}"}}[5m])) '
-        f'/ sum(rate(genesis_orchestrator_total_runs{{job="{JOB}"}}[5m])) > 5',
+        f"{_ERROR_RATE} > 5",
         "error_rate",
         False,
         5.0,
         60.0,
-        "Orchestration failure rate is critical",
-        "{value:.1f}% of orchestration runs failed over the last 5 minutes (threshold 5%).",
+        "More than 5 % of orchestration runs are failing",
+        "{value:.1f} % of orchestration runs failed over the last 5 minutes "
+        "(critical above 5 %, SLA 1 %).",
     ),
     AlertRule(
         "CriticalOrchestrationLatency",
         "critical",
-        "histogram_quantile(0.95, sum by (le) (rate("
-        f'genesis_orchestrator_request_duration_seconds_bucket{{job="{JOB}"}}[5m]))) > 2',
+        f"{_P95} > 5",
         "p95",
         False,
-        2.0,
+        5.0,
         60.0,
-        "P95 orchestration latency breaches the 2 s SLA",
-        "P95 latency is {value:.2f}s over the last 5 minutes (SLA 2s).",
+        "P95 orchestration latency is above 5 s",
+        "P95 request latency is {value:.2f} s over the last 5 minutes (critical above 5 s, SLA 2 s).",
     ),
     AlertRule(
         "HighOrchestrationLatency",
         "warning",
-        "histogram_quantile(0.95, sum by (le) (rate("
-        f'genesis_orchestrator_request_duration_seconds_bucket{{job="{JOB}"}}[5m]))) > 1.5',
+        f"{_P95} > 2",
         "p95",
         False,
-        1.5,
+        2.0,
         60.0,
-        "P95 orchestration latency is high",
-        "P95 latency is {value:.2f}s over the last 5 minutes (warning above 1.5s).",
+        "P95 orchestration latency is above the 2 s SLA",
+        "P95 request latency is {value:.2f} s over the last 5 minutes (SLA 2 s).",
     ),
     AlertRule(
         "HighFailureRate",
         "warning",
-        f'100 * sum(rate(genesis_orchestrator_failed_runs{{job="{JOB}"}}[5m])) '
-        f'/ sum(rate(genesis_orchestrator_total_runs{{job="{JOB}"}}[5m])) > 1',
+        f"{_ERROR_RATE} > 1",
         "error_rate",
         False,
         1.0,
         60.0,
-        "Orchestration failure rate is above 1%",
-        "{value:.1f}% of orchestration runs failed over the last 5 minutes (SLA 1%).",
+        "Orchestration failure rate is above the 1 % SLA",
+        "{value:.1f} % of orchestration runs failed over the last 5 minutes (SLA 1 %).",
     ),
     AlertRule(
         "StabilityScoreDropped",
         "warning",
-        f'genesis_stability_score{{job="{JOB}"}} < 0.85',
+        f'genesis_orchestrator_stability_score{{job="{JOB}"}} < 0.85',
         "stability",
         True,
         0.85,
         60.0,
-        "Stability score dropped",
-        "The stability score is {value:.2f} (warning below 0.85).",
+        "Stability score of {instance} dropped below 0.85",
+        "The orchestrator stability score is {value:.2f} (warning below 0.85, scale 0 to 1).",
     ),
     AlertRule(
         "RouterEfficiencyLow",
@@ -176,8 +195,8 @@ RULES: tuple[AlertRule, ...] = (
         True,
         0.7,
         60.0,
-        "Router efficiency is low",
-        "Router efficiency is {value:.2f} (warning below 0.70).",
+        "Router efficiency of {instance} is below 0.7",
+        "Router efficiency is {value:.2f} (warning below 0.70, scale 0 to 1).",
     ),
 )
 
@@ -674,8 +693,22 @@ class World:
         degraded = self._degradation(t)
         incident = self._incident(t)
         if name == "p95":
-            value = 0.85 + 0.08 * noise("p95", t) + 3.9 * degraded
-            value += self._outage(t, ((100.0, 0.0), (160.0, 1.6), (340.0, 1.6), (400.0, 0.0)))
+            # latency-spike peaks near 6.7 s, dependency-outage near 6.5 s: both past the
+            # 5 s critical line, far from the console's 10 s P1 line
+            value = 0.85 + 0.08 * noise("p95", t) + 5.8 * degraded
+            value += self._outage(
+                t,
+                (
+                    (100.0, 0.0),
+                    (125.0, 1.25),  # past the 2 s warning line from 125
+                    (150.0, 4.4),  # past the 5 s critical line from 150
+                    (160.0, 5.6),
+                    (340.0, 5.6),
+                    (355.0, 4.4),  # back under 5 s at 360
+                    (380.0, 1.0),  # back under 2 s at 380
+                    (400.0, 0.0),
+                ),
+            )
             if incident:
                 value += _ramp(within, ((40.0, 0.0), (90.0, 0.45), (420.0, 0.45), (450.0, 0.0)))
             return max(0.05, value)
@@ -816,8 +849,8 @@ class World:
             }
             annotations = (
                 ("description", rule.description.format(value=value or 0.0, instance=INSTANCE)),
-                ("runbook_url", RUNBOOK_URL.format(anchor=rule.name.lower())),
-                ("summary", rule.summary),
+                ("runbook_url", RUNBOOK_URL.format(name=rule.name)),
+                ("summary", rule.summary.format(instance=INSTANCE)),
             )
             silenced = tuple(
                 s.id

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.procs import need
@@ -52,15 +53,45 @@ def test_promtool_unit_tests_pass():
     assert "SUCCESS" in result.stdout
 
 
-def test_promtool_unit_tests_fail_when_a_threshold_is_wrong(tmp_path):
-    """The fixtures are tight enough that moving the P1 error line breaks them."""
-    broken = RULES.read_text(encoding="utf-8").replace("> 50\n", "> 45\n")
-    assert broken != RULES.read_text(encoding="utf-8")
+@pytest.mark.parametrize(
+    ("alert", "line", "moved"),
+    [
+        # the error-rate expression ends in "[5m]))", the latency one in "[5m])))"
+        ("CriticalFailureRate", "[5m]))\n          > 5\n", "[5m]))\n          > 4.5\n"),
+        ("CriticalOrchestrationLatency", "[5m])))\n          > 5\n", "[5m])))\n          > 4.5\n"),
+        ("HighFailureRate", "[5m]))\n          > 1\n", "[5m]))\n          > 0.8\n"),
+        ("HighOrchestrationLatency", "[5m])))\n          > 2\n", "[5m])))\n          > 1.9\n"),
+    ],
+)
+def test_promtool_unit_tests_fail_when_a_threshold_is_wrong(tmp_path, alert, line, moved):
+    """The fixtures are tight enough that moving a threshold a little below its line breaks them."""
+    text = RULES.read_text(encoding="utf-8")
+    assert text.count(line) == 1, line
+    broken = text.replace(line, moved)
     (tmp_path / RULES.name).write_text(broken, encoding="utf-8")
     (tmp_path / TESTS.name).write_text(TESTS.read_text(encoding="utf-8"), encoding="utf-8")
     result = promtool("test", "rules", str(tmp_path / TESTS.name))
     assert result.returncode != 0
-    assert "CriticalFailureRate" in result.stdout + result.stderr
+    assert alert in result.stdout + result.stderr
+
+
+def test_thresholds_are_the_sre_decision():
+    """Warnings at the SLA targets, criticals at a clear multiple (the demo simulates the same)."""
+    defined = rules()
+    expected = {
+        "HighFailureRate": ("> 1", "10m"),
+        "CriticalFailureRate": ("> 5", "2m"),
+        "HighOrchestrationLatency": ("> 2", "10m"),
+        "CriticalOrchestrationLatency": ("> 5", "2m"),
+        "StabilityScoreDropped": ("< 0.85", "15m"),
+        "RouterEfficiencyLow": ("< 0.7", "15m"),
+    }
+    for name, (tail, wait) in expected.items():
+        assert " ".join(defined[name]["expr"].split()).endswith(tail), name
+        assert defined[name]["for"] == wait, name
+    assert defined["StabilityScoreDropped"]["expr"].startswith(
+        "genesis_orchestrator_stability_score{"
+    )
 
 
 def test_rules_file_defines_the_eight_runbook_alerts_with_labels_and_annotations():

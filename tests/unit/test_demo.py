@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
 from console.clock import FrozenClock
 from console.config import Config
 from console.demo import SCENARIOS, DemoStack, start_demo
-from console.demo.world import World, fingerprint
+from console.demo.world import RULES, World, fingerprint
 from console.model import Status
 
 EPOCH = 1_700_000_000.0
@@ -84,9 +87,12 @@ def test_latency_spike_fires_and_resolves_latency_alerts():
     world = World("latency-spike", clock=FrozenClock(EPOCH))
     assert firing(world, 50) == set()
     assert firing(world, 140) == {"HighOrchestrationLatency"}
+    assert firing(world, 180) == {"HighOrchestrationLatency", "HighFailureRate"}
     assert {"CriticalOrchestrationLatency", "HighFailureRate"} <= firing(world, 200)
-    assert (world.at(200).p95_seconds or 0) > 4
+    # past the 5 s critical line, short of the console's 10 s P1 line
+    assert 6 < (world.at(240).p95_seconds or 0) < 7
     assert (world.at(200).cache_hit_rate or 1) < 0.5
+    assert "CriticalOrchestrationLatency" not in firing(world, 365)
     assert firing(world, 420) == set()
 
 
@@ -100,7 +106,14 @@ def test_dependency_outage_degrades_mysql_redis_temporal():
     assert worst.temporal == "NOT_SERVING"
     assert worst.orchestrator == "not_ready"
     assert "mysql" in worst.reason and "redis" in worst.reason
-    assert {"CriticalFailureRate", "StabilityScoreDropped"} <= firing(world, 250)
+    assert {
+        "CriticalFailureRate",
+        "HighFailureRate",
+        "CriticalOrchestrationLatency",
+        "HighOrchestrationLatency",
+        "StabilityScoreDropped",
+    } == firing(world, 250)
+    assert 5 < (worst.p95_seconds or 0) < 10
     recovered = world.at(420)
     assert recovered.orchestrator == "ready" and recovered.redis_up
     assert firing(world, 420) == set()
@@ -117,6 +130,42 @@ def test_cache_clear_cuts_the_latency_spike_short(clock):
     assert after.cache_hit_rate is not None and after.cache_hit_rate > 0.9
     assert (after.p95_seconds or 9) < 1.5
     assert world.firing(after.time) == []
+
+
+def _as_python_format(template: str) -> str:
+    """The shipped rules' Go annotation templates, as the demo's str.format templates."""
+    text = " ".join(template.split())
+    text = text.replace("{{ with $labels.instance }}{{ . }} {{ end }}", "{instance} ")
+    text = text.replace("{{ with $labels.instance }} on {{ . }}{{ end }}", " on {instance}")
+    text = text.replace("{{ $labels.instance }}", "{instance}")
+    text = re.sub(r'\{\{ \$value \| printf "%\.(\d)f" \}\}', r"{value:.\1f}", text)
+    return text.replace("{{ $value }}", "{value:g}")
+
+
+def test_demo_rules_are_the_shipped_rules():
+    """One coherent rule set: the demo shows users the rules Prometheus really runs."""
+    shipped_file = Path(__file__).resolve().parents[2] / "monitoring/alert_rules/genesis.yml"
+    data = yaml.safe_load(shipped_file.read_text(encoding="utf-8"))
+    shipped = {r["alert"]: r for g in data["groups"] for r in g["rules"] if "alert" in r}
+    assert [r.name for r in RULES] == list(shipped)
+    for rule in RULES:
+        real = shipped[rule.name]
+        expr = " ".join(real["expr"].split())
+        assert rule.expr == expr, rule.name
+        assert rule.severity == real["labels"]["severity"], rule.name
+        op, number = expr.split()[-2:]
+        if rule.name != "GenesisOrchestratorDown":  # an `or` of conditions, not one threshold
+            assert (op, float(number)) == ("<" if rule.below else ">", rule.threshold), rule.name
+        assert rule.summary == _as_python_format(real["annotations"]["summary"]), rule.name
+        assert rule.description == _as_python_format(real["annotations"]["description"])
+    alert = World("orchestrator-down", clock=FrozenClock(EPOCH)).at(150).alerts[0]
+    assert dict(alert.annotations) == {
+        "summary": "GENESIS orchestrator localhost:8000 is down",
+        "description": "The orchestrator on localhost:8000 has been down for more than 30 "
+        "seconds: it reports itself down, cannot be scraped, or has no scrape target left "
+        "(value 0).",
+        "runbook_url": "https://runbooks.genesis.internal/alerts/GenesisOrchestratorDown",
+    }
 
 
 def test_unknown_scenario_names_the_valid_ones():
