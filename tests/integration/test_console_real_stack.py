@@ -280,7 +280,9 @@ async def test_the_tui_shows_the_real_stack_and_recovers_from_a_crash(
         # a real alert: Prometheus fires it, Alertmanager serves it, the Alerts pane shows it
         healthy.standin.up = False
         try:
-            await wait_until(pilot, lambda: "GenesisOrchestratorDown" in alert_names(app), 20, "the real alert")
+            await wait_until(
+                pilot, lambda: "GenesisOrchestratorDown" in alert_names(app), 20, "the real alert"
+            )
         finally:
             healthy.standin.up = True
         pane = app.query_one(AlertsPane)
