@@ -50,6 +50,18 @@ def format_age(seconds: float) -> str:
     return f"{seconds // 86400}d"
 
 
+def format_span(seconds: float) -> str:
+    """A span with two units where it matters: 45s, 12m, 1h59m, 2d3h."""
+    seconds = max(0, int(seconds))
+    if seconds < 3600:
+        return format_age(seconds)
+    if seconds < 86400:
+        hours, rest = divmod(seconds, 3600)
+        return f"{hours}h{rest // 60:02d}m" if rest >= 60 else f"{hours}h"
+    days, rest = divmod(seconds, 86400)
+    return f"{days}d{rest // 3600}h" if rest >= 3600 else f"{days}d"
+
+
 def parse_duration(text: str) -> float:
     """Parse 90s, 5m, 2h, 1d, 1h30m into seconds (the amtool/Prometheus form)."""
     import re

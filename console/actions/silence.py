@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from console.actions.plan import Outcome, Plan, Progress
-from console.clock import format_age
+from console.clock import format_age, format_span
 from console.config import Config
 from console.model import Silence
 from console.text import clean
@@ -183,7 +183,7 @@ def plan_extend(config: Config, silence: Silence, *, by: float, now: float) -> P
                 return Outcome(False, f"silence {silence.id} not extended: {exc.detail}")
         return Outcome(
             True,
-            f"silence {', '.join(sorted(set(ids)))} now ends in {format_age(new_end - now)}",
+            f"silence {', '.join(sorted(set(ids)))} now ends in {format_span(new_end - now)}",
             undo=f"expire silence {', '.join(sorted(set(ids)))}",
         )
 
@@ -192,7 +192,7 @@ def plan_extend(config: Config, silence: Silence, *, by: float, now: float) -> P
         title=f"Extend silence {silence.id} by {_span(by)}",
         target=silence.id,
         lines=tuple(
-            f"POST {url.rstrip('/')}/api/v2/silences (id {silence.id}, new end in {format_age(new_end - now)})"
+            f"POST {url.rstrip('/')}/api/v2/silences (id {silence.id}, new end in {format_span(new_end - now)})"
             for url in urls
         ),
         execute=execute,

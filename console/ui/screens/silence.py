@@ -44,17 +44,25 @@ class SilenceScreen(ModalScreen[SilenceRequest | None]):
         width: 100; max-width: 98%; height: 90%;
         border: thick $accent; background: $surface; padding: 0 1;
     }
-    SilenceScreen #matchers { height: 1fr; border: round $panel; }
-    SilenceScreen .matcher { height: 3; }
-    SilenceScreen .matcher Checkbox { width: 32; }
+    SilenceScreen Input, SilenceScreen Checkbox, SilenceScreen Button,
+    SilenceScreen Input:focus, SilenceScreen Checkbox:focus, SilenceScreen Button:focus {
+        border: none !important; height: 1 !important; padding: 0 1; min-width: 6;
+    }
+    SilenceScreen Input { background: $boost; }
+    SilenceScreen Input:focus, SilenceScreen Checkbox:focus, SilenceScreen Button:focus {
+        background: $accent 40%;
+    }
+    SilenceScreen #matchers { height: 1fr; min-height: 3; border: round $panel; }
+    SilenceScreen .matcher { height: 1; }
+    SilenceScreen .matcher Checkbox { width: 30; }
     SilenceScreen .matcher Input { width: 1fr; }
-    SilenceScreen .matcher .regex { width: 12; }
-    SilenceScreen .field { height: 3; }
-    SilenceScreen .field Label { width: 10; padding: 1 0 0 0; }
+    SilenceScreen .matcher .regex { width: 13; }
+    SilenceScreen .field { height: 1; margin-top: 1; }
+    SilenceScreen .field Label { width: 10; }
     SilenceScreen .field Input { width: 1fr; }
-    SilenceScreen #preview { height: auto; color: $warning; }
+    SilenceScreen #preview { height: auto; color: $warning; margin-top: 1; }
     SilenceScreen #error { height: auto; color: $error; }
-    SilenceScreen #buttons { height: auto; align-horizontal: right; }
+    SilenceScreen #buttons { height: 1; align-horizontal: right; margin-top: 1; }
     SilenceScreen Button { margin-left: 2; }
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="silence_cancel")]

@@ -10,7 +10,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static
 
-from console.clock import format_age
+from console.clock import format_span
 from console.model import Silence
 from console.text import literal
 
@@ -62,7 +62,7 @@ class SilencesScreen(ModalScreen[None]):
                 f'{n}{"=~" if r else "="}{"" if e else "!"}"{v}"' for n, v, r, e in silence.matchers
             )
             table.add_row(
-                Text(format_age(silence.ends_at - self.now)),
+                Text(format_span(silence.ends_at - self.now)),
                 literal(matchers, 300),
                 literal(silence.created_by, 60),
                 literal(silence.comment, 200),

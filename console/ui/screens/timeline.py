@@ -67,7 +67,7 @@ class TimelineScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         table = DataTable(cursor_type="row")
-        table.add_column("Time (UTC)", width=8)
+        table.add_column("UTC", width=8)
         table.add_column("Who", width=16)
         table.add_column("Kind", width=8)
         table.add_column("What")
