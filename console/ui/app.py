@@ -290,7 +290,11 @@ class GenesisApp(App[int]):
             if a.severity == "critical" and a.display_state == "active"
         ]
         began = min(critical) if critical else None
-        if self.incident_classes.observe(classify(self.state, now), now, began):
+        # judge only a whole picture: every source has answered at least once
+        whole = self.poller is not None and all(
+            source.name in self.state.results for source in self.poller.sources
+        )
+        if whole and self.incident_classes.observe(classify(self.state, now), now, began):
             klass = self.incident_classes.current
             self.on_class_change(klass, now)
         if klass is None:
