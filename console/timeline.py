@@ -285,6 +285,27 @@ class Timeline:
         self._load()
         return list(self._pending.values()) if self.redis_url else []
 
+    def make(
+        self,
+        kind: str,
+        text: str,
+        data: dict[str, Any] | None = None,
+        *,
+        entry_id: str | None = None,
+        at: float | None = None,
+    ) -> Entry:
+        """Build an entry from this console's person (not yet recorded)."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown timeline entry kind {kind!r}; one of {', '.join(KINDS)}")
+        return Entry(
+            id=entry_id or new_id(),
+            time=self.clock() if at is None else at,
+            kind=kind,
+            who={k: _opt_str(self.person.get(k)) for k in ("user", "host", "ssh_client")},
+            text=_one_line(str(text)),
+            data=dict(data or {}),
+        )
+
     def add(
         self,
         kind: str,
@@ -295,27 +316,24 @@ class Timeline:
         at: float | None = None,
     ) -> Entry:
         """Append an entry durably to the local file and queue it for Redis; never blocks on the network."""
-        if kind not in KINDS:
-            raise ValueError(f"unknown timeline entry kind {kind!r}; one of {', '.join(KINDS)}")
-        entry = Entry(
-            id=entry_id or new_id(),
-            time=self.clock() if at is None else at,
-            kind=kind,
-            who={k: _opt_str(self.person.get(k)) for k in ("user", "host", "ssh_client")},
-            text=_one_line(str(text)),
-            data=dict(data or {}),
-        )
-        return self.add_entry(entry)
+        return self.add_entry(self.make(kind, text, data, entry_id=entry_id, at=at))
 
     def add_entry(self, entry: Entry) -> Entry:
         """Record a prepared entry (e.g. `entry_from_audit(record)`); a known id is ignored."""
-        self._load()
-        if entry.id in self._known:
-            return entry
-        _append_lines(self.local_path, [{**entry.to_json(), "sync": "pending"}])
-        self._known.add(entry.id)
-        self._pending[entry.id] = entry
+        self.add_entries([entry])
         return entry
+
+    def add_entries(self, entries: list[Entry]) -> list[Entry]:
+        """Record several entries with one durable write; known ids are ignored."""
+        self._load()
+        fresh: dict[str, Entry] = {}
+        for entry in entries:
+            if entry.id not in self._known and entry.id not in fresh:
+                fresh[entry.id] = entry
+        _append_lines(self.local_path, [{**e.to_json(), "sync": "pending"} for e in fresh.values()])
+        self._known.update(fresh)
+        self._pending.update(fresh)
+        return list(fresh.values())
 
     def entries(self, since: float | None = None) -> list[Entry]:
         """Everything known (ours and pulled), deduplicated by id, sorted by time."""

@@ -330,28 +330,30 @@ class GenesisApp(App[int]):
     def record_alerts(self, alerts, now: float) -> None:
         """Alerts firing and resolving, with ids every console computes alike (no duplicates)."""
         active = {a.fingerprint: a for a in alerts if a.display_state == "active"}
-        for fingerprint, alert in active.items():
-            if fingerprint not in self._firing:
-                self.timeline.add(
-                    "alert_firing",
-                    f"{alert.severity} {alert.name} firing: {alert.summary}",
-                    {
-                        "alertname": alert.name,
-                        "severity": alert.severity,
-                        "fingerprint": fingerprint,
-                    },
-                    entry_id=f"firing-{fingerprint}-{int(alert.starts_at)}",
-                    at=alert.starts_at,
-                )
-        for fingerprint, alert in self._firing.items():
-            if fingerprint not in active:
-                self.timeline.add(
-                    "alert_resolved",
-                    f"{alert.name} no longer firing ({format_age(now - alert.starts_at)} after it started)",
-                    {"alertname": alert.name, "fingerprint": fingerprint},
-                    entry_id=f"resolved-{fingerprint}-{int(alert.starts_at)}",
-                )
+        make = self.timeline.make
+        entries = [
+            make(
+                "alert_firing",
+                f"{alert.severity} {alert.name} firing: {alert.summary}",
+                {"alertname": alert.name, "severity": alert.severity, "fingerprint": fingerprint},
+                entry_id=f"firing-{fingerprint}-{int(alert.starts_at)}",
+                at=alert.starts_at,
+            )
+            for fingerprint, alert in active.items()
+            if fingerprint not in self._firing
+        ] + [
+            make(
+                "alert_resolved",
+                f"{alert.name} no longer firing ({format_age(now - alert.starts_at)} after it started)",
+                {"alertname": alert.name, "fingerprint": fingerprint},
+                entry_id=f"resolved-{fingerprint}-{int(alert.starts_at)}",
+            )
+            for fingerprint, alert in self._firing.items()
+            if fingerprint not in active
+        ]
         self._firing = active
+        if entries:
+            self.timeline.add_entries(entries)  # one write (one fsync) for the whole batch
 
     def _record_action(self, record: dict) -> None:
         entry = entry_from_audit(record)

@@ -310,7 +310,9 @@ async def test_the_ui_answers_keys_while_alertmanager_hangs(healthy, tmp_path, m
     with FaultServer("blackhole") as hole:
         path = tmp_path / "hang.yaml"
         path.write_text(
-            healthy.config_path.read_text().replace(config.alertmanager.urls[0], hole.url)
+            healthy.config_path.read_text()
+            .replace(config.alertmanager.urls[0], hole.url)
+            .replace("timeout_seconds: 2", "timeout_seconds: 5")
         )
         app = app_for(path)
         async with app.run_test(size=(120, 36)) as pilot:
@@ -318,20 +320,20 @@ async def test_the_ui_answers_keys_while_alertmanager_hangs(healthy, tmp_path, m
                 pilot, lambda: "orchestrator" in app.state.results, 5, "other sources answer"
             )
             assert "alertmanager" not in app.state.results  # still waiting on the black hole
-            started = time.monotonic()
             await pilot.press("question_mark")
             await pilot.pause()
             assert isinstance(app.screen, HelpScreen)
             await pilot.press("escape")
             await pilot.pause()
             assert not isinstance(app.screen, HelpScreen)
-            assert time.monotonic() - started < 1.0
+            # the keys were answered while the black hole still held its probe
+            assert "alertmanager" not in app.state.results
             await wait_until(
-                pilot, lambda: "alertmanager" in app.state.results, 4, "the hang is reported"
+                pilot, lambda: "alertmanager" in app.state.results, 7, "the hang is reported"
             )
             result = app.state.results["alertmanager"]
             assert result.status is Status.CRITICAL
-            assert "within 2s" in result.detail
+            assert "within 5s" in result.detail
             pane = app.query_one(AlertsPane)
             assert pane.has_class("-failing")
             await asyncio.sleep(0)
