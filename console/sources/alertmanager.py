@@ -27,9 +27,8 @@ from console.model import (
     Status,
     alert_sort_key,
 )
-from console.sources.base import Source, SourceError
-from console.sources.http import Reply, http_status_error, request
-from console.sources.prometheus import plain_client
+from console.sources.base import SourceError
+from console.sources.http import PooledHttpSource, Reply, http_status_error, plain_client, request
 
 _RFC3339 = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?\s*([Zz]|[+-]\d{2}:?\d{2})$"
@@ -145,26 +144,14 @@ def _silence(raw: _Silence, sources: tuple[str, ...]) -> Silence:
 # --- the source ---------------------------------------------------------------------
 
 
-class AlertmanagerSource(Source):
+class AlertmanagerSource(PooledHttpSource):
     """Alerts and silences from one or more Alertmanagers, merged by fingerprint."""
 
     name = "alertmanager"
 
     def __init__(self, urls: list[str], *, timeout: float) -> None:
+        super().__init__(urls[0] if urls else "", timeout=timeout)
         self.urls = list(dict.fromkeys(urls))
-        self.timeout = timeout
-        self._client = None
-
-    def _http(self):
-        if self._client is None:
-            self._client = plain_client()
-        return self._client
-
-    async def close(self) -> None:
-        """Close the pooled HTTP client."""
-        if self._client is not None:
-            client, self._client = self._client, None
-            await client.aclose()
 
     async def _fetch(self, url: str) -> tuple[list[_Alert], list[_Silence]]:
         client = self._http()

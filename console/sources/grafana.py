@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from console.model import ProbeResult, Status
 from console.sources.base import SourceError
-from console.sources.http import http_status_error, request
-from console.sources.prometheus import PooledHttpSource
+from console.sources.http import PooledHttpSource, http_status_error, request
 
 
 class GrafanaSource(PooledHttpSource):

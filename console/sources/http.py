@@ -12,7 +12,7 @@ import httpx
 import msgspec
 
 from console.model import Status
-from console.sources.base import SourceError
+from console.sources.base import Source, SourceError
 
 #: the most a reply may be; larger replies are refused rather than read whole
 MAX_BYTES = 8 * 1024 * 1024
@@ -145,3 +145,35 @@ def http_status_error(reply: Reply, what: str) -> SourceError:
     if excerpt:
         detail += f" ({excerpt})"
     return SourceError(detail, Status.CRITICAL if reply.status >= 500 else Status.UNKNOWN)
+
+
+def plain_client(client=None):
+    """`client` (or a new pooled one) set to ask servers not to compress their replies.
+
+    `request()` reads raw bytes, so a gzip reply (Prometheus and Grafana compress by
+    default) would arrive undecoded; identity also keeps the size cap about real bytes.
+    """
+    if client is None:
+        return make_client()  # already asks for identity
+    client.headers["Accept-Encoding"] = "identity"
+    return client
+
+
+class PooledHttpSource(Source):
+    """A source for one base URL with one lazily created pooled HTTP client."""
+
+    def __init__(self, url: str, *, timeout: float) -> None:
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+        self._client = None
+
+    def _http(self):
+        if self._client is None:
+            self._client = plain_client()
+        return self._client
+
+    async def close(self) -> None:
+        """Close the pooled HTTP client."""
+        if self._client is not None:
+            client, self._client = self._client, None
+            await client.aclose()

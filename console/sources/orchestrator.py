@@ -10,8 +10,7 @@ import msgspec
 
 from console.model import ProbeResult, Status
 from console.sources.base import SourceError
-from console.sources.http import Reply, http_status_error, request
-from console.sources.prometheus import PooledHttpSource, plain_client
+from console.sources.http import PooledHttpSource, Reply, http_status_error, plain_client, request
 
 #: values in a readiness body that mean "this part is fine"
 _FINE = {"ok", "ready", "healthy", "up", "pass", "passing", "true", "serving", "connected"}

@@ -10,8 +10,8 @@ import msgspec
 
 from console import sla as sla_math
 from console.model import ProbeResult, SlaSnapshot, SlaValue, Status
-from console.sources.base import Source, SourceError
-from console.sources.http import http_status_error, make_client, request
+from console.sources.base import SourceError
+from console.sources.http import PooledHttpSource, http_status_error, plain_client, request
 
 if TYPE_CHECKING:
     from console.config import SlaConfig
@@ -143,37 +143,6 @@ async def range_query(
         if value is not None:
             points.append((ts, value))
     return points
-
-
-def plain_client(client=None):
-    """`client` (or a new pooled one) set to ask servers not to compress their replies.
-
-    `request()` reads raw bytes, so a gzip reply (Prometheus and Grafana compress by
-    default) would arrive undecoded; identity also keeps the size cap about real bytes.
-    """
-    client = client if client is not None else make_client()
-    client.headers["Accept-Encoding"] = "identity"
-    return client
-
-
-class PooledHttpSource(Source):
-    """A source for one base URL with one lazily created pooled HTTP client."""
-
-    def __init__(self, url: str, *, timeout: float) -> None:
-        self.url = url.rstrip("/")
-        self.timeout = timeout
-        self._client = None
-
-    def _http(self):
-        if self._client is None:
-            self._client = plain_client()
-        return self._client
-
-    async def close(self) -> None:
-        """Close the pooled HTTP client."""
-        if self._client is not None:
-            client, self._client = self._client, None
-            await client.aclose()
 
 
 class PrometheusSource(PooledHttpSource):

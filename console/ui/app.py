@@ -256,7 +256,13 @@ class GenesisApp(App[int]):
         poller = await self._make_poller()
         await poller.run_once()
 
+    def _panes_gone(self) -> bool:
+        """True while the app is shutting down and its panes are already unmounted."""
+        return not self.is_running or not self.screen_stack or not self.query("#panes")
+
     def on_result(self, result: ProbeResult) -> None:
+        if self._panes_gone():
+            return  # a probe that answered while the console was closing
         changed = self.state.apply(result)
         now = self.clock.time()
         alerts = self.state.alerts
@@ -469,6 +475,8 @@ class GenesisApp(App[int]):
 
     def tick(self) -> None:
         """Once a second: ages, staleness and the header clock (only what changed is drawn)."""
+        if self._panes_gone():
+            return
         now = self.clock.time()
         stale_after = STALE_INTERVALS * self.config.refresh_seconds
         for pane in (
