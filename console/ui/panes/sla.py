@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -93,20 +95,28 @@ class SlaPane(Pane):
         self.query_one("#sla-body", Static).update(table)
         budget = self.query_one("#sla-budget", Static)
         left = snapshot.budget_left_minutes if snapshot is not None else None
-        if left is None:
-            budget.update("")
-        else:
+        budget.display = left is not None
+        if left is not None:
             total = budget_minutes(self.availability_target)
             budget.update(f"error budget: {left:.1f} of {total:.1f} min left")
             budget.set_class(left <= 0, "-spent")
             budget.set_class(0 < left < total * (1 - AT_RISK_SHARE), "-low")
-        problems = [
-            clean(f"{LABELS.get(v.key, v.key)}: {v.detail}", 200)
-            for v in values
-            if v.status == "unknown" and v.detail and v.detail != "no data"
-        ]
-        if result.status.value in ("critical", "unknown") and snapshot is None:
-            problems.append(clean(result.detail, 200))
+        measured = [v for v in values if v.key != "recovery"]
+        # Prometheus itself failing: one sentence, not the same reason three times
+        failing = result.status.value in ("critical", "unknown") and all(
+            v.value is None for v in measured
+        )
+        if failing:
+            since = state.since.get("sla")
+            when = (
+                "" if since is None else time.strftime(" (since %H:%M:%S UTC)", time.gmtime(since))
+            )
+            problems = [clean(result.detail, 200) + when]
+        else:
+            problems = [
+                clean(f"{LABELS.get(v.key, v.key)}: {v.detail}", 200)
+                for v in measured
+                if v.status == "unknown" and v.detail and v.detail != "no data"
+            ]
         self.query_one("#sla-problem", Static).update("\n".join(problems))
-        failing = snapshot is None and result.status.value in ("critical", "unknown")
         self.set_class(failing, "-failing")
