@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -48,7 +50,9 @@ class HostPane(Pane):
         snapshot = result.data
         body = self.query_one("#host-body", Static)
         if not isinstance(snapshot, HostSnapshot):
-            body.update(literal(result.detail, 200, style=self.colour("status-breached")))
+            since = state.since.get("host")
+            when = time.strftime(" (since %H:%M:%S UTC)", time.gmtime(since)) if since else ""
+            body.update(literal(result.detail + when, 200, style=self.colour("status-breached")))
             return
         gauges = Table.grid(padding=(0, 1), expand=True)
         gauges.add_column(no_wrap=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import DataTable
@@ -79,7 +81,11 @@ class ServicesPane(Pane):
                 continue
             if result.status.value != "ok":
                 bad += 1
-            key = (result.status.value, latency_text(result), result.detail)
+            detail = result.detail
+            since = state.since.get(name)
+            if result.status.value != "ok" and since is not None:
+                detail += time.strftime(" · since %H:%M:%S", time.gmtime(since))
+            key = (result.status.value, latency_text(result), detail)
             if self._cells.get(name) == key:
                 continue
             self._cells[name] = key
@@ -87,7 +93,7 @@ class ServicesPane(Pane):
                 name, "status", status_text(result.status.value, colours, word=not self.compact)
             )
             table.update_cell(name, "latency", Text(key[1], justify="right"))
-            table.update_cell(name, "detail", literal(result.detail, 200))
+            table.update_cell(name, "detail", literal(detail, 220))
         seen = sum(1 for n in self.names if n in state.results)
         title = f"Services · {seen - bad}/{len(self.names)} ok" if seen else "Services"
         if self.border_title != title:
