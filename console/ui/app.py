@@ -12,34 +12,21 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from console import paths
-from console.actions.cache import plan_cache_clear
-from console.actions.escalate import plan_escalate
-from console.actions.plan import Outcome, Plan
-from console.actions.restart import ATTEMPTS_BEFORE_ESCALATION, plan_restart
-from console.actions.runner import ActionBusy, ActionRunner
-from console.actions.silence import (
-    maintenance_matchers,
-    plan_expire,
-    plan_extend,
-    plan_maintenance,
-    plan_silence,
-)
-from console.audit import AuditLog, who
+from console.actions.runner import ActionRunner
+from console.audit import AuditLog
 from console.clock import Clock, format_age
 from console.config import Config
 from console.incident import (
     ClassTracker,
     IncidentTracker,
-    classify,
-    escalation_level,
-    next_escalation,
 )
 from console.model import ProbeResult, SlaValue
 from console.poller import Poller
 from console.sla import upper_bound
 from console.state import State
-from console.timeline import Timeline, describe_presence, entry_from_audit
+from console.timeline import Timeline
 from console.ui.action_bar import ActionBar
+from console.ui.actions import ActionKeys
 from console.ui.header import StatusHeader
 from console.ui.keymaps import DEFAULT_KEYS
 from console.ui.panes.alerts import AlertsPane
@@ -47,13 +34,10 @@ from console.ui.panes.host import HostPane
 from console.ui.panes.services import ServicesPane
 from console.ui.panes.sla import SlaPane
 from console.ui.screens.alert_detail import AlertDetailScreen
-from console.ui.screens.confirm import ConfirmScreen
 from console.ui.screens.help import HelpScreen, key_label
-from console.ui.screens.silence import SilenceRequest, SilenceScreen
-from console.ui.screens.silences import SilencesScreen
-from console.ui.screens.timeline import NoteScreen, TimelineScreen
 from console.ui.terminal_alerts import TerminalAlerts
 from console.ui.themes import VARIABLE_DEFAULTS
+from console.ui.warroom import WarRoom
 from console.warroom import WarRoomLock
 
 #: what the command palette offers: binding id, title, help, action
@@ -108,7 +92,7 @@ class MainScreen(Screen):
     ]
 
 
-class GenesisApp(App[int]):
+class GenesisApp(ActionKeys, WarRoom, App[int]):
     """The war-room console."""
 
     CSS_PATH = "app.tcss"
@@ -287,115 +271,6 @@ class GenesisApp(App[int]):
                 pane.show(self.state)
         self.tick()
 
-    def incident_line(self, now: float) -> str:
-        """P1 · open 12m · senior engineer in 18m (and the offer when escalation is due)."""
-        klass = self.incident_classes.current
-        critical = [
-            a.starts_at
-            for a in self._current_alerts()
-            if a.severity == "critical" and a.display_state == "active"
-        ]
-        began = min(critical) if critical else None
-        # judge only a whole picture: every source has answered at least once
-        whole = self.poller is not None and all(
-            source.name in self.state.results for source in self.poller.sources
-        )
-        if whole and self.incident_classes.observe(classify(self.state, now), now, began):
-            klass = self.incident_classes.current
-            self.on_class_change(klass, now)
-        if klass is None:
-            return ""
-        open_for = self.incident_classes.open_for(now) or 0.0
-        line = f"{klass} open {format_age(open_for)}"
-        level, name = escalation_level(open_for)
-        if level > self.incident_classes.offered_level:
-            self.incident_classes.offered_level = level
-            self.notify(
-                f"Escalation to the {name} is due (incident open {format_age(open_for)}): press "
-                f"{key_label(self, self.keymap_spec.get('escalate', DEFAULT_KEYS['escalate']))}",
-                title="Escalation due",
-                severity="warning",
-                timeout=30,
-            )
-        following = next_escalation(open_for)
-        if following is not None:
-            short = {"senior engineer": "senior", "engineering manager": "manager"}
-            line += f" · {short.get(following[0], following[0])} due in {format_age(following[1])}"
-        return line
-
-    def on_class_change(self, klass: str | None, now: float) -> None:
-        """Put an incident class change on the timeline (one entry per class per minute)."""
-        text = f"incident class {klass}" if klass else "incident class cleared: all well"
-        self.timeline.add(
-            "incident",
-            text,
-            {"class": klass},
-            entry_id=f"incident-{klass or 'none'}-{int(now // 60)}",
-        )
-
-    def record_alerts(self, alerts, now: float) -> None:
-        """Alerts firing and resolving, with ids every console computes alike (no duplicates)."""
-        active = {a.fingerprint: a for a in alerts if a.display_state == "active"}
-        make = self.timeline.make
-        entries = [
-            make(
-                "alert_firing",
-                f"{alert.severity} {alert.name} firing: {alert.summary}",
-                {"alertname": alert.name, "severity": alert.severity, "fingerprint": fingerprint},
-                entry_id=f"firing-{fingerprint}-{int(alert.starts_at)}",
-                at=alert.starts_at,
-            )
-            for fingerprint, alert in active.items()
-            if fingerprint not in self._firing
-        ] + [
-            make(
-                "alert_resolved",
-                f"{alert.name} no longer firing ({format_age(now - alert.starts_at)} after it started)",
-                {"alertname": alert.name, "fingerprint": fingerprint},
-                entry_id=f"resolved-{fingerprint}-{int(alert.starts_at)}",
-            )
-            for fingerprint, alert in self._firing.items()
-            if fingerprint not in active
-        ]
-        self._firing = active
-        if entries:
-            self.timeline.add_entries(entries)  # one write (one fsync) for the whole batch
-
-    def _record_action(self, record: dict) -> None:
-        entry = entry_from_audit(record)
-        if entry is not None:
-            self.timeline.add_entry(entry)
-
-    async def _warroom_tick(self) -> None:
-        """Share the timeline and presence through Redis; never blocks the screen."""
-        if getattr(self, "_warroom_busy", False):
-            return
-        self._warroom_busy = True
-        try:
-            await self.timeline.heartbeat()
-            for entry in await self.timeline.sync():
-                who = (entry.who or {}).get("user") or "someone"
-                if entry.kind in ("note", "action"):
-                    self.notify(f"{who}: {entry.text}", title="War room", timeout=8)
-            self.presence = describe_presence(await self.timeline.presence()) or "just you"
-        finally:
-            self._warroom_busy = False
-
-    def action_note(self) -> None:
-        def written(text: str | None) -> None:
-            if text:
-                self.timeline.add("note", text)
-                self.notify("Note added to the timeline")
-                if self.config.warroom.redis_url:
-                    self.run_worker(self._warroom_tick(), group="warroom")
-
-        self.push_screen(NoteScreen(), written)
-
-    def action_timeline(self) -> None:
-        self.push_screen(
-            TimelineScreen(self.timeline.entries(), self.presence, self.timeline.status)
-        )
-
     def on_alerts_pane_opened(self, message: AlertsPane.Opened) -> None:
         from console.runbooks import load_procedure
 
@@ -490,182 +365,6 @@ class GenesisApp(App[int]):
         header.last_refresh = self.state.last_refresh
         header.incident = self.incident_line(now)
         header.redraw()
-
-    # -- actions: key → plan → confirm → execute → audit → refresh --------------------
-
-    def _warn(self, text: str) -> None:
-        self.notify(text, severity="warning", markup=False)
-
-    def _allowed(self, kind: str) -> bool:
-        if self.read_only:
-            self.notify(f"read-only: {kind.replace('_', ' ')} is off", severity="warning")
-            return False
-        running = self.runner.busy(kind)
-        if running:
-            self.notify(
-                f"{running} is already running; wait for it to finish",
-                severity="warning",
-                markup=False,
-            )
-            return False
-        return True
-
-    def propose(self, plan: Plan, note: str = "") -> None:
-        """Show the plan in the confirmation screen; run it only if confirmed."""
-
-        def decided(confirmed: bool | None) -> None:
-            if confirmed:
-                self.run_worker(self.execute(plan), group="actions")
-            else:
-                self.notify(f"Cancelled: {plan.title} did not run", markup=False)
-                self.run_worker(self.runner.record_cancel(plan), group="audit")
-
-        self.push_screen(ConfirmScreen(plan, note=note), decided)
-
-    async def execute(self, plan: Plan) -> Outcome:
-        """Run a confirmed plan with a spinner, report it, and refresh what it changed."""
-        bar = self.query_one(ActionBar)
-        bar.running(plan.title + "…")
-        try:
-            outcome = await self.runner.run(plan, lambda text: bar.running(f"{plan.title}: {text}"))
-        except ActionBusy as exc:
-            outcome = Outcome(False, str(exc))
-        bar.finished(outcome.ok, f"{plan.title}: {outcome.message}")
-        self.notify(
-            outcome.message,
-            title=plan.title,
-            severity="information" if outcome.ok else "error",
-            timeout=8,
-            markup=False,  # command output and server replies: shown as they are
-        )
-        if self.poller is not None and plan.refresh:
-            self.poller.refresh(plan.refresh)
-        if plan.kind == "restart":
-            self.after_restart(outcome)
-        return outcome
-
-    def after_restart(self, outcome: Outcome) -> None:
-        if outcome.ok:
-            self.restart_failures = 0
-            return
-        self.restart_failures += 1
-        if self.restart_failures >= ATTEMPTS_BEFORE_ESCALATION:
-            self.offer_escalation(
-                f"The restart failed {self.restart_failures} times: the runbook says escalate now."
-            )
-
-    def action_restart(self) -> None:
-        if self._allowed("restart"):
-            self.propose(plan_restart(self.config, attempt=self.restart_failures + 1))
-
-    def action_cache_clear(self) -> None:
-        if not self._allowed("cache_clear"):
-            return
-        redis = next(
-            (s for s in (self.poller.sources if self.poller else []) if s.name == "redis"), None
-        )
-        self.propose(plan_cache_clear(self.config, redis.probe if redis else None))
-
-    def _current_alerts(self) -> tuple:
-        data = self.state.alerts
-        return data.alerts if data is not None else ()
-
-    def action_silence(self) -> None:
-        if not self._allowed("silence"):
-            return
-        alert = self.query_one(AlertsPane).selected
-        if alert is None:
-            self.notify("Select an alert in the Alerts pane first", severity="warning")
-            return
-
-        def filled(request: SilenceRequest | None) -> None:
-            if request is None:
-                return
-            from console.sources.alertmanager import matchers_match
-
-            count = sum(
-                1 for a in self._current_alerts() if matchers_match(request.matchers, a.label_map)
-            )
-            self.propose(
-                plan_silence(
-                    self.config,
-                    request.matchers,
-                    starts_at=self.clock.time(),
-                    duration=request.duration,
-                    author=request.author,
-                    comment=request.comment,
-                    would_silence=count,
-                    title=f"Silence {alert.name}",
-                )
-            )
-
-        self.push_screen(SilenceScreen(alert, self._current_alerts(), who()["user"] or ""), filled)
-
-    def action_maintenance(self) -> None:
-        if not self._allowed("silence"):
-            return
-        from console.sources.alertmanager import matchers_match
-
-        matchers = maintenance_matchers(self.config)
-        count = sum(1 for a in self._current_alerts() if matchers_match(matchers, a.label_map))
-        self.propose(
-            plan_maintenance(
-                self.config,
-                starts_at=self.clock.time(),
-                author=who()["user"] or "maintenance",
-                would_silence=count,
-            )
-        )
-
-    def action_silences(self) -> None:
-        data = self.state.alerts
-        self.push_screen(SilencesScreen(data.silences if data else (), self.clock.time()))
-
-    def on_silences_screen_expire(self, message: SilencesScreen.Expire) -> None:
-        if self._allowed("expire_silence"):
-            self.propose(plan_expire(self.config, message.silence))
-
-    def on_silences_screen_extend(self, message: SilencesScreen.Extend) -> None:
-        if self._allowed("extend_silence"):
-            self.propose(plan_extend(self.config, message.silence, by=3600, now=self.clock.time()))
-
-    def incident_id(self, now: float) -> str:
-        """Stable for one incident, so PagerDuty folds repeated escalations into one page."""
-        began = self.incident_classes.open_since or self.incidents.open_since
-        if began is not None:
-            return str(int(began))
-        return f"no-incident-{int(now // 3600)}"  # escalating with nothing open: per hour
-
-    def escalation_plan(self) -> Plan | str:
-        now = self.clock.time()
-        open_for = self.incident_classes.open_for(now)
-        if open_for is None:
-            open_for = self.incidents.open_for(now)
-        _, level = escalation_level(open_for)
-        return plan_escalate(
-            self.config,
-            level=level,
-            incident_id=self.incident_id(now),
-            incident_class=self.incident_classes.current,
-            open_for=format_age(open_for or 0),
-            alerts=list(self._current_alerts()),
-        )
-
-    def offer_escalation(self, note: str) -> None:
-        plan = self.escalation_plan()
-        if isinstance(plan, str):
-            self.notify(f"{note} {plan}", severity="error", timeout=15, markup=False)
-        else:
-            self.propose(plan, note=note)
-
-    def action_escalate(self) -> None:
-        if not self._allowed("escalate"):
-            return
-        plan = self.escalation_plan()
-        if isinstance(plan, str):
-            self.notify(plan, severity="error", timeout=10, markup=False)
-            return
-        self.propose(plan)
 
     def action_refresh(self) -> None:
         if self.poller is not None:

@@ -1,0 +1,128 @@
+"""The war room in the app: incident class and escalation clock, and the shared timeline.
+
+A mixin of GenesisApp: it turns what the state shows into timeline entries (alerts
+firing and resolving, class changes, recovery, actions from the audit log, notes) and
+keeps the timeline and presence in step with the other consoles through Redis.
+"""
+
+from __future__ import annotations
+
+from console.clock import format_age
+from console.incident import classify, escalation_level, next_escalation
+from console.timeline import describe_presence, entry_from_audit
+from console.ui.keymaps import DEFAULT_KEYS
+from console.ui.screens.help import key_label
+from console.ui.screens.timeline import NoteScreen, TimelineScreen
+
+
+class WarRoom:
+    """Incident clock, timeline entries, notes, the timeline view and presence."""
+
+    def incident_line(self, now: float) -> str:
+        """P1 · open 12m · senior engineer in 18m (and the offer when escalation is due)."""
+        klass = self.incident_classes.current
+        critical = [
+            a.starts_at
+            for a in self._current_alerts()
+            if a.severity == "critical" and a.display_state == "active"
+        ]
+        began = min(critical) if critical else None
+        # judge only a whole picture: every source has answered at least once
+        whole = self.poller is not None and all(
+            source.name in self.state.results for source in self.poller.sources
+        )
+        if whole and self.incident_classes.observe(classify(self.state, now), now, began):
+            klass = self.incident_classes.current
+            self.on_class_change(klass, now)
+        if klass is None:
+            return ""
+        open_for = self.incident_classes.open_for(now) or 0.0
+        line = f"{klass} open {format_age(open_for)}"
+        level, name = escalation_level(open_for)
+        if level > self.incident_classes.offered_level:
+            self.incident_classes.offered_level = level
+            self.notify(
+                f"Escalation to the {name} is due (incident open {format_age(open_for)}): press "
+                f"{key_label(self, self.keymap_spec.get('escalate', DEFAULT_KEYS['escalate']))}",
+                title="Escalation due",
+                severity="warning",
+                timeout=30,
+            )
+        following = next_escalation(open_for)
+        if following is not None:
+            short = {"senior engineer": "senior", "engineering manager": "manager"}
+            line += f" · {short.get(following[0], following[0])} due in {format_age(following[1])}"
+        return line
+
+    def on_class_change(self, klass: str | None, now: float) -> None:
+        """Put an incident class change on the timeline (one entry per class per minute)."""
+        text = f"incident class {klass}" if klass else "incident class cleared: all well"
+        self.timeline.add(
+            "incident",
+            text,
+            {"class": klass},
+            entry_id=f"incident-{klass or 'none'}-{int(now // 60)}",
+        )
+
+    def record_alerts(self, alerts, now: float) -> None:
+        """Alerts firing and resolving, with ids every console computes alike (no duplicates)."""
+        active = {a.fingerprint: a for a in alerts if a.display_state == "active"}
+        make = self.timeline.make
+        entries = [
+            make(
+                "alert_firing",
+                f"{alert.severity} {alert.name} firing: {alert.summary}",
+                {"alertname": alert.name, "severity": alert.severity, "fingerprint": fingerprint},
+                entry_id=f"firing-{fingerprint}-{int(alert.starts_at)}",
+                at=alert.starts_at,
+            )
+            for fingerprint, alert in active.items()
+            if fingerprint not in self._firing
+        ] + [
+            make(
+                "alert_resolved",
+                f"{alert.name} no longer firing ({format_age(now - alert.starts_at)} after it started)",
+                {"alertname": alert.name, "fingerprint": fingerprint},
+                entry_id=f"resolved-{fingerprint}-{int(alert.starts_at)}",
+            )
+            for fingerprint, alert in self._firing.items()
+            if fingerprint not in active
+        ]
+        self._firing = active
+        if entries:
+            self.timeline.add_entries(entries)  # one write (one fsync) for the whole batch
+
+    def _record_action(self, record: dict) -> None:
+        entry = entry_from_audit(record)
+        if entry is not None:
+            self.timeline.add_entry(entry)
+
+    async def _warroom_tick(self) -> None:
+        """Share the timeline and presence through Redis; never blocks the screen."""
+        if getattr(self, "_warroom_busy", False):
+            return
+        self._warroom_busy = True
+        try:
+            await self.timeline.heartbeat()
+            for entry in await self.timeline.sync():
+                who = (entry.who or {}).get("user") or "someone"
+                if entry.kind in ("note", "action"):
+                    self.notify(f"{who}: {entry.text}", title="War room", timeout=8)
+            self.presence = describe_presence(await self.timeline.presence()) or "just you"
+        finally:
+            self._warroom_busy = False
+
+    def action_note(self) -> None:
+        def written(text: str | None) -> None:
+            if text:
+                self.timeline.add("note", text)
+                self.notify("Note added to the timeline")
+                if self.config.warroom.redis_url:
+                    self.run_worker(self._warroom_tick(), group="warroom")
+
+        self.push_screen(NoteScreen(), written)
+
+    def action_timeline(self) -> None:
+        self.push_screen(
+            TimelineScreen(self.timeline.entries(), self.presence, self.timeline.status)
+        )
