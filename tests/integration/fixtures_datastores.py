@@ -232,37 +232,34 @@ def fresh_mariadb(tmp_path) -> Iterator[Server]:
         server.stop()
 
 
+def _running(server: Server) -> Iterator[Server]:
+    """Start a server for a fixture and stop it by PID afterwards."""
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory) -> Iterator[Server]:
     """A throwaway Redis shared by the session; do not kill it."""
-    server = _redis(tmp_path_factory.mktemp("redis"))
-    server.start()
-    yield server
-    server.stop()
+    yield from _running(_redis(tmp_path_factory.mktemp("redis")))
 
 
 @pytest.fixture
 def fresh_redis(tmp_path) -> Iterator[Server]:
     """A Redis of this test's own, which the test may kill and start again."""
-    server = _redis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
+    yield from _running(_redis(tmp_path))
 
 
 @pytest.fixture(scope="session")
 def temporal_server(tmp_path_factory) -> Iterator[Server]:
     """A real Temporal dev server shared by the session; do not stop it."""
-    server = _temporal(tmp_path_factory.mktemp("temporal"))
-    server.start()
-    yield server
-    server.stop()
+    yield from _running(_temporal(tmp_path_factory.mktemp("temporal")))
 
 
 @pytest.fixture
 def fresh_temporal(tmp_path) -> Iterator[Server]:
     """A Temporal dev server of this test's own, which the test may stop."""
-    server = _temporal(tmp_path)
-    server.start()
-    yield server
-    server.stop()
+    yield from _running(_temporal(tmp_path))

@@ -83,6 +83,16 @@ class Server:
         self.wait_ready()
 
 
+def _ready(server: Server) -> Server:
+    """Wait until the server answers; stop it if it never does."""
+    try:
+        server.wait_ready()
+    except BaseException:
+        server.proc.stop()
+        raise
+    return server
+
+
 def start_alertmanager(folder: Path, port: int | None = None) -> Server:
     """A real Alertmanager with clustering off and a null receiver; waits until ready."""
     binary = need("prometheus-alertmanager")
@@ -100,13 +110,7 @@ def start_alertmanager(folder: Path, port: int | None = None) -> Server:
         ],
         folder / "alertmanager.log",
     )
-    server = Server("alertmanager", port, proc)
-    try:
-        server.wait_ready()
-    except BaseException:
-        proc.stop()
-        raise
-    return server
+    return _ready(Server("alertmanager", port, proc))
 
 
 def start_prometheus(folder: Path, scrape_target: str, alertmanager_port: int) -> Server:
@@ -144,13 +148,7 @@ scrape_configs:
         ],
         folder / "prometheus.log",
     )
-    server = Server("prometheus", port, proc)
-    try:
-        server.wait_ready()
-    except BaseException:
-        proc.stop()
-        raise
-    return server
+    return _ready(Server("prometheus", port, proc))
 
 
 @dataclass
