@@ -34,6 +34,9 @@ def build_command_parser(command: str) -> argparse.ArgumentParser:
         from console.demo import SCENARIOS
 
         parser.add_argument("--scenario", default="healthy", choices=SCENARIOS)
+        parser.add_argument(
+            "--at", default="0s", help="start this far into the scenario's 10-minute cycle (e.g. 2m)"
+        )
         _ui_options(parser)
     elif command == "check":
         parser.add_argument("--config")

@@ -64,9 +64,14 @@ def run(options: Namespace) -> int:
 
 def demo(options: Namespace) -> int:
     """The TUI against the built-in simulated GENESIS stack."""
+    from console.clock import parse_duration
     from console.demo import start_demo
 
-    stack = start_demo(options.scenario)
+    try:
+        offset = parse_duration(options.at)
+    except ValueError as exc:
+        raise ConfigError("--at", str(exc)) from None
+    stack = start_demo(options.scenario, offset=offset)
     try:
 
         def factory():

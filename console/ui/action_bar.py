@@ -36,8 +36,8 @@ class ActionBar(Static):
         """Show how the last action ended (stays until the next one)."""
         self._timer.pause()
         self.set_classes(f"-visible {'-ok' if ok else '-failed'}")
-        self.update(Text(("✔ " if ok else "✖ ") + clean(text, 300)))
+        self.update(Text(("✔ " if ok else "✖ ") + clean(text, 300)), layout=False)
 
     def _spin(self) -> None:
         self._frame = (self._frame + 1) % len(FRAMES)
-        self.update(Text(f"{FRAMES[self._frame]} {self._text}"))
+        self.update(Text(f"{FRAMES[self._frame]} {self._text}"), layout=False)

@@ -62,4 +62,4 @@ class StatusHeader(Static):
         else:
             stamp = datetime.fromtimestamp(self.last_refresh, UTC).strftime("%H:%M:%S UTC")
             text.append(f"refreshed {stamp}", style="dim")
-        self.update(text)
+        self.update(text, layout=False)  # always one line: no need to lay the screen out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from textual.containers import Vertical
 
 from console.clock import format_age
@@ -50,7 +52,15 @@ class Pane(Vertical, can_focus=False):
         else:
             age = now - stamp
             stale = age > stale_after
-            text = f"STALE · {format_age(age)} old" if stale else f"updated {format_age(age)} ago"
+            # while data keeps arriving on time the line stays put (no redraw every second);
+            # once it is late, the age counts up, then STALE
+            fresh = math.ceil(stale_after * 2 / 3)
+            if stale:
+                text = f"STALE · {format_age(age)} old"
+            elif age < fresh:
+                text = f"updated <{fresh}s ago"
+            else:
+                text = f"updated {format_age(age)} ago"
         if self.border_subtitle != text:
             self.border_subtitle = text
         self.set_class(stale, "-stale")

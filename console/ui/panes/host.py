@@ -30,6 +30,7 @@ class HostPane(Pane):
     TITLE = "Host"
     SOURCES = ("host",)
     _last: State | None = None
+    _shape: tuple | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="host-body")
@@ -94,4 +95,7 @@ class HostPane(Pane):
         outer.add_column()
         outer.add_row(gauges)
         outer.add_row(procs)
-        body.update(outer)
+        # the same rows as last time: redraw the text, skip laying out the screen again
+        shape = (len(snapshot.top), compact)
+        body.update(outer, layout=shape != self._shape)
+        self._shape = shape

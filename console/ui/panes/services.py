@@ -16,12 +16,12 @@ from console.ui.panes.base import Pane
 from console.ui.panes.render import status_text
 
 
-def latency_text(result: ProbeResult) -> str:
-    if result.latency_ms is None:
+def latency_text(milliseconds: float | None) -> str:
+    if milliseconds is None:
         return ""
-    if result.latency_ms >= 1000:
-        return f"{result.latency_ms / 1000:.1f}s"
-    return f"{result.latency_ms:.0f}ms"
+    if milliseconds >= 1000:
+        return f"{milliseconds / 1000:.1f}s"
+    return f"{milliseconds:.0f}ms"
 
 
 class ServicesPane(Pane):
@@ -35,6 +35,7 @@ class ServicesPane(Pane):
         self.SOURCES = tuple(self.names)
         self._cells: dict[str, tuple[str, ...]] = {}
         self._last: State | None = None
+        self._latency: dict[str, float] = {}
 
     def compose(self) -> ComposeResult:
         table = FitTable(id="services-table", flex_column="detail", cursor_type="row")
@@ -66,6 +67,16 @@ class ServicesPane(Pane):
             self.show(self._last)
         table.fit()
 
+    def _steady_latency(self, name: str, result: ProbeResult) -> str:
+        """The latency to show: jitter of a few ms does not redraw the row every refresh."""
+        shown = self._latency.get(name)
+        value = result.latency_ms
+        if value is None:
+            return ""
+        if shown is None or abs(value - shown) > max(5.0, 0.25 * shown):
+            self._latency[name] = shown = value
+        return latency_text(shown)
+
     def forget(self) -> None:
         """Drop what was drawn, so the next show() redraws every row (after a theme change)."""
         self._cells.clear()
@@ -85,7 +96,7 @@ class ServicesPane(Pane):
             since = state.since.get(name)
             if result.status.value != "ok" and since is not None:
                 detail += time.strftime(" · since %H:%M:%S", time.gmtime(since))
-            key = (result.status.value, latency_text(result), detail)
+            key = (result.status.value, self._steady_latency(name, result), detail)
             if self._cells.get(name) == key:
                 continue
             self._cells[name] = key

@@ -60,6 +60,9 @@ class SlaPane(Pane):
     SlaPane #sla-problem { color: $status-breached; height: auto; }
     """
 
+    _rows = -1
+    _problem: str | None = None
+
     def __init__(self, *, availability_target: float, **kwargs) -> None:
         super().__init__(**kwargs)
         self.availability_target = availability_target
@@ -92,13 +95,15 @@ class SlaPane(Pane):
                 Text(sparkline(state.history.get(value.key, ()), 12), style=self.colour("primary")),
                 status_text(value.status, colours),
             )
-        self.query_one("#sla-body", Static).update(table)
+        # same rows as last time: redraw the text, skip laying out the screen again
+        self.query_one("#sla-body", Static).update(table, layout=len(values) != self._rows)
+        self._rows = len(values)
         budget = self.query_one("#sla-budget", Static)
         left = snapshot.budget_left_minutes if snapshot is not None else None
         budget.display = left is not None
         if left is not None:
             total = budget_minutes(self.availability_target)
-            budget.update(f"error budget: {left:.1f} of {total:.1f} min left")
+            budget.update(f"error budget: {left:.1f} of {total:.1f} min left", layout=False)
             budget.set_class(left <= 0, "-spent")
             budget.set_class(0 < left < total * (1 - AT_RISK_SHARE), "-low")
         measured = [v for v in values if v.key != "recovery"]
@@ -118,5 +123,8 @@ class SlaPane(Pane):
                 for v in measured
                 if v.status == "unknown" and v.detail and v.detail != "no data"
             ]
-        self.query_one("#sla-problem", Static).update("\n".join(problems))
+        text = "\n".join(problems)
+        if text != self._problem:
+            self.query_one("#sla-problem", Static).update(text)
+            self._problem = text
         self.set_class(failing, "-failing")
