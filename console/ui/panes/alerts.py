@@ -17,7 +17,7 @@ from console.ui.panes.base import Pane
 SYMBOLS = {"critical": "✖ CRIT", "warning": "▲ WARN"}
 COLUMNS = (
     ("severity", "Sev", 7),
-    ("alertname", "Alert", 26),
+    ("alertname", "Alert", 28),
     ("summary", "Summary", 20),
     ("state", "State", 9),
     ("age", "Age", 4),
