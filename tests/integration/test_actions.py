@@ -40,6 +40,7 @@ from console.ui.screens.confirm import ConfirmScreen
 from console.ui.screens.silence import SilenceScreen
 from console.ui.screens.silences import SilencesScreen
 from tests.integration.fixtures_monitoring import Server, start_alertmanager
+from tests.pilot import wait_until
 
 PD_ENV = "GENESIS_TEST_PAGERDUTY_KEY"
 SLACK_ENV = "GENESIS_TEST_SLACK_WEBHOOK"
@@ -227,15 +228,6 @@ def world(tmp_path, standin, receiver, redis_server, monkeypatch) -> Iterator[Wo
 
 
 # --- driving the app -----------------------------------------------------------------
-
-
-async def wait_until(pilot, predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"not within {timeout}s: {what}")
 
 
 async def press(pilot, *keys: str) -> None:

@@ -29,6 +29,7 @@ from console.ui.screens.help import HelpScreen
 from tests.faults import FaultServer
 from tests.integration.fixtures_datastores import MYSQL_PASSWORD
 from tests.integration.fixtures_monitoring import start_alertmanager, start_prometheus
+from tests.pilot import wait_until
 from tests.procs import wait_for
 from tests.standin_orchestrator import StandinOrchestrator
 
@@ -245,15 +246,6 @@ def services(app: GenesisApp) -> dict[str, str]:
 def alert_names(app: GenesisApp) -> list[str]:
     table = app.query_one(AlertsPane).query_one(DataTable)
     return [table.get_row_at(i)[1].plain for i in range(table.row_count)]
-
-
-async def wait_until(pilot, predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        await pilot.pause(0.1)
-    raise AssertionError(f"not within {timeout}s: {what}")
 
 
 async def test_the_tui_shows_the_real_stack_and_recovers_from_a_crash(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 import msgspec
@@ -13,6 +12,7 @@ from textual.widgets import Button
 
 from console.config import AuditConfig
 from console.ui.screens.confirm import ConfirmScreen
+from tests.pilot import wait_until
 
 WRITE_MARKER = "import sys; open(sys.argv[1], 'a').write('ran\\n'); sys.exit(int(sys.argv[2]))"
 
@@ -39,15 +39,6 @@ def console(demo_app, tmp_path: Path, *, exit_code: int = 0, scenario: str = "or
         ),
     )
     return app
-
-
-async def wait_until(pilot, predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"not within {timeout}s: {what}")
 
 
 def shown(notification) -> str:

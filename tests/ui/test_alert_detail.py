@@ -9,17 +9,9 @@ from console.runbooks import available, load_procedure
 from console.ui.panes.alerts import AlertsPane
 from console.ui.screens.alert_detail import AlertDetailScreen
 from console.ui.screens.confirm import ConfirmScreen
+from tests.pilot import EIGHT_ALERTS
 
-EIGHT = [
-    "GenesisOrchestratorDown",
-    "SLAAvailabilityBreach",
-    "CriticalFailureRate",
-    "CriticalOrchestrationLatency",
-    "HighOrchestrationLatency",
-    "HighFailureRate",
-    "StabilityScoreDropped",
-    "RouterEfficiencyLow",
-]
+EIGHT = EIGHT_ALERTS
 
 
 def test_procedures_exist_for_all_eight_alerts():

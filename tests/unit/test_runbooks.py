@@ -9,17 +9,9 @@ import pytest
 
 from console import paths
 from console.runbooks import ACTIONS, available, load_procedure, parse_procedure
+from tests.pilot import EIGHT_ALERTS
 
-ALERTS = [
-    "GenesisOrchestratorDown",
-    "SLAAvailabilityBreach",
-    "CriticalFailureRate",
-    "CriticalOrchestrationLatency",
-    "HighOrchestrationLatency",
-    "HighFailureRate",
-    "StabilityScoreDropped",
-    "RouterEfficiencyLow",
-]
+ALERTS = EIGHT_ALERTS
 SECTIONS = ["Immediate response", "Investigation", "Escalation"]
 
 
