@@ -35,7 +35,9 @@ def build_command_parser(command: str) -> argparse.ArgumentParser:
 
         parser.add_argument("--scenario", default="healthy", choices=SCENARIOS)
         parser.add_argument(
-            "--at", default="0s", help="start this far into the scenario's 10-minute cycle (e.g. 2m)"
+            "--at",
+            default="0s",
+            help="start this far into the scenario's 10-minute cycle (e.g. 2m)",
         )
         _ui_options(parser)
     elif command == "check":

@@ -38,7 +38,7 @@ def read(path: Path) -> Iterator[dict[str, Any]]:
     """Every readable JSON object, oldest first; torn or corrupt lines are skipped."""
     try:
         handle = path.open("r", encoding="utf-8", errors="replace")
-    except FileNotFoundError:
+    except OSError:  # missing, or a path that cannot be a file: nothing to read
         return
     with handle:
         for line in handle:

@@ -235,6 +235,8 @@ class Timeline:
         console_id: str | None = None,
         timeout: float = 2.0,
     ) -> None:
+        #: why the local file could not be written (None while it can)
+        self.local_error: str | None = None
         self.local_path = Path(local_path)
         self.redis_url = redis_url
         self.clock = clock
@@ -330,7 +332,15 @@ class Timeline:
         for entry in entries:
             if entry.id not in self._known and entry.id not in fresh:
                 fresh[entry.id] = entry
-        _append_lines(self.local_path, [{**e.to_json(), "sync": "pending"} for e in fresh.values()])
+        try:
+            _append_lines(
+                self.local_path, [{**e.to_json(), "sync": "pending"} for e in fresh.values()]
+            )
+        except OSError as exc:
+            # a full or read-only disk must not stop the console: keep them in memory
+            self.local_error = f"cannot write {self.local_path}: {exc.strerror or exc}"
+        else:
+            self.local_error = None
         self._known.update(fresh)
         self._pending.update(fresh)
         return list(fresh.values())

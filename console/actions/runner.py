@@ -68,14 +68,23 @@ class ActionRunner:
         outcome = Outcome(
             outcome.ok, scrub(outcome.message, plan.secrets), outcome.undo, outcome.data
         )
-        await self._record(plan, outcome, started)
+        unrecorded = await self._record(plan, outcome, started)
+        if unrecorded:
+            # it ran, but success is only reported once it is on record: say both
+            return Outcome(
+                False,
+                f"{outcome.message} — but NOT in the audit log: {unrecorded}",
+                outcome.undo,
+                outcome.data,
+            )
         return outcome
 
-    async def record_cancel(self, plan: Plan) -> None:
+    async def record_cancel(self, plan: Plan) -> str | None:
         """A confirmation the engineer declined: part of the story, nothing ran."""
-        await self._record(plan, None, self.clock())
+        return await self._record(plan, None, self.clock())
 
-    async def _record(self, plan: Plan, outcome: Outcome | None, started: float) -> None:
+    async def _record(self, plan: Plan, outcome: Outcome | None, started: float) -> str | None:
+        """Append the audit record; None when it is durable, else why it could not be."""
         now = self.clock()
         record = {
             "time": utc_iso(now),
@@ -91,6 +100,10 @@ class ActionRunner:
         text_fields = ("message",)
         for key in text_fields:
             record[key] = scrub(str(record[key]), plan.secrets)
-        await run_blocking(self.audit.append, record)
+        try:
+            await run_blocking(self.audit.append, record)
+        except OSError as exc:
+            return f"cannot write {self.audit.path}: {exc.strerror or exc}"
         if self.on_record is not None:
             self.on_record(record)
+        return None

@@ -56,9 +56,14 @@ class ActionKeys:
                 self.run_worker(self.execute(plan), group="actions")
             else:
                 self.notify(f"Cancelled: {plan.title} did not run", markup=False)
-                self.run_worker(self.runner.record_cancel(plan), group="audit")
+                self.run_worker(self._record_cancel(plan), group="audit")
 
         self.push_screen(ConfirmScreen(plan, note=note), decided)
+
+    async def _record_cancel(self, plan: Plan) -> None:
+        problem = await self.runner.record_cancel(plan)
+        if problem:
+            self.notify(f"Audit log: {problem}", severity="error", timeout=15, markup=False)
 
     async def execute(self, plan: Plan) -> Outcome:
         """Run a confirmed plan with a spinner, report it, and refresh what it changed."""

@@ -361,6 +361,10 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
             self.query_one(HostPane),
         ):
             pane.tick(self.state, now, stale_after)
+        problem = self.timeline.local_error
+        if problem and problem != getattr(self, "_told_timeline", None):
+            self._told_timeline = problem
+            self.notify(f"Timeline: {problem}", severity="error", timeout=15, markup=False)
         header = self.query_one(StatusHeader)
         header.last_refresh = self.state.last_refresh
         header.incident = self.incident_line(now)

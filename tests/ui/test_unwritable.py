@@ -1,0 +1,36 @@
+"""A state folder that cannot be written: the console keeps going and says so."""
+
+from __future__ import annotations
+
+from console.config import AuditConfig
+from console.ui.screens.confirm import ConfirmScreen
+
+
+async def test_unwritable_audit_and_timeline_are_reported_not_fatal(
+    demo_app, tmp_path, monkeypatch
+):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where a folder should be")
+    monkeypatch.setenv("XDG_STATE_HOME", str(blocker))  # the timeline lives under it
+    app = demo_app("healthy", offset=200, audit=AuditConfig(path=str(blocker / "audit.jsonl")))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.poll_once()  # alerts go to the timeline: the write fails, the app goes on
+        app.tick()
+        await pilot.pause()
+        assert app.timeline.local_error and "cannot write" in app.timeline.local_error
+        assert any("Timeline: cannot write" in str(n.message) for n in app._notifications)
+
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        for _ in range(40):
+            await pilot.pause(0.1)
+            if not app.runner.running:
+                break
+        bar = str(app.query_one("#action-bar").render())
+        assert "cache cleared" in bar and "NOT in the audit log" in bar, bar
+        # and it is still alive and answering
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "HelpScreen"
