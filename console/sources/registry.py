@@ -50,7 +50,10 @@ def build_sources(config: Config, replace: Iterable[Source] = ()) -> list[Source
 
 def _preload() -> None:
     """Import the client libraries now, so the first probes measure the network, not imports."""
+    import anyio._backends._asyncio  # noqa: F401  (httpx's first request would import these)
     import grpc  # noqa: F401
+    import h11  # noqa: F401
+    import httpcore._async.http11  # noqa: F401
     import psutil  # noqa: F401
     import pymysql  # noqa: F401
     import redis  # noqa: F401
