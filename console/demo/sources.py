@@ -16,7 +16,7 @@ from console.sources.base import Source
 from console.sources.host import HostSource
 from console.sources.host import _detail as host_detail
 from console.sources.mysql import DEADLOCK_WINDOW_SECONDS
-from console.sources.redis import MEMORY_WARNING_RATIO, format_bytes
+from console.sources.redis import redis_result
 
 #: the simulated Redis' maxmemory
 REDIS_MAXMEMORY = 1024 * 1024 * 1024
@@ -111,16 +111,13 @@ class RedisDemoSource(_WorldSource):
                 f"Redis at {self.where} refused the connection (is it running?)",
             )
         hit_rate = None if state.cache_hit_rate is None else round(100.0 * state.cache_hit_rate, 1)
-        used, clients = state.redis_memory_bytes, state.redis_clients
-        parts = ["PONG", "no lookups yet" if hit_rate is None else f"hit rate {hit_rate:.1f}%"]
-        parts.append(format_bytes(used))
-        parts.append(f"{clients} client{'s' if clients != 1 else ''}")
-        status = Status.OK
-        if used >= MEMORY_WARNING_RATIO * REDIS_MAXMEMORY:
-            status = Status.WARNING
-            parts.append(f"memory {100.0 * used / REDIS_MAXMEMORY:.0f}% of maxmemory")
-        data = {"hit_rate": hit_rate, "used_memory": used, "clients": clients}
-        return ProbeResult(self.name, status, " · ".join(parts), data=data)
+        return redis_result(
+            self.name,
+            hit_rate=hit_rate,
+            used=state.redis_memory_bytes,
+            maxmemory=REDIS_MAXMEMORY,
+            clients=state.redis_clients,
+        )
 
 
 class TemporalDemoSource(_WorldSource):

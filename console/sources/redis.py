@@ -145,19 +145,13 @@ class RedisSource(Source):
         hits = int(stats.get("keyspace_hits", 0))
         misses = int(stats.get("keyspace_misses", 0))
         hit_rate = round(100.0 * hits / (hits + misses), 1) if hits + misses else None
-        used = int(memory.get("used_memory", 0))
-        maxmemory = int(memory.get("maxmemory", 0) or 0)
-        connected = int(clients.get("connected_clients", 0))
-        parts = ["PONG"]
-        parts.append("no lookups yet" if hit_rate is None else f"hit rate {hit_rate:.1f}%")
-        parts.append(format_bytes(used))
-        parts.append(f"{connected} client{'s' if connected != 1 else ''}")
-        status = Status.OK
-        if maxmemory and used >= MEMORY_WARNING_RATIO * maxmemory:
-            status = Status.WARNING
-            parts.append(f"memory {100.0 * used / maxmemory:.0f}% of maxmemory")
-        data = {"hit_rate": hit_rate, "used_memory": used, "clients": connected}
-        return ProbeResult(self.name, status, " · ".join(parts), data=data)
+        return redis_result(
+            self.name,
+            hit_rate=hit_rate,
+            used=int(memory.get("used_memory", 0)),
+            maxmemory=int(memory.get("maxmemory", 0) or 0),
+            clients=int(clients.get("connected_clients", 0)),
+        )
 
     async def close(self) -> None:
         """Close the connection pool."""
@@ -166,6 +160,22 @@ class RedisSource(Source):
             # closing a broken pool must not stop the console exiting
             with contextlib.suppress(Exception):
                 client.close()
+
+
+def redis_result(
+    name: str, *, hit_rate: float | None, used: int, maxmemory: int, clients: int
+) -> ProbeResult:
+    """The result for a Redis that answered PONG: its sentence, status rule and data."""
+    parts = ["PONG"]
+    parts.append("no lookups yet" if hit_rate is None else f"hit rate {hit_rate:.1f}%")
+    parts.append(format_bytes(used))
+    parts.append(f"{clients} client{'s' if clients != 1 else ''}")
+    status = Status.OK
+    if maxmemory and used >= MEMORY_WARNING_RATIO * maxmemory:
+        status = Status.WARNING
+        parts.append(f"memory {100.0 * used / maxmemory:.0f}% of maxmemory")
+    data = {"hit_rate": hit_rate, "used_memory": used, "clients": clients}
+    return ProbeResult(name, status, " · ".join(parts), data=data)
 
 
 def format_bytes(count: float) -> str:

@@ -22,6 +22,7 @@ from textual.widgets import DataTable
 
 from console.config import load_config
 from console.model import Status
+from console.state import SERVICE_NAMES
 from console.ui.app import GenesisApp
 from console.ui.panes.alerts import AlertsPane
 from console.ui.panes.services import ServicesPane
@@ -173,16 +174,7 @@ def test_check_is_ok_against_a_healthy_stack(healthy):
     assert done.returncode == 0, report
     assert report["status"] == "OK"
     names = {c["name"]: c["status"] for c in report["checks"]}
-    for name in (
-        "orchestrator",
-        "prometheus",
-        "alertmanager",
-        "grafana",
-        "mysql",
-        "redis",
-        "temporal",
-        "sla",
-    ):
+    for name in (*SERVICE_NAMES, "sla"):
         assert names[name] == "ok", (name, report)
     assert all(names[f"port:{p}"] == "ok" for p in healthy.ports)
     assert report["alerts"] == {"critical": 0, "warning": 0, "silenced": 0}
