@@ -49,7 +49,13 @@ def build_command_parser(command: str) -> argparse.ArgumentParser:
     elif command == "timeline":
         parser.add_argument("--config")
         parser.add_argument(
-            "--since", default="2h", help="how far back: 90s, 5m, 2h, 1d (default 2h)"
+            "--since",
+            default="2h",
+            help="how far back (90s, 5m, 2h, 1d; default 2h) or a time (2026-12-02T03:00Z)",
+        )
+        parser.add_argument(
+            "--until",
+            help="end of the window: a time (2026-12-02T05:00Z) or how long ago (30m); default now",
         )
         parser.add_argument("--format", choices=("markdown", "json"), default="markdown")
     return parser

@@ -72,3 +72,22 @@ def parse_duration(text: str) -> float:
         raise ValueError(f"not a duration: {text!r} (use e.g. 90s, 5m, 2h, 1d)")
     days, hours, minutes, secs = (int(p) if p else 0 for p in parts.groups())
     return float(days * 86400 + hours * 3600 + minutes * 60 + secs)
+
+
+def parse_moment(text: str, reference: float) -> float:
+    """A moment as epoch seconds: a duration means that long before `reference`
+    (`2h`), anything else is an ISO 8601 / RFC 3339 time (`2026-12-02T03:00:00Z`);
+    a time without a zone is UTC."""
+    try:
+        return reference - parse_duration(text)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(
+            f"not a duration or a time: {text!r} (use e.g. 2h, 1d or 2026-12-02T03:00:00Z)"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()

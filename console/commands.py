@@ -9,6 +9,7 @@ from argparse import Namespace
 from pathlib import Path
 
 from console import paths
+from console.clock import Clock
 from console.config import Config, ConfigError, load_config
 
 
@@ -182,12 +183,15 @@ def _guess_kind(path: Path) -> str:
     return "config"
 
 
-def timeline(options: Namespace) -> int:
-    """The war-room timeline (local file, audit log and, when reachable, the Redis stream)."""
-    import sys
-    import time
+def timeline(options: Namespace, clock: Clock | None = None) -> int:
+    """The war-room timeline (local file, audit log and, when reachable, the Redis stream).
 
-    from console.clock import parse_duration
+    The window is computed from `clock` (the real one by default), so a caller that
+    recorded a story on another clock reads it back on that same clock.
+    """
+    import sys
+
+    from console.clock import parse_moment
     from console.timeline import (
         Timeline,
         entries_from_audit,
@@ -196,14 +200,22 @@ def timeline(options: Namespace) -> int:
         render_markdown,
     )
 
+    clock = clock or Clock()
+    now = clock.time()
     try:
-        window = parse_duration(options.since)
+        until = parse_moment(options.until, now) if options.until else now
+    except ValueError as exc:
+        print(f"genesis-console timeline: --until: {exc}", file=sys.stderr)
+        return 2
+    try:
+        since = parse_moment(options.since, until)
     except ValueError as exc:
         print(f"genesis-console timeline: --since: {exc}", file=sys.stderr)
         return 2
+    if since > until:
+        print("genesis-console timeline: --since is after --until", file=sys.stderr)
+        return 2
     config = _load(options)
-    until = time.time()
-    since = until - window
     story = Timeline(
         paths.default_timeline_file(),
         config.warroom.redis_url,
@@ -226,7 +238,11 @@ def timeline(options: Namespace) -> int:
                 f"genesis-console timeline: {story.status}; showing the local timeline",
                 file=sys.stderr,
             )
-    entries = merge(story.entries(since), entries_from_audit(config.audit_path, since))
+    entries = [
+        entry
+        for entry in merge(story.entries(since), entries_from_audit(config.audit_path, since))
+        if entry.time <= until
+    ]
     if options.format == "json":
         print(render_json(entries))
     else:

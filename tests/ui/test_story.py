@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from textual.widgets import Button, DataTable
 
-from console.cli import main
+from console import commands
+from console.cli import build_command_parser
 from console.ui.panes.alerts import AlertsPane
 from console.ui.screens.alert_detail import AlertDetailScreen
 from console.ui.screens.confirm import ConfirmScreen
@@ -58,8 +59,10 @@ async def test_orchestrator_down_from_alert_to_post_mortem(demo_app, capsys):
         app.tick()
         await pilot.pause()
 
-    # and the timeline tells the whole story, ready for the post-mortem
-    assert main(["timeline", "--since", "1d", "--format", "markdown"]) == 0
+    # and the timeline tells the whole story, ready for the post-mortem, read on the
+    # story's own clock (the calendar outside the test has moved on since)
+    options = build_command_parser("timeline").parse_args(["--since", "1d", "--format", "markdown"])
+    assert commands.timeline(options, clock=clock) == 0
     story = capsys.readouterr().out
     for expected in (
         "GenesisOrchestratorDown",

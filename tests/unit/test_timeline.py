@@ -10,7 +10,9 @@ import pytest
 
 from console import paths
 from console.audit import AuditLog, utc_iso
-from console.cli import main
+from console import commands
+from console.cli import build_command_parser, main
+from console.clock import FrozenClock
 from console.timeline import (
     Entry,
     Timeline,
@@ -236,12 +238,22 @@ def test_without_redis_nothing_is_pending(tmp_path):
     assert tl.status == "war room: local timeline only"
 
 
+#: the moment the CLI tests run `timeline` at: any day, the calendar outside does not matter
+NOW = T0 + 40 * 86400
+
+
+def timeline_at(now: float, *args: str) -> int:
+    """`genesis-console timeline ARGS` with its window computed at `now`."""
+    options = build_command_parser("timeline").parse_args(list(args))
+    return commands.timeline(options, clock=FrozenClock(now))
+
+
 def test_cli_timeline_markdown(capsys):
-    now = time.time()
+    now = NOW
     record_session(paths.default_timeline_file(), now - 3600)
     record_session(paths.default_timeline_file(), now - 5 * 3600)  # outside --since 2h
     AuditLog(paths.default_audit_file()).append(restart_record(now - 3500, "ok", "restarted"))
-    assert main(["timeline", "--since", "2h", "--format", "markdown"]) == 0
+    assert timeline_at(now, "--since", "2h", "--format", "markdown") == 0
     out = capsys.readouterr().out
     assert out.startswith("# GENESIS war-room timeline\n")
     rows = [line for line in out.splitlines() if line.startswith("| 20")]
@@ -252,9 +264,9 @@ def test_cli_timeline_markdown(capsys):
 
 
 def test_cli_timeline_json(capsys):
-    now = time.time()
+    now = NOW
     record_session(paths.default_timeline_file(), now - 600)
-    assert main(["timeline", "--since", "90m", "--format", "json"]) == 0
+    assert timeline_at(now, "--since", "90m", "--format", "json") == 0
     parsed = json.loads(capsys.readouterr().out)
     assert [item["kind"] for item in parsed][:2] == ["alert_firing", "incident"]
     assert len(parsed) == 6
@@ -280,11 +292,48 @@ def test_cli_timeline_with_unreachable_war_room(tmp_path, capsys):
         port = sock.getsockname()[1]
     config = tmp_path / "config.yaml"
     config.write_text(f"warroom:\n  redis_url: redis://127.0.0.1:{port}/0\n")
-    record_session(paths.default_timeline_file(), time.time() - 600)
+    record_session(paths.default_timeline_file(), NOW - 600)
     started = time.monotonic()
-    assert main(["timeline", "--config", str(config), "--since", "1h"]) == 0
+    assert timeline_at(NOW, "--config", str(config), "--since", "1h") == 0
     assert time.monotonic() - started < 5
     captured = capsys.readouterr()
     assert "war room offline" in captured.err and "connection refused" in captured.err
     assert "showing the local timeline" in captured.err
     assert captured.out.count("| 20") == 6
+
+
+def test_cli_timeline_window_follows_the_clock_it_is_given(capsys):
+    """A story recorded on one calendar is found when read on that calendar, and not on
+    a later one: the window comes from the clock the command is handed, not the wall."""
+    record_session(paths.default_timeline_file(), T0)
+    assert timeline_at(T0 + 3600, "--since", "1d", "--format", "json") == 0
+    assert len(json.loads(capsys.readouterr().out)) == 6
+    assert timeline_at(T0 + 3 * 86400, "--since", "1d", "--format", "json") == 0
+    assert json.loads(capsys.readouterr().out) == []
+
+
+def test_cli_timeline_until_cuts_the_window(capsys):
+    record_session(paths.default_timeline_file(), T0)
+    # the first 100 seconds of the session, by absolute times and by "how long ago"
+    assert (
+        timeline_at(
+            NOW,
+            "--since",
+            "2025-03-14T06:59:00Z",
+            "--until",
+            "2025-03-14T07:01:40Z",
+            "--format",
+            "json",
+        )
+        == 0
+    )
+    early = json.loads(capsys.readouterr().out)
+    assert [e["kind"] for e in early] == ["alert_firing", "incident", "note"]
+    assert timeline_at(T0 + 3600, "--since", "2h", "--until", "3500s", "--format", "json") == 0
+    assert len(json.loads(capsys.readouterr().out)) == 3
+
+
+def test_cli_timeline_bad_until(capsys):
+    assert main(["timeline", "--until", "yesterday-ish"]) == 2
+    captured = capsys.readouterr()
+    assert "--until" in captured.err and "Traceback" not in captured.err
