@@ -8,9 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from console import paths
+from console import commands, paths
 from console.audit import AuditLog, utc_iso
-from console import commands
 from console.cli import build_command_parser, main
 from console.clock import FrozenClock
 from console.timeline import (
