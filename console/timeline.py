@@ -37,6 +37,7 @@ from typing import Any
 
 from console import jsonl
 from console.audit import who as _who
+from console.text import clean
 
 STREAM_KEY = "genesis-console:timeline"
 PRESENCE_PREFIX = "genesis-console:presence:"
@@ -593,7 +594,7 @@ _LABELS = {
 
 def md_escape(value: Any) -> str:
     """Untrusted text as one literal Markdown table cell: no control chars, markup or pipes."""
-    text = _CONTROL.sub(" ", str(value))
+    text = clean(value, 10_000)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _MD_SPECIAL.sub(r"\\\1", text).strip()
 

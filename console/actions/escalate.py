@@ -45,6 +45,17 @@ def _keep_out_of_logs(secrets: tuple[str, ...]) -> None:
             logger.addFilter(_REDACT)
 
 
+def slack_escape(text: str) -> str:
+    """Text as Slack shows it literally: `&`, `<` and `>` escaped as Slack's message
+    formatting asks, so `<!channel>`, `<!here>` and `<https://evil|Click>` in an alert
+    name or summary reach the channel as text, not as a mention or a disguised link."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+#: PagerDuty Events API v2 limits: summary 1024 characters, dedup_key and source 255
+PD_SUMMARY, PD_KEY = 1024, 255
+
+
 def pagerduty_event(
     routing_key: str,
     *,
@@ -58,11 +69,11 @@ def pagerduty_event(
     return {
         "routing_key": routing_key,
         "event_action": "trigger",
-        "dedup_key": dedup_key,
+        "dedup_key": dedup_key[:PD_KEY],
         "payload": {
-            "summary": summary[:1024],
+            "summary": summary[:PD_SUMMARY],
             "severity": severity,
-            "source": source,
+            "source": source[:PD_KEY],
             "component": "genesis-orchestrator",
             "group": "genesis",
             "class": details.get("incident_class") or "incident",
@@ -169,8 +180,8 @@ def plan_escalate(
                 )
             if webhook:
                 progress("posting to Slack…")
-                text = f":rotating_light: {summary}\n" + "\n".join(
-                    f"• {d['alertname']} ({d['severity']}): {d['summary']}"
+                text = f":rotating_light: {slack_escape(summary)}\n" + "\n".join(
+                    slack_escape(f"• {d['alertname']} ({d['severity']}): {d['summary']}")
                     for d in details["firing_alerts"]
                 )
                 await post("Slack", webhook, {"text": text})

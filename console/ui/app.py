@@ -24,6 +24,7 @@ from console.model import ProbeResult, SlaValue
 from console.poller import Poller
 from console.sla import upper_bound
 from console.state import State
+from console.text import clean, clean_lines
 from console.timeline import Timeline
 from console.ui.action_bar import ActionBar
 from console.ui.actions import ActionKeys
@@ -175,6 +176,26 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
         self.restart_failures = 0
 
     # -- composition ---------------------------------------------------------------
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity="information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification is literal text, whoever raises it: messages and titles carry
+        alert names, peers' notes and command output, so markup is never parsed and
+        escape sequences never reach the terminal (`markup` is accepted and ignored)."""
+        super().notify(
+            clean_lines(message),
+            title=clean(title, 120),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     def get_default_screen(self) -> Screen:
         return MainScreen(id="_default")

@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Static
 from console.clock import format_age
 from console.model import Alert, Status, alert_sort_key
 from console.state import State
-from console.text import literal
+from console.text import clean, literal
 from console.ui.fit_table import FitTable
 from console.ui.panes.base import Pane
 
@@ -137,13 +137,14 @@ class AlertsPane(Pane):
         state = alert.display_state
         muted = state != "active"
         style = "dim" if muted else ""
-        sev = SortedText(SYMBOLS.get(severity, "● " + severity[:4].upper()), style=f"bold {colour}")
+        label = SYMBOLS.get(severity) or "● " + clean(severity, 20)[:4].upper()
+        sev = SortedText(label, style=f"bold {colour}", no_wrap=True, overflow="ellipsis")
         sev.sort_key = alert_sort_key(alert)
         return (
             sev,
             literal(alert.name, 80, style=style or "bold"),
             literal(alert.summary, 300, style=style),
-            Text(state, style=style or colour),
+            literal(state, 20, style=style or colour),
             Text(format_age(now - alert.starts_at), style=style),
         )
 

@@ -91,7 +91,7 @@ class AlertDetailScreen(ModalScreen[None]):
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
         table.add_row("Started", _when(alert.starts_at))
-        table.add_row("State", Text(alert.display_state))
+        table.add_row("State", Text(clean(alert.display_state, 40)))
         if alert.silenced_by:
             table.add_row("Silenced by", Text(", ".join(clean(s, 64) for s in alert.silenced_by)))
         if alert.inhibited_by:

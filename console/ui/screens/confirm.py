@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from console.actions.plan import Plan
-from console.text import literal
+from console.text import clean, literal
 
 
 class TypedInput(Input):
@@ -56,8 +56,8 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         body = Text()
-        for line in self.plan.lines:
-            body.append(line + "\n")
+        for line in self.plan.lines:  # plan lines name silence ids, alerts, URLs: untrusted
+            body.append(clean(line, 1000) + "\n")
         if self.note:
             body.append("\n" + self.note, style="bold")
         with Vertical() as box:

@@ -171,7 +171,7 @@ class SilenceScreen(ModalScreen[SilenceRequest | None]):
     def submit(self) -> None:
         problem = self.problem()
         if problem:
-            self.query_one("#error", Static).update(problem)
+            self.query_one("#error", Static).update(Text(problem))
             return
         self.dismiss(
             SilenceRequest(

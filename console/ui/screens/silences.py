@@ -66,7 +66,7 @@ class SilencesScreen(ModalScreen[None]):
                 literal(matchers, 300),
                 literal(silence.created_by, 60),
                 literal(silence.comment, 200),
-                Text(silence.id, style="dim"),
+                literal(silence.id, 64, style="dim"),
                 key=silence.id,
             )
         with Vertical(id="box") as box:

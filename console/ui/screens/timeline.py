@@ -79,7 +79,7 @@ class TimelineScreen(ModalScreen[None]):
             table.add_row(
                 Text(datetime.fromtimestamp(entry.time, UTC).strftime("%H:%M:%S")),
                 literal(person, 40),
-                Text(KIND_LABELS.get(entry.kind, entry.kind)),
+                literal(KIND_LABELS.get(entry.kind, entry.kind), 20),
                 literal(entry.text, 400),
             )
         with Vertical() as box:
