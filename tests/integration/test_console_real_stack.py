@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -32,7 +33,7 @@ from tests.faults import FaultServer
 from tests.integration.fixtures_datastores import MYSQL_PASSWORD
 from tests.integration.fixtures_monitoring import start_alertmanager, start_prometheus
 from tests.pilot import wait_until
-from tests.procs import free_port, wait_for
+from tests.procs import burning_cpu, free_port, wait_for
 from tests.standin_orchestrator import StandinOrchestrator
 
 PASSWORD_ENV = "GENESIS_TEST_MYSQL_PASSWORD"
@@ -303,6 +304,30 @@ def test_check_counts_the_alertmanagers_that_answered_and_names_the_others(healt
     headline = text.stdout.splitlines()[0]
     assert headline.startswith("GENESIS CRITICAL - 1 critical, 1 warning, 1 silenced"), headline
     assert "1 of 2 Alertmanagers" in headline and refused.removeprefix("http://") in headline
+
+
+def test_check_measures_host_cpu(tmp_path):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    path = write_config(
+        tmp_path / "config.yaml",
+        orchestrator=url,
+        prometheus=url,
+        alertmanagers=[url],
+        grafana=url,
+        mysql_port=port,
+        redis_port=port,
+        temporal_port=port,
+        ports=[port],
+    )
+    with burning_cpu(tmp_path / "burn.log"):
+        done = run_check(path, "--format", "json")
+    report = json.loads(done.stdout)
+    host = next(c for c in report["checks"] if c["name"] == "host")
+    match = re.match(r"CPU (\d+)% ", host["detail"])
+    assert match, host
+    # a core of this host spun the whole time: 0 % is not a measurement
+    assert int(match.group(1)) > 10, host
 
 
 def app_for(config_path: Path) -> GenesisApp:
