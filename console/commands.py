@@ -86,8 +86,13 @@ def demo(options: Namespace) -> int:
 
 
 def check_results(config: Config) -> tuple[str, list, dict]:
-    """Run every probe once; the overall status, the results, and alert counts."""
-    from console.model import AlertmanagerData, Status, worst
+    """Run every probe once; the overall status, the results, and alert counts.
+
+    The counts are those of `check --format json`: None each when no Alertmanager
+    answered (the status is then at best UNKNOWN), and marked `partial` with the
+    `unreachable` ones named when only some did.
+    """
+    from console.model import Status, worst
     from console.poller import Poller
     from console.sources.registry import build_sources
 
@@ -101,20 +106,57 @@ def check_results(config: Config) -> tuple[str, list, dict]:
             await asyncio.wait_for(poller.stop(), 1.0)
 
     results = asyncio.run(go())
-    counts = {"critical": 0, "warning": 0, "silenced": 0}
+    counts = alert_counts(results)
     statuses = [r.status for r in results]
-    for result in results:
-        if isinstance(result.data, AlertmanagerData):
-            for alert in result.data.alerts:
-                if alert.display_state != "active":
-                    counts["silenced"] += 1
-                elif alert.severity in counts:
-                    counts[alert.severity] += 1
-    if counts["critical"]:
+    if counts["critical"] is None:
+        statuses.append(Status.UNKNOWN)  # nobody could say whether anything fires
+    elif counts["critical"]:
         statuses.append(Status.CRITICAL)
     elif counts["warning"]:
         statuses.append(Status.WARNING)
     return worst(statuses).value.upper(), results, counts
+
+
+def _alertmanager_data(results: list):
+    from console.model import AlertmanagerData
+
+    return next((r.data for r in results if isinstance(r.data, AlertmanagerData)), None)
+
+
+def alert_counts(results: list) -> dict:
+    """Firing critical and warning alerts and silenced ones, from the alertmanager result."""
+    data = _alertmanager_data(results)
+    if data is None:
+        return {"critical": None, "warning": None, "silenced": None}
+    counts: dict = {"critical": 0, "warning": 0, "silenced": 0}
+    for alert in data.alerts:
+        if alert.display_state in ("silenced", "inhibited"):
+            counts["silenced"] += 1
+        elif alert.severity in ("critical", "warning"):
+            counts[alert.severity] += 1
+    if data.unreachable:
+        counts["partial"] = True
+        counts["unreachable"] = list(data.unreachable)
+    return counts
+
+
+def _alerts_sentence(counts: dict, results: list) -> str:
+    from console.text import clean
+
+    if counts["critical"] is None:
+        return "alerts unknown: no Alertmanager answered"
+    text = (
+        f"{counts['critical']} critical, {counts['warning']} warning, "
+        f"{counts['silenced']} silenced alerts"
+    )
+    if counts.get("partial"):
+        missing = counts["unreachable"]
+        asked = len(_alertmanager_data(results).endpoints)
+        text += (
+            f" from {asked - len(missing)} of {asked} Alertmanagers"
+            f" (unreachable: {clean(', '.join(missing), 300)})"
+        )
+    return text
 
 
 def check(options: Namespace) -> int:
@@ -136,10 +178,7 @@ def check(options: Namespace) -> int:
     else:
         from console.text import clean
 
-        print(
-            f"GENESIS {status} - {counts['critical']} critical, {counts['warning']} warning, "
-            f"{counts['silenced']} silenced alerts"
-        )
+        print(f"GENESIS {status} - {_alerts_sentence(counts, results)}")
         width = max(len(r.name) for r in results) if results else 10
         for r in results:
             latency = "" if r.latency_ms is None else f"{r.latency_ms:7.1f} ms"

@@ -200,3 +200,8 @@ class AlertmanagerData:
     alerts: tuple[Alert, ...] = ()
     silences: tuple[Silence, ...] = ()
     endpoints: tuple[EndpointStatus, ...] = ()
+
+    @property
+    def unreachable(self) -> tuple[str, ...]:
+        """The Alertmanagers that could not be read this time: their alerts are missing."""
+        return tuple(endpoint.url for endpoint in self.endpoints if not endpoint.ok)

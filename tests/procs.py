@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -120,3 +121,16 @@ class Proc:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-n:])
         except OSError:
             return ""
+
+
+@contextlib.contextmanager
+def burning_cpu(log: Path) -> Iterator[Proc]:
+    """A child process spinning one core for as long as the block runs; stopped by PID."""
+    import sys
+
+    proc = Proc([sys.executable, "-c", "while True: pass"], log)
+    try:
+        time.sleep(0.3)  # let it get going, so it is busy over the whole measurement
+        yield proc
+    finally:
+        proc.kill()

@@ -1,8 +1,14 @@
 """This host's resources via psutil, cheap enough to poll every second or two.
 
-Every CPU figure is the average since the previous probe: `cpu_percent(interval=None)`
-never sleeps, and process CPU comes from the same psutil.Process objects kept between
-probes (a process first seen in this probe shows 0 % until the next one). Disk
+Every CPU figure is the average since the previous probe, over at least
+CPU_SAMPLE_SECONDS: the kernel counts CPU time in 10 ms ticks, so a figure over a few
+milliseconds reads 0 % or 100 % whatever the load (psutil's first `cpu_percent()` with
+no interval). The source starts its measurement when built; a probe that comes sooner
+than that after the last one waits out the rest in its worker thread, never on the event
+loop, so `check`'s single probe and the TUI's first sample are real. The host's CPU is
+measured from this source's own counters (psutil's module-wide `cpu_percent` state is
+shared by every caller). Process CPU comes from the same psutil.Process objects kept
+between probes (a process first seen in this probe shows 0 % until the next one). Disk
 throughput is the change in the kernel's counters between probes (None on the first).
 Per-process CPU follows top: 100 % is one full core, so a busy process can exceed it.
 
@@ -30,6 +36,8 @@ MEMORY_CRITICAL = 97.0
 DISK_WARNING = 90.0
 DISK_CRITICAL = 95.0
 TOP_COUNT = 5
+#: the shortest interval a CPU figure is measured over
+CPU_SAMPLE_SECONDS = 0.5
 
 
 class HostSource(Source):
@@ -45,7 +53,7 @@ class HostSource(Source):
         self._processes: dict[int, Any] = {}
         self._last_io: tuple[float, int, int] | None = None
         # the first calls only start the measurements, so the first probe already has data
-        psutil.cpu_percent(interval=None)
+        self._last_cpu = (time.monotonic(), psutil.cpu_times())
         self._top(psutil)
 
     async def _probe(self) -> ProbeResult:
@@ -53,11 +61,11 @@ class HostSource(Source):
         return ProbeResult(self.name, self._status(snapshot), _detail(snapshot), data=snapshot)
 
     def snapshot(self) -> HostSnapshot:
-        """Measure the host now (blocking, but only reads /proc; a few milliseconds)."""
+        """Measure the host now (blocking: reads /proc, and may sleep up to CPU_SAMPLE_SECONDS)."""
         import psutil
 
         with self._lock:
-            cpu = psutil.cpu_percent(interval=None)
+            cpu = self._cpu_percent(psutil)
             memory = psutil.virtual_memory().percent
             disk = psutil.disk_usage(self.disk_path).percent
             try:
@@ -75,6 +83,20 @@ class HostSource(Source):
                 disk_read_bps=read_bps,
                 disk_write_bps=write_bps,
             )
+
+    def _cpu_percent(self, psutil: Any) -> float:
+        """Busy CPU since the last call (or construction), waiting until the interval is long enough."""
+        started, before = self._last_cpu
+        wait = started + CPU_SAMPLE_SECONDS - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        after = psutil.cpu_times()
+        self._last_cpu = (time.monotonic(), after)
+        total = _total_time(after) - _total_time(before)
+        busy = total - (_idle_time(after) - _idle_time(before))
+        if total <= 0:  # the counters did not move (or went back): nothing was measured
+            return 0.0
+        return round(min(100.0, max(0.0, 100.0 * busy / total)), 1)
 
     def _disk_rates(self, psutil: Any) -> tuple[float | None, float | None]:
         try:
@@ -142,6 +164,16 @@ class HostSource(Source):
         elif snapshot.disk_percent >= DISK_WARNING:
             statuses.append(Status.WARNING)
         return worst(statuses)
+
+
+def _total_time(times: Any) -> float:
+    # as psutil and htop count it: guest time is already inside user and nice on Linux
+    return sum(times) - getattr(times, "guest", 0.0) - getattr(times, "guest_nice", 0.0)
+
+
+def _idle_time(times: Any) -> float:
+    # iowait is a CPU doing nothing while it waits for a disk; Linux does not count it as idle
+    return times.idle + getattr(times, "iowait", 0.0)
 
 
 def _detail(snapshot: HostSnapshot) -> str:

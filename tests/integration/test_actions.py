@@ -410,13 +410,14 @@ async def test_production_needs_the_typed_name_and_a_paste_never_counts(world, a
         await press(pilot, key)
         screen = confirm_screen(app)
         typed = screen.query_one("#typed", Input)
-        assert screen.focused is screen.query_one("#cancel")  # the cancel choice has the focus
+        assert screen.focused is typed  # the name field has the focus from the start
         assert f"type {NAME} and press Enter" in screen_text(app)
         assert not screen.query("#confirm")  # no button that confirms without the name
 
-        await press(pilot, "y")  # y alone: not a confirmation here
+        await press(pilot, "y")  # y alone: a letter of the name here, not a confirmation
         assert isinstance(app.screen, ConfirmScreen)
-        await type_text(pilot, "genesis")  # typing moves to the name field; a wrong name
+        assert typed.value == "y"
+        await type_text(pilot, "genesis")  # a wrong name
         assert screen.focused is typed
         await press(pilot, "enter")
         assert typed.value == ""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import httpx
 import pytest
 from textual.widgets import DataTable
 
@@ -31,7 +33,7 @@ from tests.faults import FaultServer
 from tests.integration.fixtures_datastores import MYSQL_PASSWORD
 from tests.integration.fixtures_monitoring import start_alertmanager, start_prometheus
 from tests.pilot import wait_until
-from tests.procs import wait_for
+from tests.procs import burning_cpu, free_port, wait_for
 from tests.standin_orchestrator import StandinOrchestrator
 
 PASSWORD_ENV = "GENESIS_TEST_MYSQL_PASSWORD"
@@ -141,7 +143,6 @@ def healthy(tmp_path_factory, mariadb, redis_server, temporal_server):
         ports=ports,
     )
     # the SLA needs a couple of scrapes before rate() has two samples
-    import httpx
 
     def sla_ready() -> bool:
         reply = httpx.get(
@@ -215,6 +216,118 @@ def test_check_against_a_black_hole_stack_finishes_within_the_timeout(tmp_path):
     assert elapsed < 2 + 1 + 1.5, elapsed
     assert done.returncode == 2
     assert {c["name"]: c["status"] for c in report["checks"]}["orchestrator"] == "critical"
+    assert report["alerts"] == {"critical": None, "warning": None, "silenced": None}
+
+
+def with_alertmanagers(stack: Stack, urls: list[str], path: Path) -> Path:
+    """A copy of the stack's config that asks these Alertmanagers instead."""
+    text = stack.config_path.read_text()
+    start = text.index("alertmanager:\n")
+    end = text.index("\n", start + len("alertmanager:\n")) + 1
+    path.write_text(text[:start] + f"alertmanager:\n  urls: {json.dumps(urls)}\n" + text[end:])
+    return path
+
+
+def post_alert(alertmanager_url: str, labels: dict) -> None:
+    started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 60))
+    body = [{"labels": labels, "annotations": {}, "startsAt": started}]
+    httpx.post(alertmanager_url + "/api/v2/alerts", json=body, timeout=2).raise_for_status()
+
+
+def silence(alertmanager_url: str, alertname: str) -> None:
+    now = time.time()
+    body = {
+        "matchers": [{"name": "alertname", "value": alertname, "isRegex": False}],
+        "startsAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
+        "endsAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now + 1800)),
+        "createdBy": "test",
+        "comment": "planned work",
+    }
+    httpx.post(alertmanager_url + "/api/v2/silences", json=body, timeout=2).raise_for_status()
+
+
+def test_check_says_alerts_unknown_when_no_alertmanager_answers(healthy, tmp_path):
+    refused = [f"http://127.0.0.1:{free_port()}", f"http://127.0.0.1:{free_port()}"]
+    for urls in (refused[:1], refused):
+        path = with_alertmanagers(healthy, urls, tmp_path / "config.yaml")
+        done = run_check(path, "--format", "json")
+        report = json.loads(done.stdout)
+        # nobody could say how many alerts fire: never OK (or WARNING), and never 0
+        assert report["alerts"] == {"critical": None, "warning": None, "silenced": None}, urls
+        assert report["status"] in ("UNKNOWN", "CRITICAL"), report
+        assert done.returncode in (2, 3), report
+        statuses = {c["name"]: c["status"] for c in report["checks"]}
+        assert statuses["alertmanager"] in ("unknown", "critical")
+        assert all(statuses[name] == "ok" for name in SERVICE_NAMES if name != "alertmanager")
+
+        text = run_check(path)
+        headline = text.stdout.splitlines()[0]
+        assert headline.startswith(f"GENESIS {report['status']} - alerts unknown"), headline
+        assert "0 critical" not in text.stdout
+        assert text.returncode == done.returncode
+
+
+def test_check_counts_the_alertmanagers_that_answered_and_names_the_others(healthy, tmp_path):
+    answering = start_alertmanager(tmp_path / "alertmanager")
+    try:
+        post_alert(answering.url, {"alertname": "GenesisOrchestratorDown", "severity": "critical"})
+        post_alert(answering.url, {"alertname": "GenesisHighErrorRate", "severity": "warning"})
+        post_alert(answering.url, {"alertname": "PlannedWork", "severity": "warning"})
+        silence(answering.url, "PlannedWork")
+
+        def settled() -> bool:
+            alerts = httpx.get(answering.url + "/api/v2/alerts", timeout=2).json()
+            states = {a["labels"]["alertname"]: a["status"]["state"] for a in alerts}
+            return states == {
+                "GenesisOrchestratorDown": "active",
+                "GenesisHighErrorRate": "active",
+                "PlannedWork": "suppressed",
+            }
+
+        wait_for(settled, 10, "alerts active and silenced in Alertmanager")
+        refused = f"http://127.0.0.1:{free_port()}"
+        path = with_alertmanagers(healthy, [answering.url, refused], tmp_path / "config.yaml")
+        done = run_check(path, "--format", "json")
+        text = run_check(path)
+    finally:
+        answering.proc.stop()
+    report = json.loads(done.stdout)
+    assert report["alerts"] == {
+        "critical": 1,
+        "warning": 1,
+        "silenced": 1,
+        "partial": True,
+        "unreachable": [refused],
+    }, report
+    assert report["status"] == "CRITICAL"  # a firing critical alert, whoever reported it
+    assert done.returncode == 2
+    headline = text.stdout.splitlines()[0]
+    assert headline.startswith("GENESIS CRITICAL - 1 critical, 1 warning, 1 silenced"), headline
+    assert "1 of 2 Alertmanagers" in headline and refused.removeprefix("http://") in headline
+
+
+def test_check_measures_host_cpu(tmp_path):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    path = write_config(
+        tmp_path / "config.yaml",
+        orchestrator=url,
+        prometheus=url,
+        alertmanagers=[url],
+        grafana=url,
+        mysql_port=port,
+        redis_port=port,
+        temporal_port=port,
+        ports=[port],
+    )
+    with burning_cpu(tmp_path / "burn.log"):
+        done = run_check(path, "--format", "json")
+    report = json.loads(done.stdout)
+    host = next(c for c in report["checks"] if c["name"] == "host")
+    match = re.match(r"CPU (\d+)% ", host["detail"])
+    assert match, host
+    # a core of this host spun the whole time: 0 % is not a measurement
+    assert int(match.group(1)) > 10, host
 
 
 def app_for(config_path: Path) -> GenesisApp:

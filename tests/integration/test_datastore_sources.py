@@ -24,7 +24,7 @@ from tests.integration.fixtures_datastores import (
     MYSQL_USER,
     mysql_root,
 )
-from tests.procs import free_port
+from tests.procs import burning_cpu, free_port
 
 pytestmark = pytest.mark.stack
 
@@ -311,3 +311,28 @@ async def test_host_snapshot_is_sane_and_sees_a_busy_process():
     assert snap.disk_read_bps is None or snap.disk_read_bps >= 0
     assert snap.disk_write_bps is None or snap.disk_write_bps >= 0
     assert result.detail.startswith(f"CPU {snap.cpu_percent:.0f}% · mem ")
+
+
+async def test_host_cpu_of_the_first_probe_is_measured_over_an_interval(tmp_path):
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.02)
+            ticks += 1
+
+    with burning_cpu(tmp_path / "burn.log"):
+        source = HostSource()  # then probed at once, as `check` and the TUI's first tick do
+        task = asyncio.create_task(ticker())
+        started = time.monotonic()
+        try:
+            result = await source.probe()
+        finally:
+            elapsed = time.monotonic() - started
+            task.cancel()
+    # one core of this host spins the whole time: a real measurement cannot say 0 %
+    assert result.data.cpu_percent > 10, result.detail
+    # over a few milliseconds the kernel's 10 ms CPU ticks give 0 % or 100 %, not a value
+    assert elapsed >= 0.4, elapsed
+    assert ticks >= 10  # the event loop kept running while the CPU was measured

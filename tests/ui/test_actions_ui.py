@@ -8,7 +8,7 @@ from pathlib import Path
 import msgspec
 import pytest
 from textual import events
-from textual.widgets import Button
+from textual.widgets import Button, Input
 
 from console.config import AuditConfig
 from console.ui.screens.confirm import ConfirmScreen
@@ -21,13 +21,27 @@ def restarts(marker: Path) -> int:
     return len(marker.read_text().splitlines()) if marker.exists() else 0
 
 
-def console(demo_app, tmp_path: Path, *, exit_code: int = 0, scenario: str = "orchestrator-down"):
-    """A demo app whose restart command appends to a marker file, auditing into tmp_path."""
-    app = demo_app(scenario, audit=AuditConfig(path=str(tmp_path / "audit.jsonl")))
+def console(
+    demo_app,
+    tmp_path: Path,
+    *,
+    exit_code: int = 0,
+    scenario: str = "orchestrator-down",
+    environment: str | None = None,
+    name: str | None = None,
+):
+    """A demo app whose restart command appends to a marker file, auditing into tmp_path.
+
+    `environment` and `name` set `environment` and `orchestrator.name` (production asks
+    for the name to be typed).
+    """
+    changes = {"environment": environment} if environment else {}
+    app = demo_app(scenario, audit=AuditConfig(path=str(tmp_path / "audit.jsonl")), **changes)
     app.config = msgspec.structs.replace(
         app.config,
         orchestrator=msgspec.structs.replace(
             app.config.orchestrator,
+            name=name or app.config.orchestrator.name,
             restart_command=[
                 sys.executable,
                 "-c",
@@ -78,16 +92,117 @@ async def test_enter_on_a_fresh_prompt_cancels_because_cancel_has_the_focus(
 
 
 async def test_a_pasted_y_is_not_a_confirmation(demo_app, tmp_path):
-    app = console(demo_app, tmp_path)
+    """In production a paste reaches the focused name field, and is refused there."""
+    app = console(demo_app, tmp_path, environment="production")
+    name = app.config.orchestrator.name
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("r")
         await pilot.pause()
-        app.post_message(events.Paste("y"))
-        app.post_message(events.Paste("y\r"))
+        screen = confirm_screen(app)
+        field = screen.query_one("#typed", Input)
+        assert screen.focused is field  # so a terminal paste is delivered to the field
+        for text in ("y", "y\r", name, name + "\r"):
+            app.post_message(events.Paste(text))
         await pilot.pause(0.2)
-        assert isinstance(app.screen, ConfirmScreen)
-        await pilot.press("n")
+        assert field.value == ""
+        app.copy_to_clipboard(name)  # the console's own clipboard, pasted with ctrl+v
+        await pilot.press("ctrl+v")
         await pilot.pause()
+        assert field.value == ""
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert app.screen is screen
+        assert any("paste does not count" in n for n in notifications(app))
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmScreen)
+    assert restarts(tmp_path / "restarted.txt") == 0
+
+
+def confirm_screen(app) -> ConfirmScreen:
+    assert isinstance(app.screen, ConfirmScreen), type(app.screen).__name__
+    return app.screen
+
+
+def key_events(text: str) -> list[events.Key]:
+    """The key events a terminal sends for `text` typed on the keyboard."""
+    from textual.keys import _character_to_key
+
+    return [events.Key(ch if ch.isalnum() else _character_to_key(ch), ch) for ch in text]
+
+
+async def burst(pilot, text: str) -> None:
+    """Every key of `text` queued at once, as tmux send-keys or a slow SSH link delivers them."""
+    driver = pilot.app._driver
+    for event in key_events(text):
+        event.set_sender(pilot.app)
+        driver.send_message(event)
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("name", ["genesis-orchestrator", "nightly-runner", "yardmaster"])
+@pytest.mark.parametrize("how", ["burst", "press"])
+async def test_production_takes_the_whole_name_typed_in_one_burst(demo_app, tmp_path, name, how):
+    app = console(demo_app, tmp_path, environment="production", name=name)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.poll_once()
+        await pilot.press("r")
+        await pilot.pause()
+        screen = confirm_screen(app)
+        field = screen.query_one("#typed", Input)
+        assert screen.focused is field  # the name field has the focus from the start
+        if how == "burst":
+            await burst(pilot, name)
+        else:
+            await pilot.press(*name)  # every letter at once, no pause between them
+            await pilot.pause()
+        assert field.value == name
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: restarts(tmp_path / "restarted.txt") == 1, 5, "restart")
+    assert restarts(tmp_path / "restarted.txt") == 1
+
+
+async def test_production_enter_on_a_wrong_name_runs_nothing_and_clears_the_field(
+    demo_app, tmp_path
+):
+    app = console(demo_app, tmp_path, environment="production")
+    name = app.config.orchestrator.name
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        screen = confirm_screen(app)
+        field = screen.query_one("#typed", Input)
+        for wrong in ("y", "n", name[:-1], name + "x", " " + name):
+            await burst(pilot, wrong)
+            assert field.value == wrong
+            await pilot.press("enter")
+            await pilot.pause()
+            assert app.screen is screen, wrong
+            assert field.value == "", wrong
+            assert screen.focused is field
+        assert sum("nothing ran" in n for n in notifications(app)) == 5
+        await pilot.pause(0.2)
+    assert restarts(tmp_path / "restarted.txt") == 0
+
+
+@pytest.mark.parametrize("how", ["escape", "button"])
+async def test_production_escape_and_the_cancel_button_cancel(demo_app, tmp_path, how):
+    app = console(demo_app, tmp_path, environment="production")
+    name = app.config.orchestrator.name
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        field = confirm_screen(app).query_one("#typed", Input)
+        await burst(pilot, name)
+        if how == "escape":
+            await pilot.press("escape")
+        else:
+            await pilot.click("#cancel")
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert field.value == name  # cancelled, not submitted
+        assert any("Cancelled" in n for n in notifications(app))
+        await pilot.pause(0.2)
     assert restarts(tmp_path / "restarted.txt") == 0
 
 

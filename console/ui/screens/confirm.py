@@ -1,7 +1,10 @@
 """The one confirmation screen: shows the plan; y confirms, n or escape cancels.
 
 In production, restart and escalate ask the engineer to type the target's name and
-press Enter instead; `y` alone is not enough there, and a paste never counts.
+press Enter instead. Then the name field holds the focus from the start and keeps it:
+every printable key is a letter of the name (so `n` and `y` are letters, and keys that
+arrive in one burst all land in the field), Escape or the Cancel button cancels, and
+a paste never counts.
 """
 
 from __future__ import annotations
@@ -24,8 +27,15 @@ class TypedInput(Input):
     def _on_paste(self, event: events.Paste) -> None:
         event.prevent_default()
         event.stop()
+        self._refuse_paste()
+
+    def action_paste(self) -> None:
+        # ctrl+v pastes the console's own clipboard: no more typed than a terminal paste
+        self._refuse_paste()
+
+    def _refuse_paste(self) -> None:
         self.app.bell()
-        self.notify("Type the name; a paste does not count.", severity="warning")
+        self.notify("Type the name; a paste does not count.", severity="warning", markup=False)
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -65,50 +75,56 @@ class ConfirmScreen(ModalScreen[bool]):
             box.border_title = literal(self.plan.title, 120)
             box.border_subtitle = "nothing runs until you confirm"
             yield Static(body, id="plan")
-            if self.plan.typed_confirmation:
+            name = self.plan.typed_confirmation
+            if name:
                 yield Static(
                     Text(
-                        f"Production: type {self.plan.typed_confirmation} and press Enter to confirm "
-                        "(n or escape cancels)."
+                        f"Production: type {name} and press Enter to confirm "
+                        "(Escape or Cancel cancels)."
                     ),
                     id="typed-hint",
                 )
-                yield TypedInput(
-                    placeholder=self.plan.typed_confirmation, id="typed", select_on_focus=False
-                )
+                yield TypedInput(placeholder=name, id="typed", select_on_focus=False)
             with Horizontal():
-                yield Button("Cancel (n)", id="cancel", variant="primary")
-                if not self.plan.typed_confirmation:
+                if name:
+                    # never focusable: the name field keeps the focus, so no key can land
+                    # anywhere else while the name is typed; a click still cancels
+                    cancel = Button("Cancel (Esc)", id="cancel", variant="primary")
+                    cancel.can_focus = False
+                    yield cancel
+                else:
+                    yield Button("Cancel (n)", id="cancel", variant="primary")
                     yield Button("Confirm (y)", id="confirm", variant="error")
 
     def on_mount(self) -> None:
         self.set_class(bool(self.plan.typed_confirmation), "-production")
-        # the cancel choice has the focus, always; typing the name moves to the field
-        self.query_one("#cancel", Button).focus()
+        # the cancel choice has the focus; when a name must be typed, its field has it
+        if self.plan.typed_confirmation:
+            self.query_one("#typed", Input).focus()
+        else:
+            self.query_one("#cancel", Button).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # when a name must be typed, y and n are letters of it, never answers
+        answers = action in ("confirm_key", "cancel_key")
+        return not (answers and self.plan.typed_confirmation)
 
     def on_key(self, event: events.Key) -> None:
-        if not self.plan.typed_confirmation or self._typing():
+        # a key that reaches the screen missed the field (a click moved the focus away):
+        # it is still a letter of the name
+        if not self.plan.typed_confirmation or not event.is_printable or not event.character:
             return
-        if event.is_printable and event.character and event.character not in "yn":
-            event.stop()
-            event.prevent_default()
-            field = self.query_one("#typed", Input)
-            field.focus()
-            field.insert_text_at_cursor(event.character)
-
-    def _typing(self) -> bool:
-        return isinstance(self.focused, Input)
+        event.stop()
+        event.prevent_default()
+        field = self.query_one("#typed", Input)
+        field.focus()
+        field.insert_text_at_cursor(event.character)
 
     def action_confirm_key(self) -> None:
-        if self.plan.typed_confirmation:
-            if not self._typing():
-                self.notify(f"Type {self.plan.typed_confirmation} to confirm.", severity="warning")
-            return
         self.dismiss(True)
 
     def action_cancel_key(self) -> None:
-        if not self._typing():
-            self.dismiss(False)
+        self.dismiss(False)
 
     def action_cancel(self) -> None:
         self.dismiss(False)
@@ -117,10 +133,10 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(event.button.id == "confirm")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.value.strip() == self.plan.typed_confirmation:
+        event.stop()
+        name = self.plan.typed_confirmation
+        if name and event.value == name:
             self.dismiss(True)
-        else:
-            self.notify(
-                f"That is not {self.plan.typed_confirmation}; nothing ran.", severity="error"
-            )
-            event.input.value = ""
+            return
+        self.notify(f"That is not {name}; nothing ran.", severity="error", markup=False)
+        event.input.value = ""
