@@ -50,6 +50,8 @@ async def test_a_symlinked_audit_log_is_refused_and_the_result_says_why(demo_app
     audit.symlink_to(precious)
     app = demo_app("healthy", audit=AuditConfig(path=str(audit)))
     async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        assert any("is a symbolic link" in n for n in notifications(app))  # told at start
         await app.poll_once()
         await clear_the_cache(app, pilot)
         bar = bar_text(app)
