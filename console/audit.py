@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import os
 import socket
+import stat
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,14 +38,41 @@ def utc_iso(epoch: float) -> str:
 
 
 class AuditLog:
-    """Append-only JSONL at `path`; a torn last line from a crash never blocks reading or appending."""
+    """Append-only JSONL at `path`; a torn last line from a crash never blocks reading or appending.
+
+    Never written through a symbolic link; a record is written whole or not at all.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def append(self, record: dict[str, Any]) -> None:
-        """Write one record durably (flush + fsync) before returning."""
-        jsonl.append(self.path, [record])
+    def append(self, record: dict[str, Any]) -> str | None:
+        """Write one record durably (flush + fsync); OSError when it is not on record.
+
+        Returns a warning when the file is on record but others may rewrite it, else None.
+        """
+        return self._warning(jsonl.append(self.path, [record]))
+
+    def warning(self) -> str | None:
+        """Why the audit log as it stands cannot be trusted, or None (a missing file is fine)."""
+        try:
+            found = os.lstat(self.path)
+        except OSError:
+            return None
+        if stat.S_ISLNK(found.st_mode):
+            return (
+                f"The audit log {self.path} is a symbolic link: actions will not be recorded "
+                "until it is replaced by a plain file"
+            )
+        return self._warning(stat.S_IMODE(found.st_mode))
+
+    def _warning(self, mode: int | None) -> str | None:
+        if mode is None or not mode & (stat.S_IWGRP | stat.S_IWOTH):
+            return None
+        return (
+            f"The audit log {self.path} is writable by others (mode {mode:04o}): they could "
+            f"rewrite the record; chmod 600 it"
+        )
 
     def records(self) -> Iterator[dict[str, Any]]:
         """Every readable record, oldest first; torn or corrupt lines are skipped."""

@@ -173,8 +173,12 @@ def _parse_iso(text: Any) -> float | None:
     return moment.timestamp()
 
 
-def entry_from_audit(record: dict[str, Any]) -> Entry | None:
-    """The `action` entry for one audit record (None when the record has no readable time)."""
+def entry_from_audit(record: dict[str, Any], *, unrecorded: str | None = None) -> Entry | None:
+    """The `action` entry for one audit record (None when the record has no readable time).
+
+    `unrecorded` says why the record could not be written to the audit log: the action
+    still ran, so the timeline tells it, marked "not in the audit log".
+    """
     moment = _parse_iso(record.get("time"))
     if moment is None:
         return None
@@ -190,6 +194,11 @@ def entry_from_audit(record: dict[str, Any]) -> Entry | None:
         for k in ("action", "target", "outcome", "message", "duration", "undo", "plan")
         if k in record
     }
+    if unrecorded:
+        # the mark survives however long the message is
+        mark = f" — not in the audit log: {unrecorded}"[: _TEXT_LIMIT // 4]
+        text = _one_line(text)[: _TEXT_LIMIT - len(mark)] + mark
+        data["not_in_audit_log"] = unrecorded
     return Entry(
         id=audit_entry_id(record),
         time=moment,

@@ -25,11 +25,15 @@ class ActionRunner:
         read_only: bool = False,
         lock: Callable | None = None,
         clock: Callable[[], float] = time.time,
-        on_record: Callable[[dict], None] | None = None,
+        on_record: Callable[[dict, str | None], None] | None = None,
+        on_warning: Callable[[str], None] | None = None,
     ) -> None:
         self.audit = audit
-        #: told of every record once it is durable (the war-room timeline listens here)
+        #: told of every record with None once it is durable, or with why it is not in the
+        #: audit log (the war-room timeline listens here: what ran is told either way)
         self.on_record = on_record
+        #: told when the audit log took the record but others could rewrite it
+        self.on_warning = on_warning
         self.read_only = read_only
         #: async (kind) -> async context manager that holds the war-room lock, or None
         self.lock = lock
@@ -100,10 +104,13 @@ class ActionRunner:
         text_fields = ("message",)
         for key in text_fields:
             record[key] = scrub(str(record[key]), plan.secrets)
+        unrecorded = warning = None
         try:
-            await run_blocking(self.audit.append, record)
+            warning = await run_blocking(self.audit.append, record)
         except OSError as exc:
-            return f"cannot write {self.audit.path}: {exc.strerror or exc}"
+            unrecorded = f"cannot write {self.audit.path}: {exc.strerror or exc}"
+        if warning and self.on_warning is not None:
+            self.on_warning(warning)
         if self.on_record is not None:
-            self.on_record(record)
-        return None
+            self.on_record(record, unrecorded)
+        return unrecorded

@@ -34,6 +34,12 @@ class ActionKeys:
     def _warn(self, text: str) -> None:
         self.notify(text, severity="warning", markup=False)
 
+    def warn_about_audit_log(self, text: str | None = None) -> None:
+        """Say when the audit log cannot be trusted (by default: check it as it stands)."""
+        text = text if text is not None else self.runner.audit.warning()
+        if text:
+            self.notify(text, title="Audit log", severity="warning", timeout=20, markup=False)
+
     def _allowed(self, kind: str) -> bool:
         if self.read_only:
             self.notify(f"read-only: {kind.replace('_', ' ')} is off", severity="warning")

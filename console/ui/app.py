@@ -159,6 +159,7 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
             else None,
             clock=self.clock.time,
             on_record=self._record_action,
+            on_warning=self.warn_about_audit_log,
         )
         self.timeline = Timeline(
             timeline_path or paths.default_timeline_file(),
@@ -222,6 +223,7 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
             self.set_keymap(self.keymap_spec)
         self._layout_for(self.size.width)
         self.set_interval(1.0, self.tick)
+        self.warn_about_audit_log()
         if self.config.warroom.redis_url:
             self.set_interval(max(1.0, self.config.refresh_seconds), self._warroom_tick)
             self.call_after_refresh(self._warroom_tick)

@@ -92,8 +92,8 @@ class WarRoom:
         if entries:
             self.timeline.add_entries(entries)  # one write (one fsync) for the whole batch
 
-    def _record_action(self, record: dict) -> None:
-        entry = entry_from_audit(record)
+    def _record_action(self, record: dict, unrecorded: str | None = None) -> None:
+        entry = entry_from_audit(record, unrecorded=unrecorded)
         if entry is not None:
             self.timeline.add_entry(entry)
 
