@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from console import paths
+from console.actions.escalate import StandIn
 from console.actions.runner import ActionRunner
 from console.audit import AuditLog
 from console.clock import Clock, format_age
@@ -136,6 +137,9 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
         read_only: bool | None = None,
         autostart: bool = True,
         timeline_path=None,
+        audit_log: AuditLog | None = None,
+        timeline: Timeline | None = None,
+        escalation_stand_in: StandIn | None = None,
     ) -> None:
         super().__init__()
         self.config = config
@@ -150,8 +154,10 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
         self._themes = themes or {}
         self._theme_name = theme or config.theme
         self.keymap_spec = keymap or {}
+        #: takes escalations instead of PagerDuty and Slack (the demo's receiver), or None
+        self.escalation_stand_in = escalation_stand_in
         self.runner = ActionRunner(
-            AuditLog(config.audit_path),
+            audit_log or AuditLog(config.audit_path),
             read_only=self.read_only,
             lock=WarRoomLock(config.warroom.redis_url, on_warning=self._warn)
             if config.warroom.redis_url
@@ -159,7 +165,7 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
             clock=self.clock.time,
             on_record=self._record_action,
         )
-        self.timeline = Timeline(
+        self.timeline = timeline or Timeline(
             timeline_path or paths.default_timeline_file(),
             config.warroom.redis_url,
             clock=self.clock.time,
