@@ -104,13 +104,12 @@ def plan_escalate(
     if stand_in is None:
         routing_key = secret(pagerduty.routing_key_env)
         webhook = secret(slack.webhook_url_env)
-        origin = {name: f"${name}" for name in (pagerduty.routing_key_env, slack.webhook_url_env)}
+        key_origin = f"from ${pagerduty.routing_key_env}"
+        webhook_origin = f"from ${slack.webhook_url_env}"
     else:
         routing_key = stand_in.secrets.get(pagerduty.routing_key_env) or None
         webhook = stand_in.secrets.get(slack.webhook_url_env) or None
-        origin = {
-            name: stand_in.name for name in (pagerduty.routing_key_env, slack.webhook_url_env)
-        }
+        key_origin = webhook_origin = f"of {stand_in.name}"
     if not routing_key and not webhook:
         return (
             f"escalation is not configured: set ${pagerduty.routing_key_env} "
@@ -144,13 +143,10 @@ def plan_escalate(
     source = socket.gethostname()
     lines = []
     if routing_key:
-        lines.append(
-            f"POST {pagerduty.url}  (Events API v2 trigger, routing key from "
-            f"{origin[pagerduty.routing_key_env]})"
-        )
+        lines.append(f"POST {pagerduty.url}  (Events API v2 trigger, routing key {key_origin})")
         lines.append(f"      severity {severity}, dedup_key {dedup_key}")
     if webhook:
-        lines.append(f"POST Slack incoming webhook from {origin[slack.webhook_url_env]}")
+        lines.append(f"POST Slack incoming webhook {webhook_origin}")
     lines.append(f"to: {level} · {clean(summary, 200)}")
     if stand_in is not None:
         lines.append(f"{stand_in.name} takes it instead of PagerDuty and Slack: nobody is paged")
