@@ -173,7 +173,9 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
         self.presence = "just you"
         self._firing: dict[str, object] = {}
         self.terminal_alerts = TerminalAlerts(
-            bell=config.notifications.bell, desktop=config.notifications.desktop
+            bell=config.notifications.bell,
+            desktop=config.notifications.desktop,
+            environment=config.environment,
         )
         #: what was written to the terminal for alerts (kept for tests and the curious)
         self.terminal_writes: list[str] = []
