@@ -33,9 +33,10 @@ if TYPE_CHECKING:
 
 __all__ = ["SCENARIOS", "DemoStack", "World", "default_start", "start_demo"]
 
-#: the demo's own names for the escalation secrets, which no real setup exports
+#: the demo's own names for the secrets, which no real setup exports
 PAGERDUTY_KEY_ENV = "GENESIS_DEMO_PAGERDUTY_ROUTING_KEY"
 SLACK_WEBHOOK_ENV = "GENESIS_DEMO_SLACK_WEBHOOK_URL"
+MYSQL_PASSWORD_ENV = "GENESIS_DEMO_MYSQL_PASSWORD"
 
 
 def fresh_seed() -> int:
@@ -129,6 +130,7 @@ def start_demo(
         Config,
         EscalationConfig,
         GrafanaConfig,
+        MysqlConfig,
         OrchestratorConfig,
         PagerDutyConfig,
         PrometheusConfig,
@@ -158,6 +160,9 @@ def start_demo(
         prometheus=PrometheusConfig(url=servers.prometheus.url),
         alertmanager=AlertmanagerConfig(urls=[servers.alertmanager.url]),
         grafana=GrafanaConfig(url=servers.grafana.url),
+        # MySQL, Redis, Temporal and the ports are simulated sources; the real ones'
+        # password is not even read
+        mysql=MysqlConfig(password_env=MYSQL_PASSWORD_ENV),
         escalation=EscalationConfig(
             pagerduty=PagerDutyConfig(
                 url=servers.receiver.url + "/v2/enqueue", routing_key_env=PAGERDUTY_KEY_ENV

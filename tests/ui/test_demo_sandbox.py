@@ -88,9 +88,12 @@ async def test_demo_escalation_goes_to_the_demo_receiver_never_to_the_real_one(r
     said = next(n for n in notifications(app) if "escalated" in n)
     assert "demo receiver" in said, said
     assert page.body["payload"]["summary"][:40] in said, said
-    # and the console never reached for the configured war room
+    # and the console never reached for the configured war room or the machine's datastores
     assert app.config.warroom.redis_url is None
     assert app.timeline.redis_url is None
+    simulated = [s for s in app.poller.sources if s.name in ("mysql", "redis", "temporal")]
+    simulated += [s for s in app.poller.sources if s.name.startswith("port:")]
+    assert simulated and all(type(s).__module__ == "console.demo.sources" for s in simulated)
 
 
 async def test_demo_actions_stay_out_of_the_real_audit_log_and_timeline(capsys):
