@@ -13,7 +13,7 @@ WATCH_SECONDS = 6.0
 
 def test_idle_cpu_per_minute(benchmark):
     """Polls every source every 2 s and redraws only what changed; reports CPU s/min."""
-    stack = start_demo("healthy", offset=10)
+    stack = start_demo("healthy", offset=10, seed=7)
     config = stack.config
     sources = stack.simulated_sources()
 
@@ -24,7 +24,7 @@ def test_idle_cpu_per_minute(benchmark):
 
     async def watch() -> float:
         # a real (headless) run, not the test pilot, which pumps the screen itself
-        app = GenesisApp(config, sources_factory=factory)
+        app = GenesisApp(config, sources_factory=factory, **stack.app_options())
         marks: list[float] = []
         app.call_later(lambda: app.set_timer(2.0, lambda: marks.append(time.process_time())))
         app.call_later(lambda: app.set_timer(2.0 + WATCH_SECONDS, app.exit))

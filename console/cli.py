@@ -36,8 +36,14 @@ def build_command_parser(command: str) -> argparse.ArgumentParser:
         parser.add_argument("--scenario", default="healthy", choices=SCENARIOS)
         parser.add_argument(
             "--at",
-            default="0s",
-            help="start this far into the scenario's 10-minute cycle (e.g. 2m)",
+            default=None,
+            help="start this far into the scenario's 10-minute cycle, e.g. 2m "
+            "(default: a few seconds before its trouble; 0 for the whole story)",
+        )
+        parser.add_argument(
+            "--seed",
+            type=int,
+            help="the simulated world's seed, to replay a run (default: a fresh one each run)",
         )
         _ui_options(parser)
     elif command == "check":

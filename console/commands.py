@@ -34,11 +34,11 @@ def _appearance(config: Config, options: Namespace) -> tuple[dict, str, dict[str
     return themes, name, keymap
 
 
-def _run_app(config: Config, options: Namespace, factory, clock=None) -> int:
+def _make_app(config: Config, options: Namespace, factory, clock=None, **extra):
     from console.ui.app import GenesisApp
 
     themes, theme, keymap = _appearance(config, options)
-    app = GenesisApp(
+    return GenesisApp(
         config,
         sources_factory=factory,
         clock=clock,
@@ -46,7 +46,11 @@ def _run_app(config: Config, options: Namespace, factory, clock=None) -> int:
         theme=theme,
         keymap=keymap,
         read_only=True if options.read_only else None,
+        **extra,
     )
+
+
+def _run_app(app) -> int:
     app.run()
     return app.return_code or 0
 
@@ -60,19 +64,27 @@ def run(options: Namespace) -> int:
 
         return build_sources(config)
 
-    return _run_app(config, options, factory)
+    return _run_app(_make_app(config, options, factory))
 
 
-def demo(options: Namespace) -> int:
-    """The TUI against the built-in simulated GENESIS stack."""
+def demo_app(options: Namespace, *, clock=None, autostart: bool = True):
+    """The demo's stack and its console, ready to run; the caller stops the stack.
+
+    Nothing of the user's setup is read: no config file (whatever --config or
+    $GENESIS_CONSOLE_CONFIG say), no escalation secret, no war room. The console gets
+    the demo's own audit log, timeline and escalation receiver.
+    """
     from console.clock import parse_duration
     from console.demo import start_demo
 
-    try:
-        offset = parse_duration(options.at)
-    except ValueError as exc:
-        raise ConfigError("--at", str(exc)) from None
-    stack = start_demo(options.scenario, offset=offset)
+    offset = None
+    if options.at is not None:
+        text = options.at.strip()
+        try:
+            offset = float(text) if text.isdigit() else parse_duration(text)
+        except ValueError as exc:
+            raise ConfigError("--at", str(exc)) from None
+    stack = start_demo(options.scenario, clock=clock, offset=offset, seed=options.seed)
     try:
 
         def factory():
@@ -80,9 +92,33 @@ def demo(options: Namespace) -> int:
 
             return build_sources(stack.config, replace=stack.simulated_sources())
 
-        return _run_app(stack.config, options, factory)
+        app = _make_app(
+            stack.config,
+            options,
+            factory,
+            clock=clock,
+            autostart=autostart,
+            **stack.app_options(),
+        )
+    except BaseException:
+        stack.stop()
+        raise
+    return stack, app
+
+
+def demo(options: Namespace) -> int:
+    """The TUI against the built-in simulated GENESIS stack."""
+    import sys
+
+    stack, app = demo_app(options)
+    try:
+        return _run_app(app)
     finally:
         stack.stop()
+        print(
+            f"genesis-console demo: seed {stack.seed} (--seed {stack.seed} replays this world)",
+            file=sys.stderr,
+        )
 
 
 def check_results(config: Config) -> tuple[str, list, dict]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import socket
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from console.actions.plan import Outcome, Plan, Progress, scrub
 from console.config import Config, secret
@@ -56,6 +58,20 @@ def slack_escape(text: str) -> str:
 PD_SUMMARY, PD_KEY = 1024, 255
 
 
+@dataclass(frozen=True)
+class StandIn:
+    """Takes escalations in place of PagerDuty and Slack (the demo's loopback receiver).
+
+    With a stand-in, the config's `*_env` names are looked up in `secrets` only, never in
+    the process environment: an exported routing key or webhook cannot page anyone.
+    """
+
+    #: how the prompt and the result name it, e.g. "the demo receiver"
+    name: str
+    #: environment variable name → value, for the escalation config's `*_env` names
+    secrets: Mapping[str, str]
+
+
 def pagerduty_event(
     routing_key: str,
     *,
@@ -91,12 +107,20 @@ def plan_escalate(
     incident_class: str | None,
     open_for: str,
     alerts: list[Alert],
+    stand_in: StandIn | None = None,
 ) -> Plan | str:
     """The escalation plan, or a sentence saying why there is nothing to send."""
     pagerduty = config.escalation.pagerduty
     slack = config.escalation.slack
-    routing_key = secret(pagerduty.routing_key_env)
-    webhook = secret(slack.webhook_url_env)
+    if stand_in is None:
+        routing_key = secret(pagerduty.routing_key_env)
+        webhook = secret(slack.webhook_url_env)
+        key_origin = f"from ${pagerduty.routing_key_env}"
+        webhook_origin = f"from ${slack.webhook_url_env}"
+    else:
+        routing_key = stand_in.secrets.get(pagerduty.routing_key_env) or None
+        webhook = stand_in.secrets.get(slack.webhook_url_env) or None
+        key_origin = webhook_origin = f"of {stand_in.name}"
     if not routing_key and not webhook:
         return (
             f"escalation is not configured: set ${pagerduty.routing_key_env} "
@@ -130,13 +154,13 @@ def plan_escalate(
     source = socket.gethostname()
     lines = []
     if routing_key:
-        lines.append(
-            f"POST {pagerduty.url}  (Events API v2 trigger, routing key from ${pagerduty.routing_key_env})"
-        )
+        lines.append(f"POST {pagerduty.url}  (Events API v2 trigger, routing key {key_origin})")
         lines.append(f"      severity {severity}, dedup_key {dedup_key}")
     if webhook:
-        lines.append(f"POST Slack incoming webhook from ${slack.webhook_url_env}")
+        lines.append(f"POST Slack incoming webhook {webhook_origin}")
     lines.append(f"to: {level} · {clean(summary, 200)}")
+    if stand_in is not None:
+        lines.append(f"{stand_in.name} takes it instead of PagerDuty and Slack: nobody is paged")
 
     async def execute(progress: Progress) -> Outcome:
         from console.sources.base import SourceError
@@ -188,6 +212,8 @@ def plan_escalate(
         if not sent:
             return Outcome(False, "escalation not delivered: " + "; ".join(failed))
         message = f"escalated to {level} via {' and '.join(sent)}"
+        if stand_in is not None:
+            message += f", to {stand_in.name} (nobody was paged); it got: “{clean(summary, 300)}”"
         if failed:
             message += " (" + "; ".join(failed) + ")"
         return Outcome(not failed, message, data={"dedup_key": dedup_key})

@@ -1,9 +1,11 @@
 """Loopback HTTP servers that speak the real wire formats of the simulated GENESIS stack.
 
 One server per component (Alertmanager API v2, Prometheus HTTP API v1, the orchestrator,
-Grafana) plus a "supervisor" that plays systemd for the demo's restart command. Every
-reply is computed from the World under its lock, so the console's production sources
-run unchanged against it. Nothing is logged: the TUI owns the terminal.
+Grafana) plus a "supervisor" that plays systemd for the demo's restart command, and a
+"receiver" that plays PagerDuty's Events API v2 and a Slack incoming webhook, so the
+demo's escalation never leaves the machine. Every reply is computed from the World
+under its lock, so the console's production sources run unchanged against it. Nothing
+is logged: the TUI owns the terminal.
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ SYNC_SECONDS = 0.05
 MAX_POINTS = 11_000
 
 GRAFANA_HEALTH = {"commit": "03f502a94d", "database": "ok", "version": "10.4.2"}
+#: the demo receiver's routing key and webhook path: they page nobody
+DEMO_ROUTING_KEY = "demo-routing-key-pages-nobody"
+DEMO_SLACK_PATH = "/services/TDEMO/BDEMO/demo-webhook-pages-nobody"
 
 
 def rfc3339(epoch: float) -> str:
@@ -710,6 +715,63 @@ class SupervisorHandler(_Handler):
         )
 
 
+class ReceiverHandler(_Handler):
+    """PagerDuty's Events API v2 and a Slack incoming webhook, answering as they do.
+
+    What arrives is kept in the world (`World.escalations`) and goes nowhere else.
+    """
+
+    routes: ClassVar[list[tuple[str, str, str]]] = [
+        ("POST", r"/v2/enqueue", "pagerduty"),
+        ("POST", r"/services/.+", "slack"),
+    ]
+
+    def _json_body(self) -> Any:
+        try:
+            return json.loads(self.body or b"null")
+        except ValueError:
+            return None
+
+    def pagerduty(self) -> None:
+        event = self._json_body()
+        errors = []
+        if not isinstance(event, dict):
+            event, errors = {}, ["Event object must be a JSON object."]
+        elif event.get("routing_key") != DEMO_ROUTING_KEY:
+            errors.append("'routing_key' is invalid.")
+        payload = event.get("payload") if isinstance(event.get("payload"), dict) else {}
+        if event and event.get("event_action") not in ("trigger", "acknowledge", "resolve"):
+            errors.append("'event_action' is missing or blank.")
+        if event and event.get("event_action") == "trigger" and not payload.get("summary"):
+            errors.append("'payload.summary' is missing or blank.")
+        if errors:
+            self.reply_json(
+                400,
+                {"status": "invalid event", "message": "Event object is invalid", "errors": errors},
+            )
+            return
+        self.world.receive_escalation("PagerDuty", str(payload.get("summary") or ""), event)
+        self.reply_json(
+            202,
+            {
+                "status": "success",
+                "message": "Event processed",
+                "dedup_key": event.get("dedup_key"),
+            },
+        )
+
+    def slack(self) -> None:
+        if urlsplit(self.path).path != DEMO_SLACK_PATH:
+            self.reply_text(403, "invalid_token")
+            return
+        message = self._json_body()
+        if not isinstance(message, dict) or not isinstance(message.get("text"), str):
+            self.reply_text(400, "no_text")
+            return
+        self.world.receive_escalation("Slack", message["text"], message)
+        self.reply_text(200, "ok")
+
+
 # ----- running them
 
 
@@ -775,12 +837,14 @@ class DemoServers:
         self.orchestrator = Component("orchestrator", OrchestratorHandler, self)
         self.grafana = Component("grafana", GrafanaHandler, self)
         self.supervisor = Component("supervisor", SupervisorHandler, self)
+        self.receiver = Component("receiver", ReceiverHandler, self)
         self.components = (
             self.alertmanager,
             self.prometheus,
             self.orchestrator,
             self.grafana,
             self.supervisor,
+            self.receiver,
         )
         self._queries: dict[str, tuple[str, dict[str, str]]] = {}
         self.set_queries(queries or default_sla_queries(JOB))

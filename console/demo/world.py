@@ -27,6 +27,14 @@ Timelines (seconds into each 600 s cycle; rules are evaluated every 5 s):
                      165–400, CriticalFailureRate 185–380, HighOrchestrationLatency 185–380,
                      CriticalOrchestrationLatency 210–360 (P95 about 6.5 s),
                      StabilityScoreDropped 240–360.
+
+Each scenario's trouble begins 60 s into the cycle (TROUBLE_STARTS): the orchestrator goes
+not ready, the cache starts to miss, MySQL slows. `genesis-console demo` starts
+LEAD_IN_SECONDS before it (`default_start`), so the story begins at once; `--at 0` keeps
+the calm minute before it.
+
+The seed drives the noise and the ids the world hands out (silences), so one seed gives
+one world; `genesis-console demo` takes a fresh seed each run unless `--seed` pins it.
 """
 
 from __future__ import annotations
@@ -57,6 +65,10 @@ CACHE_WARMUP_SECONDS = 30.0
 RATE_WINDOW_SECONDS = 300.0
 #: the month the availability SLA is measured over
 MONTH_SECONDS = 30 * 86400.0
+#: when each scenario's trouble first shows (scenario seconds); healthy has none
+TROUBLE_STARTS = {"orchestrator-down": 60.0, "latency-spike": 60.0, "dependency-outage": 60.0}
+#: how long before its trouble a demo starts by default
+LEAD_IN_SECONDS = 5.0
 
 JOB = "genesis-orchestrator"
 INSTANCE = "localhost:8000"
@@ -296,6 +308,22 @@ class Unavailable(Exception):
     """An action the world refuses in its current state, with the reason."""
 
 
+@dataclass(frozen=True)
+class Escalation:
+    """What the demo's escalation receiver got: a PagerDuty event or a Slack message."""
+
+    channel: str  # PagerDuty | Slack
+    at: float  # wall-clock epoch seconds
+    summary: str  # the event's summary, or the message's text
+    body: dict
+
+
+def default_start(scenario: str) -> float:
+    """Where `demo` starts a scenario: a few seconds before its trouble (0 when it has none)."""
+    trouble = TROUBLE_STARTS.get(scenario)
+    return 0.0 if trouble is None else max(0.0, trouble - LEAD_IN_SECONDS)
+
+
 def fingerprint(labels: dict[str, str]) -> str:
     """Prometheus' LabelSet fingerprint (FNV-1a 64, 0xff separators), as Alertmanager shows it."""
     value = 14695981039346656037
@@ -346,6 +374,8 @@ class World:
         self.restarts: list[float] = []
         self.cache_clears: list[float] = []
         self.silences: dict[str, DemoSilence] = {}
+        #: what the demo's escalation receiver got, oldest first
+        self.escalations: list[Escalation] = []
         self._noise_cache: dict[tuple[str, int], float] = {}
         self._step_cache: dict[tuple[str, float], float | None] = {}
 
@@ -418,6 +448,13 @@ class World:
                 new_id, matchers, created_by, comment, max(starts_at, now), ends_at, now
             )
             return new_id
+
+    def receive_escalation(self, channel: str, summary: str, body: dict) -> Escalation:
+        """Keep what the demo's PagerDuty or Slack receiver got (nothing leaves the machine)."""
+        with self.lock:
+            received = Escalation(channel, self.clock.time(), summary, body)
+            self.escalations.append(received)
+            return received
 
     def expire_silence(self, silence_id: str) -> None:
         """Expire a silence now; KeyError when unknown, ValueError when already expired."""

@@ -198,6 +198,7 @@ class ActionKeys:
             incident_class=self.incident_classes.current,
             open_for=format_age(open_for or 0),
             alerts=list(self._current_alerts()),
+            stand_in=self.escalation_stand_in,
         )
 
     def offer_escalation(self, note: str) -> None:

@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from console import paths
+from console.actions.escalate import StandIn
 from console.actions.runner import ActionRunner
 from console.audit import AuditLog
 from console.clock import Clock, format_age
@@ -137,6 +138,9 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
         read_only: bool | None = None,
         autostart: bool = True,
         timeline_path=None,
+        audit_log: AuditLog | None = None,
+        timeline: Timeline | None = None,
+        escalation_stand_in: StandIn | None = None,
     ) -> None:
         super().__init__()
         self.config = config
@@ -151,8 +155,10 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
         self._themes = themes or {}
         self._theme_name = theme or config.theme
         self.keymap_spec = keymap or {}
+        #: takes escalations instead of PagerDuty and Slack (the demo's receiver), or None
+        self.escalation_stand_in = escalation_stand_in
         self.runner = ActionRunner(
-            AuditLog(config.audit_path),
+            audit_log or AuditLog(config.audit_path),
             read_only=self.read_only,
             lock=WarRoomLock(config.warroom.redis_url, on_warning=self._warn)
             if config.warroom.redis_url
@@ -161,7 +167,7 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
             on_record=self._record_action,
             on_warning=self.warn_about_audit_log,
         )
-        self.timeline = Timeline(
+        self.timeline = timeline or Timeline(
             timeline_path or paths.default_timeline_file(),
             config.warroom.redis_url,
             clock=self.clock.time,
@@ -169,7 +175,9 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
         self.presence = "just you"
         self._firing: dict[str, object] = {}
         self.terminal_alerts = TerminalAlerts(
-            bell=config.notifications.bell, desktop=config.notifications.desktop
+            bell=config.notifications.bell,
+            desktop=config.notifications.desktop,
+            environment=config.environment,
         )
         #: what was written to the terminal for alerts (kept for tests and the curious)
         self.terminal_writes: list[str] = []

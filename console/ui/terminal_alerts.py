@@ -31,9 +31,18 @@ def osc_sequences(title: str, body: str, *, in_tmux: bool) -> list[str]:
 class TerminalAlerts:
     """Decides which new critical alerts ring, and what to write to the terminal."""
 
-    def __init__(self, *, bell: bool, desktop: bool, quiet_seconds: float = 600.0) -> None:
+    def __init__(
+        self,
+        *,
+        bell: bool,
+        desktop: bool,
+        quiet_seconds: float = 600.0,
+        environment: str = "production",
+    ) -> None:
         self.bell = bell
         self.desktop = desktop
+        #: named in every notification, so a demo's or staging's never passes for production's
+        self.environment = environment
         self.quiet_seconds = quiet_seconds
         self._last: dict[str, float] = {}
         self._primed = False
@@ -62,6 +71,8 @@ class TerminalAlerts:
             names = ", ".join(sorted({a.name for a in fresh}))
             summary = fresh[0].summary if len(fresh) == 1 else f"{len(fresh)} new critical alerts"
             out += osc_sequences(
-                f"GENESIS critical: {names}", summary, in_tmux=bool(os.environ.get("TMUX"))
+                f"GENESIS critical ({_plain(self.environment, 20)}): {names}",
+                summary,
+                in_tmux=bool(os.environ.get("TMUX")),
             )
         return out

@@ -17,12 +17,10 @@ import os
 import re
 import socket
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -41,6 +39,7 @@ from console.ui.screens.silence import SilenceScreen
 from console.ui.screens.silences import SilencesScreen
 from tests.integration.fixtures_monitoring import Server, start_alertmanager
 from tests.pilot import wait_until
+from tests.standin_receiver import Receiver
 
 PD_ENV = "GENESIS_TEST_PAGERDUTY_KEY"
 SLACK_ENV = "GENESIS_TEST_SLACK_WEBHOOK"
@@ -56,55 +55,6 @@ RESTART_SCRIPT = (
 
 
 # --- a loopback receiver for PagerDuty and Slack ---------------------------------------
-
-
-@dataclass
-class Seen:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self):
-        return json.loads(self.body)
-
-
-class Receiver:
-    """Records every request; answers like PagerDuty (202) and Slack (200 "ok")."""
-
-    def __init__(self) -> None:
-        self.requests: list[Seen] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args) -> None:
-                pass
-
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                receiver.requests.append(Seen("POST", self.path, dict(self.headers), body))
-                if self.path == "/v2/enqueue":
-                    status, reply = 202, b'{"status":"success","message":"Event processed"}'
-                else:
-                    status, reply = 200, b"ok"
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def to(self, path: str) -> list[Seen]:
-        return [r for r in self.requests if r.path == path]
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,8 @@ from console.ui.themes import load_themes
 
 #: 2026-11-27 03:00:00 UTC: the night shift
 NIGHT = 1795748400.0
+#: the demo world's seed in every UI test and snapshot
+SEED = 7
 
 
 class SteadyPorts:
@@ -51,16 +53,27 @@ class DemoApps:
         theme: str = "war-room",
         keymap: str = "default",
         clock: FrozenClock | None = None,
+        sandboxed: bool = True,
         **config_changes,
     ) -> GenesisApp:
+        """A console on the demo world at `offset`, on a frozen clock, with seed 7.
+
+        `sandboxed` (as `genesis-console demo` runs): the demo's own audit log, timeline
+        and escalation receiver. Without it the console keeps its records where a
+        console on a real stack does (the test's XDG state folder).
+        """
+        import msgspec
+
+        from console.config import AuditConfig
+
         clock = clock or FrozenClock(NIGHT)
-        stack = start_demo(scenario, clock=clock, offset=offset)
+        stack = start_demo(scenario, clock=clock, offset=offset, seed=SEED)
         stack.settle()
         self.stacks.append(stack)
         config = stack.config
+        if not sandboxed:
+            config = msgspec.structs.replace(config, audit=AuditConfig())
         if config_changes:
-            import msgspec
-
             config = msgspec.structs.replace(config, **config_changes)
         sources = stack.simulated_sources()
 
@@ -77,6 +90,7 @@ class DemoApps:
             theme=theme,
             keymap=load_keymap(keymap),
             autostart=False,
+            **(stack.app_options(config) if sandboxed else {}),
         )
         app.demo_stack = stack
         return app

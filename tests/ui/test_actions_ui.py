@@ -10,7 +10,7 @@ import pytest
 from textual import events
 from textual.widgets import Button, Input
 
-from console.config import AuditConfig
+from console.config import AuditConfig, EscalationConfig
 from console.ui.screens.confirm import ConfirmScreen
 from tests.pilot import wait_until
 
@@ -210,6 +210,8 @@ async def test_three_failed_restarts_say_escalate_even_without_escalation_config
     demo_app, tmp_path
 ):
     app = console(demo_app, tmp_path, exit_code=1)
+    # the demo's own receiver is configured; a console whose escalation is not, is this one
+    app.config = msgspec.structs.replace(app.config, escalation=EscalationConfig())
     async with app.run_test(size=(120, 36)) as pilot:
         await app.poll_once()
         for attempt in (1, 2, 3):

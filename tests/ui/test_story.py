@@ -13,7 +13,8 @@ from console.ui.screens.confirm import ConfirmScreen
 
 
 async def test_orchestrator_down_from_alert_to_post_mortem(demo_app, capsys):
-    app = demo_app("orchestrator-down", offset=150)
+    # the demo world stands in for a real stack: records go where a real console keeps them
+    app = demo_app("orchestrator-down", offset=150, sandboxed=False)
     clock = app.clock
     async with app.run_test(size=(120, 40)) as pilot:
         await app.poll_once()

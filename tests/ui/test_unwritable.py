@@ -12,7 +12,13 @@ async def test_unwritable_audit_and_timeline_are_reported_not_fatal(
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where a folder should be")
     monkeypatch.setenv("XDG_STATE_HOME", str(blocker))  # the timeline lives under it
-    app = demo_app("healthy", offset=200, audit=AuditConfig(path=str(blocker / "audit.jsonl")))
+    # a console on a real stack (the demo world stands in): its timeline is in XDG_STATE_HOME
+    app = demo_app(
+        "healthy",
+        offset=200,
+        sandboxed=False,
+        audit=AuditConfig(path=str(blocker / "audit.jsonl")),
+    )
     async with app.run_test(size=(120, 36)) as pilot:
         await app.poll_once()  # alerts go to the timeline: the write fails, the app goes on
         app.tick()

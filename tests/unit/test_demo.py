@@ -37,7 +37,7 @@ def open_demo(clock) -> Iterator[Callable[..., DemoStack]]:
     started: list[DemoStack] = []
 
     def start(scenario: str = "healthy", offset: float = 0.0) -> DemoStack:
-        started.append(start_demo(scenario, clock=clock, offset=offset))
+        started.append(start_demo(scenario, clock=clock, offset=offset, seed=7))
         return started[-1]
 
     yield start
@@ -247,6 +247,81 @@ def test_silence_round_trip_suppresses_then_releases_the_alert(open_demo, http, 
     assert alerts["CriticalOrchestrationLatency"]["status"]["state"] == "active"
 
 
+SILENCE = {
+    "matchers": [{"name": "job", "value": "genesis-orchestrator", "isRegex": False}],
+    "createdBy": "alice",
+    "comment": "trying the demo",
+    "startsAt": "2023-11-14T22:00:00Z",
+    "endsAt": "2023-11-15T00:00:00Z",
+}
+
+
+def first_silence_id(http: httpx.Client, seed: int | None) -> tuple[int, str]:
+    """A fresh demo's seed and the id of the first silence made in it."""
+    with start_demo("healthy", clock=FrozenClock(EPOCH), offset=0, seed=seed) as demo:
+        reply = http.post(demo.config.alertmanager.urls[0] + "/api/v2/silences", json=SILENCE)
+        return demo.seed, reply.json()["silenceID"]
+
+
+def test_silence_ids_are_the_same_for_a_seed_and_differ_between_seeds(http):
+    assert first_silence_id(http, 1) == first_silence_id(http, 1)
+    assert first_silence_id(http, 1)[1] != first_silence_id(http, 2)[1]
+
+
+def test_each_demo_run_takes_a_fresh_seed_so_silence_ids_never_repeat(http):
+    runs = [first_silence_id(http, None) for _ in range(3)]
+    assert len({seed for seed, _ in runs}) == 3
+    assert len({silence_id for _, silence_id in runs}) == 3
+
+
+def test_demo_seed_option_pins_the_world():
+    from console.cli import build_command_parser
+
+    assert build_command_parser("demo").parse_args(["--seed", "42"]).seed == 42
+    assert build_command_parser("demo").parse_args([]).seed is None
+
+
+def test_a_scenario_starts_a_few_seconds_before_its_trouble(clock):
+    for scenario in SCENARIOS:
+        with start_demo(scenario, clock=clock, seed=7) as demo:
+            start = demo.world.now()
+            calm = demo.world.at(start)
+            assert calm.orchestrator == "ready" and not calm.alerts, scenario
+            assert calm.mysql_slow_queries == 0, scenario
+            if scenario == "healthy":
+                assert start == 0
+                continue
+            assert start > 0, scenario
+            # the console shows it within seconds: a dying orchestrator or a slow database
+            troubled = demo.world.at(start + 12)
+            assert troubled.orchestrator != "ready" or troubled.mysql_slow_queries > 0, scenario
+    with start_demo("orchestrator-down", clock=clock, offset=0, seed=7) as demo:
+        assert demo.world.now() == 0  # --at 0: the whole story
+
+
+def test_the_demo_receiver_records_what_would_have_been_sent(open_demo, http):
+    stack = open_demo("orchestrator-down", 150.0)
+    pagerduty = stack.config.escalation.pagerduty
+    key = stack.escalation_stand_in.secrets[pagerduty.routing_key_env]
+    webhook = stack.escalation_stand_in.secrets[stack.config.escalation.slack.webhook_url_env]
+    assert pagerduty.url.startswith("http://127.0.0.1:") and webhook.startswith("http://127.0.0.1:")
+    event = {
+        "routing_key": key,
+        "event_action": "trigger",
+        "dedup_key": "d1",
+        "payload": {"summary": "GENESIS P0 (demo): down", "severity": "critical", "source": "h"},
+    }
+    reply = http.post(pagerduty.url, json=event)
+    assert reply.status_code == 202 and reply.json()["status"] == "success"
+    assert http.post(webhook, json={"text": "hello"}).text == "ok"
+    assert http.post(pagerduty.url, json={**event, "routing_key": "wrong"}).status_code == 400
+    assert http.post(webhook, json={"no": "text"}).status_code == 400
+    assert [(e.channel, e.summary) for e in stack.world.escalations] == [
+        ("PagerDuty", "GENESIS P0 (demo): down"),
+        ("Slack", "hello"),
+    ]
+
+
 def test_silence_errors_match_alertmanager(open_demo, http):
     stack = open_demo()
     base = stack.config.alertmanager.urls[0]
@@ -349,7 +424,7 @@ def test_frozen_clock_gives_byte_identical_replies(clock):
     def replies() -> list[bytes]:
         out = []
         with (
-            start_demo("dependency-outage", clock=FrozenClock(EPOCH), offset=250) as demo,
+            start_demo("dependency-outage", clock=FrozenClock(EPOCH), offset=250, seed=7) as demo,
             httpx.Client(trust_env=False) as http,
         ):
             urls = {

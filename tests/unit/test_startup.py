@@ -16,7 +16,7 @@ def test_nothing_heavy_is_imported_before_the_first_paint():
         "from console.ui import app\n"
         "from console.demo import start_demo\n"
         "stack = start_demo('healthy')\n"
-        "instance = app.GenesisApp(stack.config, sources_factory=lambda: [])\n"
+        "instance = app.GenesisApp(stack.config, sources_factory=lambda: [], **stack.app_options())\n"
         "stack.stop()\n"
         f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))\n"
     )
