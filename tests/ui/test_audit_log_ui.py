@@ -26,7 +26,7 @@ async def clear_the_cache(app, pilot) -> None:
 async def test_an_action_missing_from_the_audit_log_is_still_on_the_timeline(demo_app, tmp_path):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the audit folder should be")
-    app = demo_app("healthy", audit=AuditConfig(path=str(blocker / "audit.jsonl")))
+    app = demo_app("healthy", sandboxed=False, audit=AuditConfig(path=str(blocker / "audit.jsonl")))
     async with app.run_test(size=(120, 36)) as pilot:
         await app.poll_once()
         await clear_the_cache(app, pilot)
@@ -48,7 +48,7 @@ async def test_a_symlinked_audit_log_is_refused_and_the_result_says_why(demo_app
     precious.write_text("export PATH=/usr/bin\n")
     audit = tmp_path / "audit.jsonl"
     audit.symlink_to(precious)
-    app = demo_app("healthy", audit=AuditConfig(path=str(audit)))
+    app = demo_app("healthy", sandboxed=False, audit=AuditConfig(path=str(audit)))
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
         assert any("is a symbolic link" in n for n in notifications(app))  # told at start
@@ -64,7 +64,7 @@ async def test_an_audit_log_anyone_can_write_is_warned_about(demo_app, tmp_path)
     audit = tmp_path / "audit.jsonl"
     audit.write_text("")
     audit.chmod(0o666)
-    app = demo_app("healthy", audit=AuditConfig(path=str(audit)))
+    app = demo_app("healthy", sandboxed=False, audit=AuditConfig(path=str(audit)))
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
         # at start, before anything relies on it
