@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from console.clock import format_age
 from console.incident import classify, escalation_level, next_escalation
+from console.text import clean
 from console.timeline import describe_presence, entry_from_audit
 from console.ui.keymaps import DEFAULT_KEYS
 from console.ui.screens.help import key_label
@@ -107,7 +108,13 @@ class WarRoom:
             for entry in await self.timeline.sync():
                 who = (entry.who or {}).get("user") or "someone"
                 if entry.kind in ("note", "action"):
-                    self.notify(f"{who}: {entry.text}", title="War room", timeout=8)
+                    # a peer's words, never markup: `[link=...]` would crash, `[@click=...]` act
+                    self.notify(
+                        f"{clean(who, 40)}: {clean(entry.text, 300)}",
+                        title="War room",
+                        timeout=8,
+                        markup=False,
+                    )
             self.presence = describe_presence(await self.timeline.presence()) or "just you"
         finally:
             self._warroom_busy = False

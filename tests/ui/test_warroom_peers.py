@@ -1,0 +1,90 @@
+"""A console among hostile peers: what others write to the war-room stream of a real Redis."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from console.config import WarroomConfig
+from console.timeline import STREAM_KEY
+from tests.integration.fixtures_datastores import fresh_redis  # noqa: F401  (a real Redis)
+from tests.pilot import wait_until
+from tests.ui.conftest import NIGHT
+
+pytestmark = pytest.mark.stack
+
+MALLORY = {"user": "mallory", "host": "ops9", "ssh_client": None}
+
+
+def redis_of(server):
+    import redis
+
+    return redis.Redis(host="127.0.0.1", port=server.port, socket_timeout=2)
+
+
+def write_raw(server, *entries: dict | str) -> None:
+    """Put entries on the stream as anyone with Redis access can (no console involved)."""
+    client = redis_of(server)
+    try:
+        for entry in entries:
+            payload = entry if isinstance(entry, str) else json.dumps(entry)
+            client.xadd(STREAM_KEY, {"entry": payload})
+    finally:
+        client.close()
+
+
+def peer_note(entry_id: str, text: str, at: float = NIGHT - 60) -> dict:
+    return {"id": entry_id, "time": at, "kind": "note", "who": MALLORY, "text": text, "data": {}}
+
+
+def war_room_app(demo_app, tmp_path, server, **warroom):
+    url = f"redis://127.0.0.1:{server.port}/0"
+    app = demo_app("healthy", offset=10, warroom=WarroomConfig(redis_url=url, **warroom))
+    app.timeline.local_path = tmp_path / "timeline.jsonl"
+    return app
+
+
+def toasts(app) -> list[tuple[str, str]]:
+    """(title, text as the toast shows it) of every notification."""
+    from textual.content import Content
+
+    return [
+        (n.title, Content.from_markup(n.message).plain if n.markup else n.message)
+        for n in app._notifications
+    ]
+
+
+MARKUP_NOTES = [
+    "[link=https://x]runbook[/link]",  # invalid Textual markup: MarkupError
+    "[reverse][bold red]ALL CLEAR",  # valid markup: would be drawn styled
+    "[@click=app.quit]dismiss[/]",  # an action link: would quit the console
+]
+
+
+async def test_peer_notes_that_look_like_markup_are_shown_literally(
+    demo_app, tmp_path, fresh_redis
+):
+    write_raw(fresh_redis, *(peer_note(f"m{i}", t) for i, t in enumerate(MARKUP_NOTES)))
+    app = war_room_app(demo_app, tmp_path, fresh_redis)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: len(app.timeline.entries()) == 3, 5, "the notes")
+        await pilot.pause(0.2)
+        assert app.is_running
+        shown = [text for title, text in toasts(app) if title.startswith("War room")]
+        for note in MARKUP_NOTES:
+            assert any(note in text for text in shown), (note, shown)
+        assert all(not n.markup for n in app._notifications if n.title.startswith("War room"))
+        # and the timeline view shows them as typed
+        await pilot.press("t")
+        await pilot.pause()
+        table = app.screen.query_one("DataTable")
+        cells = [str(table.get_row_at(i)[3]) for i in range(table.row_count)]
+        for note in MARKUP_NOTES:
+            assert note in cells
+    # a console started again reads the same stream and stays up
+    again = war_room_app(demo_app, tmp_path, fresh_redis)
+    async with again.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: again.timeline.online, 5, "the war room")
+        await pilot.pause(0.2)
+        assert again.is_running
