@@ -52,6 +52,13 @@ _READ_BATCH = 1000
 _TEXT_LIMIT = 2000
 _ID = re.compile(r"[0-9A-Za-z_.:-]{1,80}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+#: half of a UTF-16 pair on its own: JSON allows it (`"\\ud800"`), UTF-8 cannot encode it
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+#: the times an entry may carry: those a date can be shown for (1970 to the end of 9999)
+EARLIEST = 0.0
+LATEST = 253402300799.0
+#: how deep an entry's `data` may nest; deeper values are dropped
+_DATA_DEPTH = 8
 
 
 @dataclass(frozen=True)
@@ -86,9 +93,8 @@ class Entry:
         entry_id, moment, kind = value.get("id"), value.get("time"), value.get("kind")
         if not isinstance(entry_id, str) or not _ID.fullmatch(entry_id):
             raise ValueError("bad entry id")
-        if isinstance(moment, bool) or not isinstance(moment, (int, float)):
-            raise ValueError("bad entry time")
-        if not math.isfinite(moment):
+        moment = valid_time(moment)
+        if moment is None:
             raise ValueError("bad entry time")
         if kind not in KINDS:
             raise ValueError(f"unknown entry kind {kind!r}")
@@ -98,21 +104,62 @@ class Entry:
         data = value.get("data")
         return cls(
             id=entry_id,
-            time=float(moment),
+            time=moment,
             kind=kind,
             who={key: _opt_str(person.get(key)) for key in ("user", "host", "ssh_client")},
             text=_one_line(text if isinstance(text, str) else ""),
-            data=data if isinstance(data, dict) else {},
+            data=plain(data) if isinstance(data, dict) else {},
         )
 
 
+def valid_time(value: Any) -> float | None:
+    """`value` as epoch seconds when it is a time the console can show, else None.
+
+    NaN, infinities and times outside 1970..9999 come only from a broken or hostile
+    writer; `datetime.fromtimestamp` would raise on them, in every view and export.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        moment = float(value)
+    except OverflowError:  # an integer beyond any float
+        return None
+    if not math.isfinite(moment) or not EARLIEST <= moment <= LATEST:
+        return None
+    return moment
+
+
+def _unpaired(text: str) -> str:
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def plain(value: Any, depth: int = 0) -> Any:
+    """JSON data made safe to store, send and show: no lone surrogates (they cannot be
+    written as UTF-8), no NaN or infinity, no integer beyond a float, nesting bounded."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return _unpaired(value)
+    if isinstance(value, int):
+        return value if abs(value) <= 2**63 else None
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if depth >= _DATA_DEPTH:
+        return None
+    if isinstance(value, dict):
+        return {_unpaired(str(k)): plain(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v, depth + 1) for v in value]
+    return _unpaired(str(value))
+
+
 def _opt_str(value: Any) -> str | None:
-    return None if value is None else str(value)[:200]
+    return None if value is None else _unpaired(str(value)[:200])
 
 
 def _one_line(text: str) -> str:
     text = text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
-    return text[:_TEXT_LIMIT]
+    return _unpaired(text[:_TEXT_LIMIT])
 
 
 def new_id() -> str:
@@ -174,7 +221,7 @@ def _parse_iso(text: Any) -> float | None:
 
 def entry_from_audit(record: dict[str, Any]) -> Entry | None:
     """The `action` entry for one audit record (None when the record has no readable time)."""
-    moment = _parse_iso(record.get("time"))
+    moment = valid_time(_parse_iso(record.get("time")))
     if moment is None:
         return None
     action = str(record.get("action") or "action")
@@ -184,11 +231,13 @@ def entry_from_audit(record: dict[str, Any]) -> Entry | None:
     text = f"{action}" + (f" {target}" if target else "") + f": {outcome}"
     if message:
         text += f" ({message})"
-    data = {
-        k: record.get(k)
-        for k in ("action", "target", "outcome", "message", "duration", "undo", "plan")
-        if k in record
-    }
+    data = plain(
+        {
+            k: record.get(k)
+            for k in ("action", "target", "outcome", "message", "duration", "undo", "plan")
+            if k in record
+        }
+    )
     return Entry(
         id=audit_entry_id(record),
         time=moment,
@@ -305,7 +354,7 @@ class Timeline:
             kind=kind,
             who={k: _opt_str(self.person.get(k)) for k in ("user", "host", "ssh_client")},
             text=_one_line(str(text)),
-            data=dict(data or {}),
+            data=plain(dict(data or {})),
         )
 
     def add(
@@ -598,8 +647,12 @@ def md_escape(value: Any) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text).strip()
 
 
-def _utc(epoch: float, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
-    return datetime.fromtimestamp(epoch, UTC).strftime(fmt)
+def format_utc(epoch: float, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
+    """A UTC time as text; a time no calendar has (NaN, 1e18) reads as such, never raises."""
+    try:
+        return datetime.fromtimestamp(epoch, UTC).strftime(fmt)
+    except (OverflowError, OSError, ValueError):
+        return "(no such time)"
 
 
 def format_seconds(seconds: float) -> str:
@@ -624,7 +677,7 @@ def _summary(entries: list[Entry]) -> str:
             if level and str(level) not in classes:
                 classes.append(str(level))
             value = entry.data.get("recovery_seconds")
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if valid_time(value) is not None:  # a finite, non-negative number of seconds
                 recovery = float(value)
         if entry.kind == "action":
             outcome = str(entry.data.get("outcome") or "?")
@@ -661,7 +714,7 @@ def render_markdown(
     end = until if until is not None else (entries[-1].time if entries else None)
     lines = [f"# {md_escape(title)}", ""]
     if start is not None and end is not None:
-        lines.append(f"**Window:** {_utc(start)} → {_utc(end)} UTC")
+        lines.append(f"**Window:** {format_utc(start)} → {format_utc(end)} UTC")
         lines.append("")
     lines.append(f"**Summary:** {_summary(entries)}")
     lines.append("")
@@ -672,7 +725,7 @@ def render_markdown(
     lines.append("|---|---|---|")
     for entry in entries:
         what = f"**{_LABELS.get(entry.kind, entry.kind)}** {md_escape(entry.text)}"
-        lines.append(f"| {_utc(entry.time)} | {md_escape(_who_text(entry.who))} | {what} |")
+        lines.append(f"| {format_utc(entry.time)} | {md_escape(_who_text(entry.who))} | {what} |")
     return "\n".join(lines) + "\n"
 
 

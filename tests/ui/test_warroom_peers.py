@@ -8,11 +8,14 @@ import pytest
 
 from console.config import WarroomConfig
 from console.timeline import STREAM_KEY
-from tests.integration.fixtures_datastores import fresh_redis  # noqa: F401  (a real Redis)
+from tests.integration import fixtures_datastores
 from tests.pilot import wait_until
 from tests.ui.conftest import NIGHT
 
 pytestmark = pytest.mark.stack
+
+#: a real Redis of each test's own (the integration fixture)
+fresh_redis = fixtures_datastores.fresh_redis
 
 MALLORY = {"user": "mallory", "host": "ops9", "ssh_client": None}
 
@@ -88,3 +91,34 @@ async def test_peer_notes_that_look_like_markup_are_shown_literally(
         await wait_until(pilot, lambda: again.timeline.online, 5, "the war room")
         await pilot.pause(0.2)
         assert again.is_running
+
+
+async def test_impossible_times_from_peers_or_an_old_file_do_not_break_the_view(
+    demo_app, tmp_path, fresh_redis
+):
+    times = ["1e18", "NaN", "Infinity", "-1e15"]
+    write_raw(
+        fresh_redis,
+        *(
+            f'{{"id": "evil-{i}", "time": {t}, "kind": "note", "who": {{}}, "text": "when?"}}'
+            for i, t in enumerate(times)
+        ),
+        peer_note("fine", "a real note"),
+    )
+    app = war_room_app(demo_app, tmp_path, fresh_redis)
+    # and a local file an older console saved them to
+    app.timeline.local_path.write_text(
+        "".join(
+            f'{{"id": "old-{i}", "time": {t}, "kind": "note", "who": {{}}, "text": "when?",'
+            f' "sync": "remote"}}\n'
+            for i, t in enumerate(times)
+        )
+    )
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: app.timeline.online, 5, "the war room")
+        await pilot.press("t")
+        await pilot.pause()
+        assert app.is_running
+        table = app.screen.query_one("DataTable")
+        cells = [str(table.get_row_at(i)[3]) for i in range(table.row_count)]
+        assert "a real note" in cells and "when?" not in cells

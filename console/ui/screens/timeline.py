@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Static
 
 from console.text import clean, literal
+from console.timeline import format_utc
 
 KIND_LABELS = {
     "alert_firing": "firing",
@@ -77,7 +76,7 @@ class TimelineScreen(ModalScreen[None]):
             if who.get("ssh_client"):
                 person += f" ({clean(who['ssh_client'], 40)})"
             table.add_row(
-                Text(datetime.fromtimestamp(entry.time, UTC).strftime("%H:%M:%S")),
+                Text(format_utc(entry.time, "%H:%M:%S")),
                 literal(person, 40),
                 Text(KIND_LABELS.get(entry.kind, entry.kind)),
                 literal(entry.text, 400),
