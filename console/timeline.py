@@ -47,8 +47,16 @@ PRESENCE_TTL = 15
 #: after a Redis restart, our own entries this recent are sent again if the stream lost them
 RESEND_WINDOW = 48 * 3600
 
+#: one sync reads at most this many stream entries, and about this many bytes of them;
+#: the rest waits for the next sync (a flood must not freeze the console or fill the disk)
+SYNC_MAX_ENTRIES = 2_000
+SYNC_MAX_BYTES = 4 * 1024 * 1024
+#: a stream entry bigger than this is not one a console wrote: skipped, never parsed
+ENTRY_MAX_BYTES = 64 * 1024
+
 KINDS = ("alert_firing", "alert_resolved", "incident", "action", "note")
-_READ_BATCH = 1000
+#: stream items per round trip (each is held in memory whole, whatever its size)
+_READ_BATCH = 200
 _TEXT_LIMIT = 2000
 _ID = re.compile(r"[0-9A-Za-z_.:-]{1,80}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -269,6 +277,49 @@ class _SyncResult:
     last_id: str
     run_id: str | None
     sent: list[str]
+    #: the read stopped at a sync's share: more entries wait for the next sync
+    more: bool = False
+
+
+def _stream_id(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _size(fields: dict[Any, Any]) -> int:
+    return sum(len(k) + len(v) for k, v in fields.items() if isinstance(v, (bytes, str)))
+
+
+def _fetch(client: Any, start: str | None) -> tuple[list[tuple[Any, dict]], str, bool]:
+    """At most one sync's share of stream items (SYNC_MAX_ENTRIES, about SYNC_MAX_BYTES),
+    oldest first: from after `start`, or, with no `start` (a console joining, a server
+    that restarted), the newest items; older ones are not read at all. Returns the
+    items, the stream id to read on from, and whether more items are already waiting."""
+    got: list[tuple[Any, dict]] = []
+    size = 0
+    if start is None:
+        cursor = "+"
+        while True:
+            batch = client.xrevrange(STREAM_KEY, max=cursor, min="-", count=_READ_BATCH)
+            got.extend(batch)
+            size += sum(_size(fields) for _, fields in batch)
+            if len(batch) < _READ_BATCH or len(got) >= SYNC_MAX_ENTRIES or size >= SYNC_MAX_BYTES:
+                break
+            cursor = "(" + _stream_id(batch[-1][0])
+        got.reverse()
+        return got, _stream_id(got[-1][0]) if got else "0-0", False
+    last = start
+    while True:
+        count = min(_READ_BATCH, SYNC_MAX_ENTRIES - len(got))
+        reply = client.xread({STREAM_KEY: last}, count=count)
+        batch = reply[0][1] if reply else []
+        got.extend(batch)
+        size += sum(_size(fields) for _, fields in batch)
+        if batch:
+            last = _stream_id(batch[-1][0])
+        if len(batch) < count:
+            return got, last, False
+        if len(got) >= SYNC_MAX_ENTRIES or size >= SYNC_MAX_BYTES:
+            return got, last, True
 
 
 class Timeline:
@@ -459,6 +510,8 @@ class Timeline:
             for entry in result.new:
                 self._known.add(entry.id)
             self._went_ok()
+            if result.more:
+                self.status = "war room online, catching up with a busy stream"
             return result.new
 
     def _sync_blocking(self, pending: list[Entry], last_id: str | None) -> _SyncResult:
@@ -466,9 +519,9 @@ class Timeline:
         run_id = client.info("server").get("run_id")
         run_id = run_id.decode() if isinstance(run_id, bytes) else run_id
         restarted = self._run_id is not None and run_id != self._run_id
-        full_read = last_id is None or restarted
-        start = "0-0" if full_read else last_id
-        new, last, in_stream = self._read_stream(client, start)
+        new, last, in_stream, more = self._read_stream(
+            client, None if last_id is None or restarted else last_id
+        )
         to_send = {e.id: e for e in pending}
         if restarted:
             # the server may have lost the stream: send our own recent entries it lacks
@@ -490,30 +543,30 @@ class Timeline:
             pipe.execute()
         if to_send or run_id != self._run_id:
             _append_lines(self.local_path, [{"sent": list(to_send), "run_id": run_id}])
-        return _SyncResult(new=new, last_id=last, run_id=run_id, sent=list(to_send))
+        return _SyncResult(new=new, last_id=last, run_id=run_id, sent=list(to_send), more=more)
 
-    def _read_stream(self, client: Any, start: str) -> tuple[list[Entry], str, set[str]]:
-        last = start
+    def _read_stream(
+        self, client: Any, start: str | None
+    ) -> tuple[list[Entry], str, set[str], bool]:
+        """New entries from at most one sync's share of the stream, the last stream id
+        read, every entry id seen, and whether more is waiting for the next sync."""
+        items, last, more = _fetch(client, start)
         new: list[Entry] = []
         seen_here: set[str] = set()
-        while True:
-            reply = client.xread({STREAM_KEY: last}, count=_READ_BATCH)
-            items = reply[0][1] if reply else []
-            for stream_id, fields in items:
-                last = stream_id.decode() if isinstance(stream_id, bytes) else str(stream_id)
-                raw = fields.get(b"entry", fields.get("entry"))
-                try:
-                    entry = Entry.from_json(raw)
-                except (ValueError, TypeError):
-                    continue  # not ours, or not an entry: skip, never interpret
-                if entry.id not in self._known and entry.id not in seen_here:
-                    new.append(entry)
-                seen_here.add(entry.id)
-            if len(items) < _READ_BATCH:
-                break
+        for _stream_id, fields in items:
+            raw = fields.get(b"entry", fields.get("entry"))
+            if raw is None or len(raw) > ENTRY_MAX_BYTES:
+                continue  # not something a console wrote: skip it unread
+            try:
+                entry = Entry.from_json(raw)
+            except (ValueError, TypeError):
+                continue  # not ours, or not an entry: skip, never interpret
+            if entry.id not in self._known and entry.id not in seen_here:
+                new.append(entry)
+            seen_here.add(entry.id)
         if new:
             _append_lines(self.local_path, [{**e.to_json(), "sync": "remote"} for e in new])
-        return new, last, seen_here
+        return new, last, seen_here, more
 
     # -- presence
 

@@ -15,6 +15,9 @@ from console.ui.keymaps import DEFAULT_KEYS
 from console.ui.screens.help import key_label
 from console.ui.screens.timeline import NoteScreen, TimelineScreen
 
+#: peers' entries toasted one by one per sync; the rest are counted in one more toast
+TOAST_LIMIT = 3
+
 
 class WarRoom:
     """Incident clock, timeline entries, notes, the timeline view and presence."""
@@ -105,19 +108,51 @@ class WarRoom:
         self._warroom_busy = True
         try:
             await self.timeline.heartbeat()
-            for entry in await self.timeline.sync():
-                who = (entry.who or {}).get("user") or "someone"
-                if entry.kind in ("note", "action"):
-                    # a peer's words, never markup: `[link=...]` would crash, `[@click=...]` act
-                    self.notify(
-                        f"{clean(who, 40)}: {clean(entry.text, 300)}",
-                        title="War room",
-                        timeout=8,
-                        markup=False,
-                    )
+            news = await self.timeline.sync()
+            if self.timeline.online:
+                self.announce(news, joining=not getattr(self, "_warroom_joined", False))
+                self._warroom_joined = True
             self.presence = describe_presence(await self.timeline.presence()) or "just you"
         finally:
             self._warroom_busy = False
+
+    def announce(self, entries: list, *, joining: bool = False) -> None:
+        """Toast what other consoles noted or did: the newest few, and a count of the rest.
+
+        Joining, the story so far is one line; a burst shows its newest TOAST_LIMIT
+        entries and a summary, so a flood of entries never becomes a flood of toasts.
+        """
+        worth = [e for e in entries if e.kind in ("note", "action")]
+        if not worth:
+            return
+        timeline_key = key_label(self, self.keymap_spec.get("timeline", DEFAULT_KEYS["timeline"]))
+        if joining:
+            self.notify(
+                f"Joined: {len(worth)} note{'s' * (len(worth) != 1)} and actions by others "
+                f"so far; {timeline_key} shows the timeline",
+                title="War room",
+                timeout=8,
+                markup=False,
+            )
+            return
+        for entry in worth[-TOAST_LIMIT:]:
+            who = (entry.who or {}).get("user") or "someone"
+            # a peer's words, never markup: `[link=...]` would crash, `[@click=...]` act
+            self.notify(
+                f"{clean(who, 40)}: {clean(entry.text, 300)}",
+                title="War room",
+                timeout=8,
+                markup=False,
+            )
+        if len(worth) > TOAST_LIMIT:
+            more = len(worth) - TOAST_LIMIT
+            self.notify(
+                f"{more} more war-room entr{'y' if more == 1 else 'ies'}: "
+                f"{timeline_key} shows the timeline",
+                title="War room",
+                timeout=8,
+                markup=False,
+            )
 
     def action_note(self) -> None:
         def written(text: str | None) -> None:

@@ -30,8 +30,7 @@ def console(tmp_path, server, name: str, person: dict, **kwargs) -> Timeline:
         url(server),
         person=person,
         console_id=name,
-        timeout=0.5,
-        **kwargs,
+        **{"timeout": 0.5, **kwargs},
     )
 
 
@@ -157,3 +156,72 @@ def test_impossible_times_saved_by_an_older_console_do_not_break_the_export(
         assert "kept" in captured.out and "old-" not in captured.out
         assert "time to recovery" not in captured.out  # no value that could be one
         assert captured.out.count("| 20") == 5  # the note and the four incidents
+
+
+# ------------------------------------------------------------------ 6. floods
+
+
+def flood(server, count: int, start: int = 0, text_size: int = 1500) -> None:
+    """`count` well-formed notes of about 1.6 kB each, written in one pipeline."""
+    client = redis_of(server)
+    try:
+        pipe = client.pipeline(transaction=False)
+        now = time.time()
+        for n in range(start, start + count):
+            entry = {
+                "id": f"flood-{n}",
+                "time": now - 3600 + n / 1000,
+                "kind": "note",
+                "who": MALLORY,
+                "text": f"{n} " + "x" * text_size,
+                "data": {},
+            }
+            pipe.xadd(STREAM_KEY, {"entry": json.dumps(entry)})
+        pipe.execute()
+    finally:
+        client.close()
+
+
+async def test_a_joining_console_reads_a_bounded_share_of_a_flooded_stream(tmp_path, fresh_redis):
+    from console.timeline import SYNC_MAX_BYTES, SYNC_MAX_ENTRIES
+
+    flood(fresh_redis, 20_000)
+    alice = console(tmp_path, fresh_redis, "alice", ALICE, timeout=5)
+    alice.add("note", "alice was here first")
+    started = time.monotonic()
+    got = await alice.sync()
+    took = time.monotonic() - started
+    assert alice.online, alice.status
+    # the newest entries: what happened last matters most to someone joining
+    assert 0 < len(got) <= SYNC_MAX_ENTRIES
+    assert got[-1].id == "flood-19999"
+    assert alice.local_path.stat().st_size < SYNC_MAX_BYTES * 1.2
+    assert took < 5, took
+    assert alice.pending == []  # and our own entry still went out
+    # nothing new: nothing read again
+    assert await alice.sync() == []
+    # a second flood while alice watches: one sync takes a bounded bite, the next goes on
+    size = alice.local_path.stat().st_size
+    flood(fresh_redis, 5_000, start=20_000)
+    bite = await alice.sync()
+    assert 0 < len(bite) <= SYNC_MAX_ENTRIES and bite[0].id == "flood-20000"
+    assert alice.local_path.stat().st_size - size < SYNC_MAX_BYTES * 1.2
+    assert "catching up" in alice.status
+    seen = len(bite)
+    for _ in range(5):
+        seen += len(await alice.sync())
+    assert seen == 5_000
+    assert alice.status == "war room online"
+    await alice.close()
+
+
+async def test_an_oversized_stream_entry_is_skipped(tmp_path, fresh_redis):
+    from console.timeline import ENTRY_MAX_BYTES
+
+    big = {"id": "big", "time": time.time(), "kind": "note", "who": MALLORY, "text": "x"}
+    big["data"] = {"blob": "y" * (ENTRY_MAX_BYTES + 1)}
+    write_raw(fresh_redis, json.dumps(big), raw_note("small", '"fits"'))
+    bob = console(tmp_path, fresh_redis, "bob", BOB)
+    assert [e.id for e in await bob.sync()] == ["small"]
+    assert bob.local_path.stat().st_size < 4096
+    await bob.close()

@@ -48,6 +48,11 @@ def war_room_app(demo_app, tmp_path, server, **warroom):
     return app
 
 
+async def joined(pilot, app) -> None:
+    """Wait until the console has read the war room once (its first sync is done)."""
+    await wait_until(pilot, lambda: getattr(app, "_warroom_joined", False), 10, "the war room")
+
+
 def toasts(app) -> list[tuple[str, str]]:
     """(title, text as the toast shows it) of every notification."""
     from textual.content import Content
@@ -68,9 +73,10 @@ MARKUP_NOTES = [
 async def test_peer_notes_that_look_like_markup_are_shown_literally(
     demo_app, tmp_path, fresh_redis
 ):
-    write_raw(fresh_redis, *(peer_note(f"m{i}", t) for i, t in enumerate(MARKUP_NOTES)))
     app = war_room_app(demo_app, tmp_path, fresh_redis)
     async with app.run_test(size=(120, 36)) as pilot:
+        await joined(pilot, app)
+        write_raw(fresh_redis, *(peer_note(f"m{i}", t) for i, t in enumerate(MARKUP_NOTES)))
         await wait_until(pilot, lambda: len(app.timeline.entries()) == 3, 5, "the notes")
         await pilot.pause(0.2)
         assert app.is_running
@@ -88,7 +94,7 @@ async def test_peer_notes_that_look_like_markup_are_shown_literally(
     # a console started again reads the same stream and stays up
     again = war_room_app(demo_app, tmp_path, fresh_redis)
     async with again.run_test(size=(120, 36)) as pilot:
-        await wait_until(pilot, lambda: again.timeline.online, 5, "the war room")
+        await joined(pilot, again)
         await pilot.pause(0.2)
         assert again.is_running
 
@@ -115,10 +121,53 @@ async def test_impossible_times_from_peers_or_an_old_file_do_not_break_the_view(
         )
     )
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_until(pilot, lambda: app.timeline.online, 5, "the war room")
+        await joined(pilot, app)
         await pilot.press("t")
         await pilot.pause()
         assert app.is_running
         table = app.screen.query_one("DataTable")
         cells = [str(table.get_row_at(i)[3]) for i in range(table.row_count)]
         assert "a real note" in cells and "when?" not in cells
+
+
+def flood(server, count: int, start: int = 0) -> None:
+    client = redis_of(server)
+    try:
+        pipe = client.pipeline(transaction=False)
+        for n in range(start, start + count):
+            entry = peer_note(f"flood-{n}", f"note {n} " + "x" * 1500, at=NIGHT - 3600 + n / 100)
+            pipe.xadd(STREAM_KEY, {"entry": json.dumps(entry)})
+        pipe.execute()
+    finally:
+        client.close()
+
+
+def war_room_toasts(app) -> list[str]:
+    return [text for title, text in toasts(app) if title.startswith("War room")]
+
+
+async def test_a_flood_of_entries_raises_a_summary_not_a_toast_each(
+    demo_app, tmp_path, fresh_redis
+):
+    import time
+
+    flood(fresh_redis, 20_000)
+    app = war_room_app(demo_app, tmp_path, fresh_redis)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await joined(pilot, app)
+        await pilot.pause(0.2)
+        # joining: the story so far is one line, not thousands of toasts
+        (welcome,) = war_room_toasts(app)
+        assert "t shows the timeline" in welcome
+        assert app.timeline.local_path.stat().st_size < 5_000_000
+        # watching: a burst from the peers shows a few and counts the rest
+        flood(fresh_redis, 50, start=20_000)
+        started = time.monotonic()
+        await app._warroom_tick()
+        assert time.monotonic() - started < 3
+        await pilot.pause(0.2)
+        burst = war_room_toasts(app)[1:]
+        assert len(burst) == 4, burst
+        assert [t.split(":")[1].split()[1] for t in burst[:3]] == ["20047", "20048", "20049"]
+        assert "47 more" in burst[3]
+        assert app.is_running
