@@ -195,6 +195,7 @@ def timeline(options: Namespace, clock: Clock | None = None) -> int:
     from console.timeline import (
         Timeline,
         entries_from_audit,
+        key_from_env,
         merge,
         render_json,
         render_markdown,
@@ -220,6 +221,7 @@ def timeline(options: Namespace, clock: Clock | None = None) -> int:
         paths.default_timeline_file(),
         config.warroom.redis_url,
         timeout=min(config.timeout_seconds, 3.0),
+        key=key_from_env(config.warroom.key_env),
     )
     if config.warroom.redis_url:
 

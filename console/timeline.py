@@ -6,15 +6,22 @@ entries to a Redis stream and pulls everyone else's, so every console on the sta
 the same story; entries added while Redis is away stay pending (on disk, across console
 restarts) and are sent when it is back. Entries carry a unique `id`; readers deduplicate.
 
+With a war-room key (`warroom.key_env`), every entry this console sends carries `sig`:
+HMAC-SHA256 over the entry without `sig`, as UTF-8 JSON with sorted keys, separators
+`,` and `:`, non-ASCII kept (`canonical`). An entry pulled without a valid signature is
+kept but `verified=False`: marked everywhere, left out of counts, and it never
+displaces a verified entry or one of ours with the same id.
+
 Redis keys:
-  genesis-console:timeline                stream, one field `entry` = Entry JSON,
+  genesis-console:timeline                stream, one field `entry` = Entry JSON (+ `sig`),
                                           trimmed to about 10 000 entries (MAXLEN ~)
   genesis-console:presence:<console_id>   JSON {console_id, user, host, ssh_client, since},
                                           expires PRESENCE_TTL seconds after the last heartbeat
 
 Local file lines (JSONL, torn last line tolerated):
   {...entry..., "sync": "pending"}   added here; to be sent until a marker names its id
-  {...entry..., "sync": "remote"}    pulled from the stream
+  {...entry..., "sync": "remote", "verified": true|false|null}
+                                     pulled from the stream, with this console's verdict
   {"sent": [ids], "run_id": "..."}   marker: these ids reached the Redis server `run_id`
 
 This module never imports Textual and imports redis only when it first talks to Redis.
@@ -23,7 +30,9 @@ This module never imports Textual and imports redis only when it first talks to 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
+import hmac
 import json
 import math
 import re
@@ -79,6 +88,15 @@ class Entry:
     who: dict[str, str | None]
     text: str
     data: dict[str, Any] = field(default_factory=dict)
+    #: this console's verdict, never taken from the entry itself: True signed with our
+    #: war-room key (or our own), False unsigned or badly signed while we hold a key,
+    #: None when there is no key to check with (every entry counts, as it always did)
+    verified: bool | None = None
+
+    @property
+    def counts(self) -> bool:
+        """False for an unverified entry: shown (marked), never counted."""
+        return self.verified is not False
 
     def to_json(self) -> dict[str, Any]:
         """The entry as a JSON-ready dict (the shape of the stream and `--format json`)."""
@@ -175,6 +193,44 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
+# ---------------------------------------------------------------- signatures
+
+
+def key_from_env(name: str | None) -> bytes | None:
+    """The war-room key held by environment variable `name` (None: unset, empty or no name)."""
+    import os
+
+    value = os.environ.get(name, "") if name else ""
+    return value.encode("utf-8") if value else None
+
+
+def canonical(entry: dict[str, Any]) -> bytes:
+    """What a signature covers: the entry without `sig`, as UTF-8 JSON with sorted keys,
+    separators `,` and `:`, non-ASCII kept (ValueError for NaN or infinity)."""
+    body = {k: v for k, v in entry.items() if k != "sig"}
+    text = json.dumps(
+        body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+    return text.encode("utf-8")
+
+
+def sign(entry: dict[str, Any], key: bytes) -> str:
+    """The entry's `sig`: HMAC-SHA256 of `canonical(entry)` with `key`, lowercase hex."""
+    return hmac.new(key, canonical(entry), hashlib.sha256).hexdigest()
+
+
+def signature_ok(entry: dict[str, Any], key: bytes) -> bool:
+    """True when the entry carries the `sig` that `key` gives it."""
+    sig = entry.get("sig")
+    if not isinstance(sig, str):
+        return False
+    try:
+        expected = sign(entry, key)
+    except (ValueError, TypeError):  # NaN, lone surrogates: nothing a signer could send
+        return False
+    return hmac.compare_digest(sig.encode("utf-8", "replace"), expected.encode("ascii"))
+
+
 # ---------------------------------------------------------------- the local file
 
 
@@ -182,25 +238,38 @@ _append_lines = jsonl.append
 _read_lines = jsonl.read
 
 
-def read_timeline_file(path: Path) -> list[Entry]:
-    """Every readable entry in a timeline file, in file order (duplicates included)."""
+def _verdict(record: dict[str, Any], keyed: bool) -> bool | None:
+    """A local line's verdict: ours (`pending`) are trusted, pulled ones as judged then."""
+    if not keyed:
+        return None
+    return record.get("sync") == "pending" or record.get("verified") is True
+
+
+def read_timeline_file(path: Path, *, keyed: bool = False) -> list[Entry]:
+    """Every readable entry in a timeline file, in file order (duplicates included);
+    `keyed`: this console holds a war-room key, so pulled entries carry their verdict."""
     found = []
     for record in _read_lines(path):
         if "sent" in record:
             continue
         try:
-            found.append(Entry.from_json(record))
+            entry = Entry.from_json(record)
         except ValueError:
             continue
+        found.append(dataclasses.replace(entry, verified=_verdict(record, keyed)))
     return found
 
 
 def merge(*groups: Iterable[Entry], since: float | None = None) -> list[Entry]:
-    """Entries deduplicated by id (first seen wins), filtered by `since`, sorted by time."""
+    """Entries deduplicated by id, filtered by `since`, sorted by time. The first seen
+    wins, except that an unverified entry never displaces one that counts."""
     seen: dict[str, Entry] = {}
     for group in groups:
         for entry in group:
-            if entry.id not in seen and (since is None or entry.time >= since):
+            if since is not None and entry.time < since:
+                continue
+            held = seen.get(entry.id)
+            if held is None or (not held.counts and entry.counts):
                 seen[entry.id] = entry
     return sorted(seen.values(), key=lambda e: (e.time, e.id))
 
@@ -334,6 +403,7 @@ class Timeline:
         person: dict[str, Any] | None = None,
         console_id: str | None = None,
         timeout: float = 2.0,
+        key: bytes | None = None,
     ) -> None:
         #: why the local file could not be written (None while it can)
         self.local_error: str | None = None
@@ -350,7 +420,12 @@ class Timeline:
         self.offline_since: float | None = None
         self._client: Any = None
         self._loaded = False
+        # the war-room key: signs what we send, checks what we pull; never shown or logged
+        self._key = key or None
+        #: ids of entries that count (ours, verified, or any without a key)
         self._known: set[str] = set()
+        #: ids of unverified entries recorded (they never block one that counts)
+        self._doubtful: set[str] = set()
         self._pending: dict[str, Entry] = {}
         self._run_id: str | None = None
         self._last_id: str | None = None
@@ -375,11 +450,19 @@ class Timeline:
                 entry = Entry.from_json(record)
             except ValueError:
                 continue
-            self._known.add(entry.id)
+            if _verdict(record, self.keyed) is False:
+                self._doubtful.add(entry.id)
+            else:
+                self._known.add(entry.id)
             if record.get("sync") == "pending":
                 pending.setdefault(entry.id, entry)
         self._pending = {i: e for i, e in pending.items() if i not in sent}
         self._loaded = True
+
+    @property
+    def keyed(self) -> bool:
+        """True when this console holds a war-room key (entries are signed and checked)."""
+        return self._key is not None
 
     @property
     def pending(self) -> list[Entry]:
@@ -406,7 +489,11 @@ class Timeline:
             who={k: _opt_str(self.person.get(k)) for k in ("user", "host", "ssh_client")},
             text=_one_line(str(text)),
             data=plain(dict(data or {})),
+            verified=self._own_verdict(),
         )
+
+    def _own_verdict(self) -> bool | None:
+        return True if self.keyed else None
 
     def add(
         self,
@@ -430,8 +517,9 @@ class Timeline:
         self._load()
         fresh: dict[str, Entry] = {}
         for entry in entries:
+            # an unverified entry squatting the id does not stop ours: only ids that count do
             if entry.id not in self._known and entry.id not in fresh:
-                fresh[entry.id] = entry
+                fresh[entry.id] = dataclasses.replace(entry, verified=self._own_verdict())
         try:
             _append_lines(
                 self.local_path, [{**e.to_json(), "sync": "pending"} for e in fresh.values()]
@@ -447,7 +535,7 @@ class Timeline:
 
     def entries(self, since: float | None = None) -> list[Entry]:
         """Everything known (ours and pulled), deduplicated by id, sorted by time."""
-        return merge(read_timeline_file(self.local_path), since=since)
+        return merge(read_timeline_file(self.local_path, keyed=self.keyed), since=since)
 
     # -- Redis
 
@@ -508,7 +596,7 @@ class Timeline:
             self._last_id = result.last_id
             self._run_id = result.run_id
             for entry in result.new:
-                self._known.add(entry.id)
+                (self._known if entry.counts else self._doubtful).add(entry.id)
             self._went_ok()
             if result.more:
                 self.status = "war room online, catching up with a busy stream"
@@ -538,7 +626,10 @@ class Timeline:
         if to_send:
             pipe = client.pipeline(transaction=False)
             for entry in to_send.values():
-                payload = json.dumps(entry.to_json(), ensure_ascii=False, default=str)
+                body = plain(entry.to_json())
+                if self._key is not None:
+                    body["sig"] = sign(body, self._key)
+                payload = json.dumps(body, ensure_ascii=False)
                 pipe.xadd(STREAM_KEY, {"entry": payload}, maxlen=STREAM_MAXLEN, approximate=True)
             pipe.execute()
         if to_send or run_id != self._run_id:
@@ -551,22 +642,34 @@ class Timeline:
         """New entries from at most one sync's share of the stream, the last stream id
         read, every entry id seen, and whether more is waiting for the next sync."""
         items, last, more = _fetch(client, start)
-        new: list[Entry] = []
+        new: dict[str, Entry] = {}
         seen_here: set[str] = set()
         for _stream_id, fields in items:
             raw = fields.get(b"entry", fields.get("entry"))
             if raw is None or len(raw) > ENTRY_MAX_BYTES:
                 continue  # not something a console wrote: skip it unread
             try:
-                entry = Entry.from_json(raw)
+                value = json.loads(raw)
+                entry = Entry.from_json(value)
             except (ValueError, TypeError):
                 continue  # not ours, or not an entry: skip, never interpret
-            if entry.id not in self._known and entry.id not in seen_here:
-                new.append(entry)
+            if self._key is not None:
+                entry = dataclasses.replace(entry, verified=signature_ok(value, self._key))
             seen_here.add(entry.id)
+            if entry.id in self._known:
+                continue  # ours, or one that counts: nothing can displace it
+            held = new.get(entry.id)
+            if entry.counts:
+                if held is None or not held.counts:
+                    new[entry.id] = entry
+            elif held is None and entry.id not in self._doubtful:
+                new[entry.id] = entry  # unverified, kept (marked) once
         if new:
-            _append_lines(self.local_path, [{**e.to_json(), "sync": "remote"} for e in new])
-        return new, last, seen_here, more
+            _append_lines(
+                self.local_path,
+                [{**e.to_json(), "sync": "remote", "verified": e.verified} for e in new.values()],
+            )
+        return list(new.values()), last, seen_here, more
 
     # -- presence
 
@@ -719,6 +822,8 @@ def format_seconds(seconds: float) -> str:
 
 
 def _summary(entries: list[Entry]) -> str:
+    unverified = sum(1 for e in entries if not e.counts)
+    entries = [e for e in entries if e.counts]
     classes: list[str] = []
     recovery: float | None = None
     counts = dict.fromkeys(KINDS, 0)
@@ -751,6 +856,8 @@ def _summary(entries: list[Entry]) -> str:
     ]
     if recovery is not None:
         parts.append(f"time to recovery {format_seconds(recovery)}")
+    if unverified:
+        parts.append(f"{unverified} unverified entr{'y' if unverified == 1 else 'ies'} not counted")
     return " · ".join(parts)
 
 
@@ -777,12 +884,22 @@ def render_markdown(
     lines.append("| time (UTC) | who | what |")
     lines.append("|---|---|---|")
     for entry in entries:
-        what = f"**{_LABELS.get(entry.kind, entry.kind)}** {md_escape(entry.text)}"
+        mark = "" if entry.counts else "_(unverified)_ "
+        what = f"**{_LABELS.get(entry.kind, entry.kind)}** {mark}{md_escape(entry.text)}"
         lines.append(f"| {format_utc(entry.time)} | {md_escape(_who_text(entry.who))} | {what} |")
     return "\n".join(lines) + "\n"
 
 
 def render_json(entries: list[Entry]) -> str:
-    """The timeline as a JSON list of entries, oldest first."""
+    """The timeline as a JSON list of entries, oldest first; with a war-room key each
+    entry also says whether it was `verified`."""
     ordered = sorted(entries, key=lambda e: (e.time, e.id))
-    return json.dumps([e.to_json() for e in ordered], ensure_ascii=False, indent=2, default=str)
+    return json.dumps(
+        [
+            e.to_json() if e.verified is None else {**e.to_json(), "verified": e.verified}
+            for e in ordered
+        ],
+        ensure_ascii=False,
+        indent=2,
+        default=str,
+    )

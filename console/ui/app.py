@@ -24,7 +24,7 @@ from console.model import ProbeResult, SlaValue
 from console.poller import Poller
 from console.sla import upper_bound
 from console.state import State
-from console.timeline import Timeline
+from console.timeline import Timeline, key_from_env
 from console.ui.action_bar import ActionBar
 from console.ui.actions import ActionKeys
 from console.ui.header import StatusHeader
@@ -163,6 +163,7 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
             timeline_path or paths.default_timeline_file(),
             config.warroom.redis_url,
             clock=self.clock.time,
+            key=key_from_env(config.warroom.key_env),
         )
         self.presence = "just you"
         self._firing: dict[str, object] = {}

@@ -136,10 +136,12 @@ class WarRoom:
             )
             return
         for entry in worth[-TOAST_LIMIT:]:
-            who = (entry.who or {}).get("user") or "someone"
+            who = clean((entry.who or {}).get("user") or "someone", 40)
+            if not entry.counts:
+                who += " (unverified)"
             # a peer's words, never markup: `[link=...]` would crash, `[@click=...]` act
             self.notify(
-                f"{clean(who, 40)}: {clean(entry.text, 300)}",
+                f"{who}: {clean(entry.text, 300)}",
                 title="War room",
                 timeout=8,
                 markup=False,
@@ -165,6 +167,18 @@ class WarRoom:
         self.push_screen(NoteScreen(), written)
 
     def action_timeline(self) -> None:
-        self.push_screen(
-            TimelineScreen(self.timeline.entries(), self.presence, self.timeline.status)
+        status = self.timeline.status
+        if self.config.warroom.redis_url:
+            status += " · " + self.room_authentication()
+        self.push_screen(TimelineScreen(self.timeline.entries(), self.presence, status))
+
+    def room_authentication(self) -> str:
+        """Whether what the war room says can be trusted, in one clause (never the key)."""
+        if self.timeline.keyed:
+            return "entries signed with the war-room key; unverified ones are marked, not counted"
+        variable = self.config.warroom.key_env
+        where = f"${variable} is not set" if variable else "no war-room key is configured"
+        return (
+            f"unauthenticated war room ({where}): anyone who can write to its Redis "
+            "can write entries in anyone's name"
         )

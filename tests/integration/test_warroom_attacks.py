@@ -225,3 +225,172 @@ async def test_an_oversized_stream_entry_is_skipped(tmp_path, fresh_redis):
     assert [e.id for e in await bob.sync()] == ["small"]
     assert bob.local_path.stat().st_size < 4096
     await bob.close()
+
+
+# ------------------------------------------------------------------ 7. forged entries
+
+KEY = "war-room-test-key-3c1f9a7e5b2d4f60"
+
+
+def spec_signature(entry: dict, key: str = KEY) -> str:
+    """The README's rule, written out independently of the console's code."""
+    import hashlib
+    import hmac
+
+    body = {k: v for k, v in entry.items() if k != "sig"}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hmac.new(key.encode("utf-8"), text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def stream_entries(server) -> list[dict]:
+    client = redis_of(server)
+    try:
+        return [json.loads(fields[b"entry"]) for _, fields in client.xrange(STREAM_KEY)]
+    finally:
+        client.close()
+
+
+def forged(entry_id: str, kind: str, text: str, data: dict | None = None, **extra) -> dict:
+    return {
+        "id": entry_id,
+        "time": time.time() - 30,
+        "kind": kind,
+        "who": {"user": "oncall1", "host": "ops1", "ssh_client": None},
+        "text": text,
+        "data": data or {},
+        **extra,
+    }
+
+
+FORGERIES = [
+    forged("forged-action", "action", "restart genesis-orchestrator: ok", {"outcome": "ok"}),
+    forged("forged-class", "incident", "incident class P0", {"class": "P0"}),
+    forged("forged-recovery", "incident", "all clear", {"recovery_seconds": 1}),
+]
+
+
+def keyed(tmp_path, server, name, person, key=KEY) -> Timeline:
+    return console(tmp_path, server, name, person, key=key.encode())
+
+
+async def test_signed_entries_verify_and_forgeries_are_kept_but_marked(tmp_path, fresh_redis):
+    from console.timeline import render_json, render_markdown
+
+    unsigned, wrong_key, garbage = FORGERIES
+    write_raw(
+        fresh_redis,
+        json.dumps(unsigned),
+        json.dumps({**wrong_key, "sig": spec_signature(wrong_key, key="not-the-key")}),
+        json.dumps({**garbage, "sig": "é" * 64}),
+    )
+    alice = keyed(tmp_path, fresh_redis, "alice", ALICE)
+    bob = keyed(tmp_path, fresh_redis, "bob", BOB)
+    alice.add("note", "restarting the orchestrator now")
+    alice.add("action", "restart genesis-orchestrator: failed", {"outcome": "failed"})
+    await alice.sync()
+    got = {e.id: e.verified for e in await bob.sync()}
+    assert list(got.values()) == [False, False, False, True, True]
+    # the verdicts are bob's own, kept across a restart of his console
+    again = keyed(tmp_path, fresh_redis, "bob", BOB)
+    verdicts = {e.text: e.verified for e in again.entries()}
+    assert verdicts["restart genesis-orchestrator: ok"] is False
+    assert verdicts["restarting the orchestrator now"] is True
+    text = render_markdown(again.entries(), title="t")
+    summary = next(line for line in text.splitlines() if line.startswith("**Summary:**"))
+    assert "no incident class recorded" in summary and "P0" not in summary
+    assert "1 action (1 failed)" in summary and "time to recovery" not in summary
+    assert "3 unverified entries not counted" in summary
+    assert text.count("_(unverified)_") == 3
+    assert "**ACTION** _(unverified)_ restart genesis-orchestrator: ok" in text
+    exported = {e["id"]: e for e in json.loads(render_json(again.entries()))}
+    assert exported["forged-action"]["verified"] is False
+    assert all(e["verified"] for i, e in exported.items() if not i.startswith("forged"))
+    for timeline in (alice, bob, again):
+        await timeline.close()
+
+
+async def test_the_signature_is_the_one_the_readme_describes(tmp_path, fresh_redis):
+    alice = keyed(tmp_path, fresh_redis, "alice", ALICE)
+    alice.add("note", "café ☕ — non-ASCII stays as it is")
+    await alice.sync()
+    (sent,) = stream_entries(fresh_redis)
+    assert sent["sig"] == spec_signature(sent)
+    # and another implementation's entry, signed by the same rule, verifies here
+    other = {
+        "id": "other-impl-1",
+        "time": int(time.time()),  # an integer time, as another language may write it
+        "kind": "note",
+        "who": {"user": "zoë", "host": "ops4", "ssh_client": None},
+        "text": "written by the Go tool ✓",
+        "data": {"nested": {"b": [1, 2.5, None, True], "a": "x"}},
+        "schema": 1,  # a field this console does not know is signed too
+    }
+    write_raw(fresh_redis, json.dumps({**other, "sig": spec_signature(other)}, indent=1))
+    bob = keyed(tmp_path, fresh_redis, "bob", BOB)
+    got = {e.id: e for e in await bob.sync()}
+    assert got["other-impl-1"].verified is True
+    assert got[alice.entries()[0].id].verified is True
+    # a console with another key cannot vouch for either
+    carol = keyed(tmp_path, fresh_redis, "carol", BOB, key="someone-elses-key")
+    assert {e.verified for e in await carol.sync()} == {False}
+    for timeline in (alice, bob, carol):
+        await timeline.close()
+
+
+async def test_an_id_squatter_never_displaces_the_real_entry(tmp_path, fresh_redis):
+    real_id = "firing-0123456789abcdef-1795748400"
+    squat = forged(real_id, "alert_firing", "GenesisOrchestratorDown resolved, all fine")
+    write_raw(fresh_redis, json.dumps(squat))  # before the real one exists
+    alice = keyed(tmp_path, fresh_redis, "alice", ALICE)
+    assert [e.verified for e in await alice.sync()] == [False]
+    # alice's console sees the alert fire: its own entry with that id is recorded and sent
+    alice.add("alert_firing", "critical GenesisOrchestratorDown firing", entry_id=real_id)
+    assert [e.id for e in alice.pending] == [real_id]
+    await alice.sync()
+    write_raw(fresh_redis, json.dumps({**squat, "text": "a second squat, after it"}))
+    bob = keyed(tmp_path, fresh_redis, "bob", BOB)
+    await bob.sync()
+    for timeline in (alice, bob):
+        await timeline.sync()
+        (entry,) = [e for e in timeline.entries() if e.id == real_id]
+        assert entry.text == "critical GenesisOrchestratorDown firing"
+        assert entry.verified is True
+        await timeline.close()
+
+
+async def test_without_a_key_every_entry_counts_as_before(tmp_path, fresh_redis):
+    from console.timeline import render_json, render_markdown
+
+    write_raw(fresh_redis, *(json.dumps(f) for f in FORGERIES))
+    bob = console(tmp_path, fresh_redis, "bob", BOB)
+    assert {e.verified for e in await bob.sync()} == {None}
+    text = render_markdown(bob.entries(), title="t")
+    assert "incident classes P0" in text and "1 action (1 ok)" in text
+    assert "unverified" not in text
+    assert all("verified" not in e for e in json.loads(render_json(bob.entries())))
+    await bob.close()
+
+
+def test_the_export_counts_our_audit_log_and_not_forgeries(
+    tmp_path, fresh_redis, capsys, monkeypatch
+):
+    from console.audit import AuditLog, utc_iso
+
+    monkeypatch.setenv("GENESIS_WARROOM_KEY", KEY)
+    write_raw(fresh_redis, *(json.dumps(f) for f in FORGERIES))
+    AuditLog(paths.default_audit_file()).append(
+        {
+            "time": utc_iso(time.time() - 60),
+            "user": "carol",
+            "host": "ops3",
+            "action": "cache_clear",
+            "outcome": "ok",
+            "message": "cache cleared",
+        }
+    )
+    code, out, err = cli_timeline(tmp_path, fresh_redis, capsys)
+    assert code == 0, err
+    assert "1 action (1 ok)" in out and "3 unverified entries not counted" in out
+    assert "**ACTION** cache\\_clear: ok (cache cleared)" in out
+    assert "**ACTION** _(unverified)_ restart genesis-orchestrator: ok" in out
+    assert KEY not in out + err

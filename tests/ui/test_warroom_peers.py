@@ -171,3 +171,50 @@ async def test_a_flood_of_entries_raises_a_summary_not_a_toast_each(
         assert [t.split(":")[1].split()[1] for t in burst[:3]] == ["20047", "20048", "20049"]
         assert "47 more" in burst[3]
         assert app.is_running
+
+
+KEY = "war-room-ui-key-5e0b1c2d3a4f"
+
+
+async def test_with_a_key_forged_entries_are_marked_unverified_everywhere(
+    demo_app, tmp_path, fresh_redis, monkeypatch
+):
+    monkeypatch.setenv("GENESIS_WARROOM_KEY", KEY)
+    app = war_room_app(demo_app, tmp_path, fresh_redis)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await joined(pilot, app)
+        write_raw(fresh_redis, peer_note("forged-1", "oncall1 restarted: ok"))
+        await app._warroom_tick()
+        await pilot.pause()
+        (toast,) = war_room_toasts(app)
+        assert toast == "mallory (unverified): oncall1 restarted: ok"
+        await pilot.press("t")
+        await pilot.pause()
+        table = app.screen.query_one("DataTable")
+        rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        (forged,) = [r for r in rows if "oncall1 restarted" in r[3]]
+        assert forged[3] == "UNVERIFIED oncall1 restarted: ok"
+        status = str(app.screen.query_one("#presence").render())
+        assert "signed" in status and "unauthenticated" not in status
+        assert "1 unverified" in app.screen.query_one("Vertical").border_title
+        assert KEY not in status
+
+
+async def test_without_a_key_the_view_says_the_room_is_unauthenticated(
+    demo_app, tmp_path, fresh_redis, monkeypatch
+):
+    monkeypatch.delenv("GENESIS_WARROOM_KEY", raising=False)
+    app = war_room_app(demo_app, tmp_path, fresh_redis)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await joined(pilot, app)
+        write_raw(fresh_redis, peer_note("peer-1", "a note"))
+        await app._warroom_tick()
+        await pilot.pause()
+        assert war_room_toasts(app) == ["mallory: a note"]
+        await pilot.press("t")
+        await pilot.pause()
+        status = str(app.screen.query_one("#presence").render())
+        assert "unauthenticated" in status and "GENESIS_WARROOM_KEY" in status
+        table = app.screen.query_one("DataTable")
+        cells = [str(table.get_row_at(i)[3]) for i in range(table.row_count)]
+        assert "a note" in cells and not any("UNVERIFIED" in c for c in cells)

@@ -79,13 +79,20 @@ class TimelineScreen(ModalScreen[None]):
                 Text(format_utc(entry.time, "%H:%M:%S")),
                 literal(person, 40),
                 Text(KIND_LABELS.get(entry.kind, entry.kind)),
-                literal(entry.text, 400),
+                literal(entry.text, 400)
+                if entry.counts
+                else Text.assemble(("UNVERIFIED", "bold reverse"), " ", literal(entry.text, 400)),
             )
+        unverified = sum(1 for entry in self.entries if not entry.counts)
         with Vertical() as box:
-            box.border_title = f"War-room timeline · {len(self.entries)} entries"
+            box.border_title = f"War-room timeline · {len(self.entries)} entries" + (
+                f" ({unverified} unverified: not signed with the war-room key)"
+                if unverified
+                else ""
+            )
             box.border_subtitle = "escape closes · genesis-console timeline exports it"
             yield Static(
-                Text(f"{clean(self.status, 200)} · here now: {clean(self.presence, 300)}"),
+                Text(f"{clean(self.status, 400)} · here now: {clean(self.presence, 300)}"),
                 id="presence",
             )
             yield table
