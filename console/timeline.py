@@ -655,7 +655,8 @@ class Timeline:
                 continue  # not ours, or not an entry: skip, never interpret
             if self._key is not None:
                 entry = dataclasses.replace(entry, verified=signature_ok(value, self._key))
-            seen_here.add(entry.id)
+            if entry.counts:  # a forged copy must not pass for ours after a Redis restart
+                seen_here.add(entry.id)
             if entry.id in self._known:
                 continue  # ours, or one that counts: nothing can displace it
             held = new.get(entry.id)

@@ -153,7 +153,7 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
         self.runner = ActionRunner(
             AuditLog(config.audit_path),
             read_only=self.read_only,
-            lock=WarRoomLock(config.warroom.redis_url, on_warning=self._warn)
+            lock=WarRoomLock(config.warroom.redis_url, on_warning=self._warn, clock=self.clock.time)
             if config.warroom.redis_url
             else None,
             clock=self.clock.time,

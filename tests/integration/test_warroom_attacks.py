@@ -394,3 +394,83 @@ def test_the_export_counts_our_audit_log_and_not_forgeries(
     assert "**ACTION** cache\\_clear: ok (cache cleared)" in out
     assert "**ACTION** _(unverified)_ restart genesis-orchestrator: ok" in out
     assert KEY not in out + err
+
+
+# ------------------------------------------------------------------ 8. the restart lock
+
+NIGHT = 1795748400.0  # 2026-11-27 03:00:00 UTC
+
+
+def lock_for(server, clock=None):
+    from console.clock import FrozenClock
+    from console.warroom import WarRoomLock
+
+    return WarRoomLock(url(server), clock=(clock or FrozenClock(NIGHT)).time)
+
+
+async def test_the_lock_names_its_holder_at_the_time_of_the_injected_clock(fresh_redis):
+    from console.actions.runner import ActionBusy
+    from console.warroom import lock_key
+
+    first, second = lock_for(fresh_redis), lock_for(fresh_redis)
+    async with first("restart", "Restart genesis-orchestrator"):
+        client = redis_of(fresh_redis)
+        held = json.loads(client.get(lock_key("restart")))
+        client.close()
+        assert held["since"] == NIGHT
+        with pytest.raises(ActionBusy) as busy:
+            async with second("restart", "Restart genesis-orchestrator"):
+                pytest.fail("two consoles inside the restart lock")
+    assert "is already running Restart genesis-orchestrator (since 03:00:00 UTC)" in str(busy.value)
+
+
+MALFORMED_HOLDERS = [
+    '{"user": "bob", "host": "ops2", "action": "Restart", "since": "yesterday"}',
+    '["bob", "ops2"]',
+    '"bob"',
+    "bob was here",
+    "",
+    "42",
+    "null",
+    '{"user": ["bob"], "host": {"a": 1}, "since": 1e999}',
+    '{"user": "bob", "host": "ops2", "since": NaN}',
+    '{"user": "bob", "host": "ops2", "since": 1e18}',
+    '{"user": "bob", "host": null, "action": "Restart", "since": 1795748400}',
+    "\xff\xfe not UTF-8",
+]
+
+
+@pytest.mark.parametrize("value", MALFORMED_HOLDERS)
+async def test_a_malformed_lock_holder_is_an_unknown_holder(fresh_redis, value):
+    from console.actions.runner import ActionBusy
+    from console.warroom import lock_key
+
+    client = redis_of(fresh_redis)
+    client.set(lock_key("restart"), value.encode("latin-1") if "\xff" in value else value)
+    client.close()
+    with pytest.raises(ActionBusy) as busy:
+        async with lock_for(fresh_redis)("restart", "Restart genesis-orchestrator"):
+            pytest.fail("went ahead although another console holds the lock")
+    assert "held by an unknown holder" in str(busy.value)
+
+
+async def test_a_lock_holder_is_shown_as_plain_text(fresh_redis):
+    from console.actions.runner import ActionBusy
+    from console.warroom import lock_key
+
+    holder = {
+        "user": "bob\x1b[2J",
+        "host": "ops2[link=https://x]",
+        "ssh_client": "10.0.0.9",
+        "action": "Restart\n\u202e",
+        "since": NIGHT,
+    }
+    client = redis_of(fresh_redis)
+    client.set(lock_key("restart"), json.dumps(holder))
+    client.close()
+    with pytest.raises(ActionBusy) as busy:
+        async with lock_for(fresh_redis)("restart", "Restart genesis-orchestrator"):
+            pass
+    message = str(busy.value)
+    assert "\x1b" not in message and "\n" not in message
+    assert "bob\\x1b[2J@ops2[link=https://x] from 10.0.0.9" in message

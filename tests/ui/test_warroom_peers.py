@@ -218,3 +218,71 @@ async def test_without_a_key_the_view_says_the_room_is_unauthenticated(
         table = app.screen.query_one("DataTable")
         cells = [str(table.get_row_at(i)[3]) for i in range(table.row_count)]
         assert "a note" in cells and not any("UNVERIFIED" in c for c in cells)
+
+
+async def test_waiting_on_another_consoles_restart_lock_is_not_a_failed_restart(
+    demo_app, tmp_path, fresh_redis, monkeypatch
+):
+    import sys
+
+    import msgspec
+
+    from console.config import AuditConfig
+    from console.warroom import lock_key
+
+    monkeypatch.delenv("GENESIS_PAGERDUTY_ROUTING_KEY", raising=False)
+    monkeypatch.delenv("GENESIS_SLACK_WEBHOOK_URL", raising=False)
+    marker = tmp_path / "restarted.txt"
+    url = f"redis://127.0.0.1:{fresh_redis.port}/0"
+    app = demo_app(
+        "orchestrator-down",
+        warroom=WarroomConfig(redis_url=url),
+        audit=AuditConfig(path=str(tmp_path / "audit.jsonl")),
+    )
+    app.timeline.local_path = tmp_path / "timeline.jsonl"
+    app.config = msgspec.structs.replace(
+        app.config,
+        orchestrator=msgspec.structs.replace(
+            app.config.orchestrator,
+            restart_command=[
+                sys.executable,
+                "-c",
+                "import sys; open(sys.argv[1], 'a')",
+                str(marker),
+            ],
+        ),
+    )
+    holders = [
+        json.dumps({**MALLORY, "action": "Restart genesis-orchestrator", "since": NIGHT - 90}),
+        '{"user": "bob", "host": "ops2", "since": "yesterday"}',
+        '["a", "list"]',
+        '"a plain string"',
+    ]
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.poll_once()
+        for attempt, holder in enumerate(holders, 1):
+            client = redis_of(fresh_redis)
+            client.set(lock_key("restart"), holder)
+            client.close()
+            await pilot.press("r")
+            await pilot.pause()
+            await pilot.press("y")
+            await wait_until(
+                pilot,
+                lambda n=attempt: len(list(app.runner.audit.records())) == n,
+                5,
+                f"attempt {attempt} on record",
+            )
+            await pilot.pause()
+        assert not marker.exists()  # nothing ran
+        assert app.restart_failures == 0
+        said = [text for _, text in toasts(app)]
+        assert not any("failed" in text and "times" in text for text in said), said
+        assert (
+            "mallory@ops9 is already running Restart genesis-orchestrator (since 02:58:30 UTC)"
+            in said
+        )
+        assert sum("held by an unknown holder" in text for text in said) == 3
+        assert app.screen.__class__.__name__ != "ConfirmScreen"  # no escalation offered
+    outcomes = [r["outcome"] for r in app.runner.audit.records()]
+    assert outcomes == ["busy"] * 4
