@@ -358,6 +358,22 @@ async def test_an_id_squatter_never_displaces_the_real_entry(tmp_path, fresh_red
         await timeline.close()
 
 
+async def test_a_squatter_after_a_redis_restart_does_not_stop_the_resend(tmp_path, fresh_redis):
+    alice = keyed(tmp_path, fresh_redis, "alice", ALICE)
+    note = alice.add("note", "rolled back deploy 42")
+    await alice.sync()
+    fresh_redis.kill()  # no persistence: the stream is gone
+    fresh_redis.start()
+    write_raw(fresh_redis, json.dumps(forged(note.id, "note", "nothing was rolled back")))
+    await alice.sync()  # a new server: alice sends again what it lacks
+    bob = keyed(tmp_path, fresh_redis, "bob", BOB)
+    await bob.sync()
+    (entry,) = [e for e in bob.entries() if e.id == note.id]
+    assert (entry.text, entry.verified) == ("rolled back deploy 42", True)
+    await alice.close()
+    await bob.close()
+
+
 async def test_without_a_key_every_entry_counts_as_before(tmp_path, fresh_redis):
     from console.timeline import render_json, render_markdown
 
