@@ -404,6 +404,7 @@ class Timeline:
         console_id: str | None = None,
         timeout: float = 2.0,
         key: bytes | None = None,
+        password: str | None = None,
     ) -> None:
         #: why the local file could not be written (None while it can)
         self.local_error: str | None = None
@@ -422,6 +423,7 @@ class Timeline:
         self._loaded = False
         # the war-room key: signs what we send, checks what we pull; never shown or logged
         self._key = key or None
+        self._password = password
         #: ids of entries that count (ours, verified, or any without a key)
         self._known: set[str] = set()
         #: ids of unverified entries recorded (they never block one that counts)
@@ -543,7 +545,7 @@ class Timeline:
         if self._client is None:
             from console.sources.redis import redis_client
 
-            self._client = redis_client(self.redis_url, self.timeout)
+            self._client = redis_client(self.redis_url, self.timeout, self._password)
         return self._client
 
     def _went_ok(self) -> None:
@@ -571,7 +573,7 @@ class Timeline:
             return "connection closed"
         if "name or service not known" in lowered or "nodename" in lowered:
             return "host does not resolve"
-        if text.startswith(("NOAUTH", "WRONGPASS")):
+        if text.startswith(("NOAUTH", "WRONGPASS")) or type(exc).__name__ == "AuthenticationError":
             return "login refused (check the password)"
         return f"{type(exc).__name__}: {_CONTROL.sub(' ', text)[:120]}"
 

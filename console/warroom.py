@@ -33,8 +33,10 @@ class WarRoomLock:
         timeout: float = 2.0,
         on_warning=None,
         clock: Callable[[], float] = time.time,
+        password: str | None = None,
     ) -> None:
         self.redis_url = redis_url
+        self._password = password
         self.timeout = timeout
         self.on_warning = on_warning or (lambda text: None)
         self.clock = clock
@@ -44,7 +46,7 @@ class WarRoomLock:
         if self._client is None:
             from console.sources.redis import redis_client
 
-            self._client = redis_client(self.redis_url, self.timeout)
+            self._client = redis_client(self.redis_url, self.timeout, self._password)
         return self._client
 
     @contextlib.asynccontextmanager

@@ -15,7 +15,7 @@ from console import paths
 from console.actions.runner import ActionRunner
 from console.audit import AuditLog
 from console.clock import Clock, format_age
-from console.config import Config
+from console.config import Config, secret
 from console.incident import (
     ClassTracker,
     IncidentTracker,
@@ -150,11 +150,18 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
         self._themes = themes or {}
         self._theme_name = theme or config.theme
         self.keymap_spec = keymap or {}
+        warroom = config.warroom
+        warroom_password = secret(warroom.password_env) if warroom.password_env else None
         self.runner = ActionRunner(
             AuditLog(config.audit_path),
             read_only=self.read_only,
-            lock=WarRoomLock(config.warroom.redis_url, on_warning=self._warn, clock=self.clock.time)
-            if config.warroom.redis_url
+            lock=WarRoomLock(
+                warroom.redis_url,
+                on_warning=self._warn,
+                clock=self.clock.time,
+                password=warroom_password,
+            )
+            if warroom.redis_url
             else None,
             clock=self.clock.time,
             on_record=self._record_action,
@@ -164,6 +171,7 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
             config.warroom.redis_url,
             clock=self.clock.time,
             key=key_from_env(config.warroom.key_env),
+            password=warroom_password,
         )
         self.presence = "just you"
         self._firing: dict[str, object] = {}
