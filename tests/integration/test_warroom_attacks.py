@@ -305,6 +305,12 @@ async def test_signed_entries_verify_and_forgeries_are_kept_but_marked(tmp_path,
     exported = {e["id"]: e for e in json.loads(render_json(again.entries()))}
     assert exported["forged-action"]["verified"] is False
     assert all(e["verified"] for i, e in exported.items() if not i.startswith("forged"))
+    # the key itself is nowhere: not in the stream, the local files or the status
+    client = redis_of(fresh_redis)
+    stream = repr(client.xrange(STREAM_KEY))
+    client.close()
+    for place in (stream, alice.local_path.read_text(), bob.local_path.read_text(), bob.status):
+        assert KEY not in place
     for timeline in (alice, bob, again):
         await timeline.close()
 
