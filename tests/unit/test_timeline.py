@@ -392,4 +392,3 @@ def test_own_entries_count_with_a_key_and_the_local_file_keeps_the_verdicts(tmp_
         "pulled None": False,  # pulled without a key: nobody vouched for it
     }
     assert {e.verified for e in Timeline(path).entries()} == {None}  # no key: all count
-
