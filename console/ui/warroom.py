@@ -128,8 +128,8 @@ class WarRoom:
         timeline_key = key_label(self, self.keymap_spec.get("timeline", DEFAULT_KEYS["timeline"]))
         if joining:
             self.notify(
-                f"Joined: {len(worth)} note{'s' * (len(worth) != 1)} and actions by others "
-                f"so far; {timeline_key} shows the timeline",
+                f"Joined the war room: {len(worth)} note{'s' * (len(worth) != 1)} or "
+                f"actions by others so far; {timeline_key} shows the timeline",
                 title="War room",
                 timeout=8,
                 markup=False,
