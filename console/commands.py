@@ -10,7 +10,7 @@ from pathlib import Path
 
 from console import paths
 from console.clock import Clock
-from console.config import Config, ConfigError, load_config
+from console.config import Config, ConfigError, load_config, secret
 
 
 def _load(options: Namespace) -> Config:
@@ -270,6 +270,7 @@ def timeline(options: Namespace, clock: Clock | None = None) -> int:
     from console.timeline import (
         Timeline,
         entries_from_audit,
+        key_from_env,
         merge,
         render_json,
         render_markdown,
@@ -295,6 +296,8 @@ def timeline(options: Namespace, clock: Clock | None = None) -> int:
         paths.default_timeline_file(),
         config.warroom.redis_url,
         timeout=min(config.timeout_seconds, 3.0),
+        key=key_from_env(config.warroom.key_env),
+        password=secret(config.warroom.password_env) if config.warroom.password_env else None,
     )
     if config.warroom.redis_url:
 

@@ -122,6 +122,11 @@ class AuditConfig(_Section):
 class WarroomConfig(_Section):
     # set to share the timeline, presence and action locks between consoles
     redis_url: Annotated[str, msgspec.Meta(pattern=r"^rediss?://")] | None = None
+    # the environment variable holding the HMAC key that signs timeline entries;
+    # without the key, entries are not signed and the timeline view says so
+    key_env: EnvName | None = "GENESIS_WARROOM_KEY"
+    # the environment variable holding the war-room Redis password (null: none)
+    password_env: EnvName | None = None
 
 
 class NotificationsConfig(_Section):

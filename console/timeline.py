@@ -6,15 +6,22 @@ entries to a Redis stream and pulls everyone else's, so every console on the sta
 the same story; entries added while Redis is away stay pending (on disk, across console
 restarts) and are sent when it is back. Entries carry a unique `id`; readers deduplicate.
 
+With a war-room key (`warroom.key_env`), every entry this console sends carries `sig`:
+HMAC-SHA256 over the entry without `sig`, as UTF-8 JSON with sorted keys, separators
+`,` and `:`, non-ASCII kept (`canonical`). An entry pulled without a valid signature is
+kept but `verified=False`: marked everywhere, left out of counts, and it never
+displaces a verified entry or one of ours with the same id.
+
 Redis keys:
-  genesis-console:timeline                stream, one field `entry` = Entry JSON,
+  genesis-console:timeline                stream, one field `entry` = Entry JSON (+ `sig`),
                                           trimmed to about 10 000 entries (MAXLEN ~)
   genesis-console:presence:<console_id>   JSON {console_id, user, host, ssh_client, since},
                                           expires PRESENCE_TTL seconds after the last heartbeat
 
 Local file lines (JSONL, torn last line tolerated):
   {...entry..., "sync": "pending"}   added here; to be sent until a marker names its id
-  {...entry..., "sync": "remote"}    pulled from the stream
+  {...entry..., "sync": "remote", "verified": true|false|null}
+                                     pulled from the stream, with this console's verdict
   {"sent": [ids], "run_id": "..."}   marker: these ids reached the Redis server `run_id`
 
 This module never imports Textual and imports redis only when it first talks to Redis.
@@ -23,7 +30,9 @@ This module never imports Textual and imports redis only when it first talks to 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
+import hmac
 import json
 import math
 import re
@@ -48,11 +57,26 @@ PRESENCE_TTL = 15
 #: after a Redis restart, our own entries this recent are sent again if the stream lost them
 RESEND_WINDOW = 48 * 3600
 
+#: one sync reads at most this many stream entries, and about this many bytes of them;
+#: the rest waits for the next sync (a flood must not freeze the console or fill the disk)
+SYNC_MAX_ENTRIES = 2_000
+SYNC_MAX_BYTES = 4 * 1024 * 1024
+#: a stream entry bigger than this is not one a console wrote: skipped, never parsed
+ENTRY_MAX_BYTES = 64 * 1024
+
 KINDS = ("alert_firing", "alert_resolved", "incident", "action", "note")
-_READ_BATCH = 1000
+#: stream items per round trip (each is held in memory whole, whatever its size)
+_READ_BATCH = 200
 _TEXT_LIMIT = 2000
 _ID = re.compile(r"[0-9A-Za-z_.:-]{1,80}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+#: half of a UTF-16 pair on its own: JSON allows it (`"\\ud800"`), UTF-8 cannot encode it
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+#: the times an entry may carry: those a date can be shown for (1970 to the end of 9999)
+EARLIEST = 0.0
+LATEST = 253402300799.0
+#: how deep an entry's `data` may nest; deeper values are dropped
+_DATA_DEPTH = 8
 
 
 @dataclass(frozen=True)
@@ -65,6 +89,15 @@ class Entry:
     who: dict[str, str | None]
     text: str
     data: dict[str, Any] = field(default_factory=dict)
+    #: this console's verdict, never taken from the entry itself: True signed with our
+    #: war-room key (or our own), False unsigned or badly signed while we hold a key,
+    #: None when there is no key to check with (every entry counts, as it always did)
+    verified: bool | None = None
+
+    @property
+    def counts(self) -> bool:
+        """False for an unverified entry: shown (marked), never counted."""
+        return self.verified is not False
 
     def to_json(self) -> dict[str, Any]:
         """The entry as a JSON-ready dict (the shape of the stream and `--format json`)."""
@@ -87,9 +120,8 @@ class Entry:
         entry_id, moment, kind = value.get("id"), value.get("time"), value.get("kind")
         if not isinstance(entry_id, str) or not _ID.fullmatch(entry_id):
             raise ValueError("bad entry id")
-        if isinstance(moment, bool) or not isinstance(moment, (int, float)):
-            raise ValueError("bad entry time")
-        if not math.isfinite(moment):
+        moment = valid_time(moment)
+        if moment is None:
             raise ValueError("bad entry time")
         if kind not in KINDS:
             raise ValueError(f"unknown entry kind {kind!r}")
@@ -99,26 +131,105 @@ class Entry:
         data = value.get("data")
         return cls(
             id=entry_id,
-            time=float(moment),
+            time=moment,
             kind=kind,
             who={key: _opt_str(person.get(key)) for key in ("user", "host", "ssh_client")},
             text=_one_line(text if isinstance(text, str) else ""),
-            data=data if isinstance(data, dict) else {},
+            data=plain(data) if isinstance(data, dict) else {},
         )
 
 
+def valid_time(value: Any) -> float | None:
+    """`value` as epoch seconds when it is a time the console can show, else None.
+
+    NaN, infinities and times outside 1970..9999 come only from a broken or hostile
+    writer; `datetime.fromtimestamp` would raise on them, in every view and export.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        moment = float(value)
+    except OverflowError:  # an integer beyond any float
+        return None
+    if not math.isfinite(moment) or not EARLIEST <= moment <= LATEST:
+        return None
+    return moment
+
+
+def _unpaired(text: str) -> str:
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def plain(value: Any, depth: int = 0) -> Any:
+    """JSON data made safe to store, send and show: no lone surrogates (they cannot be
+    written as UTF-8), no NaN or infinity, no integer beyond a float, nesting bounded."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return _unpaired(value)
+    if isinstance(value, int):
+        return value if abs(value) <= 2**63 else None
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if depth >= _DATA_DEPTH:
+        return None
+    if isinstance(value, dict):
+        return {_unpaired(str(k)): plain(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v, depth + 1) for v in value]
+    return _unpaired(str(value))
+
+
 def _opt_str(value: Any) -> str | None:
-    return None if value is None else str(value)[:200]
+    return None if value is None else _unpaired(str(value)[:200])
 
 
 def _one_line(text: str) -> str:
     text = text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
-    return text[:_TEXT_LIMIT]
+    return _unpaired(text[:_TEXT_LIMIT])
 
 
 def new_id() -> str:
     """A fresh entry id (uuid4 hex)."""
     return uuid.uuid4().hex
+
+
+# ---------------------------------------------------------------- signatures
+
+
+def key_from_env(name: str | None) -> bytes | None:
+    """The war-room key held by environment variable `name` (None: unset, empty or no name)."""
+    import os
+
+    value = os.environ.get(name, "") if name else ""
+    return value.encode("utf-8") if value else None
+
+
+def canonical(entry: dict[str, Any]) -> bytes:
+    """What a signature covers: the entry without `sig`, as UTF-8 JSON with sorted keys,
+    separators `,` and `:`, non-ASCII kept (ValueError for NaN or infinity)."""
+    body = {k: v for k, v in entry.items() if k != "sig"}
+    text = json.dumps(
+        body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+    return text.encode("utf-8")
+
+
+def sign(entry: dict[str, Any], key: bytes) -> str:
+    """The entry's `sig`: HMAC-SHA256 of `canonical(entry)` with `key`, lowercase hex."""
+    return hmac.new(key, canonical(entry), hashlib.sha256).hexdigest()
+
+
+def signature_ok(entry: dict[str, Any], key: bytes) -> bool:
+    """True when the entry carries the `sig` that `key` gives it."""
+    sig = entry.get("sig")
+    if not isinstance(sig, str):
+        return False
+    try:
+        expected = sign(entry, key)
+    except (ValueError, TypeError):  # NaN, lone surrogates: nothing a signer could send
+        return False
+    return hmac.compare_digest(sig.encode("utf-8", "replace"), expected.encode("ascii"))
 
 
 # ---------------------------------------------------------------- the local file
@@ -128,25 +239,38 @@ _append_lines = jsonl.append
 _read_lines = jsonl.read
 
 
-def read_timeline_file(path: Path) -> list[Entry]:
-    """Every readable entry in a timeline file, in file order (duplicates included)."""
+def _verdict(record: dict[str, Any], keyed: bool) -> bool | None:
+    """A local line's verdict: ours (`pending`) are trusted, pulled ones as judged then."""
+    if not keyed:
+        return None
+    return record.get("sync") == "pending" or record.get("verified") is True
+
+
+def read_timeline_file(path: Path, *, keyed: bool = False) -> list[Entry]:
+    """Every readable entry in a timeline file, in file order (duplicates included);
+    `keyed`: this console holds a war-room key, so pulled entries carry their verdict."""
     found = []
     for record in _read_lines(path):
         if "sent" in record:
             continue
         try:
-            found.append(Entry.from_json(record))
+            entry = Entry.from_json(record)
         except ValueError:
             continue
+        found.append(dataclasses.replace(entry, verified=_verdict(record, keyed)))
     return found
 
 
 def merge(*groups: Iterable[Entry], since: float | None = None) -> list[Entry]:
-    """Entries deduplicated by id (first seen wins), filtered by `since`, sorted by time."""
+    """Entries deduplicated by id, filtered by `since`, sorted by time. The first seen
+    wins, except that an unverified entry never displaces one that counts."""
     seen: dict[str, Entry] = {}
     for group in groups:
         for entry in group:
-            if entry.id not in seen and (since is None or entry.time >= since):
+            if since is not None and entry.time < since:
+                continue
+            held = seen.get(entry.id)
+            if held is None or (not held.counts and entry.counts):
                 seen[entry.id] = entry
     return sorted(seen.values(), key=lambda e: (e.time, e.id))
 
@@ -179,7 +303,7 @@ def entry_from_audit(record: dict[str, Any], *, unrecorded: str | None = None) -
     `unrecorded` says why the record could not be written to the audit log: the action
     still ran, so the timeline tells it, marked "not in the audit log".
     """
-    moment = _parse_iso(record.get("time"))
+    moment = valid_time(_parse_iso(record.get("time")))
     if moment is None:
         return None
     action = str(record.get("action") or "action")
@@ -189,11 +313,13 @@ def entry_from_audit(record: dict[str, Any], *, unrecorded: str | None = None) -
     text = f"{action}" + (f" {target}" if target else "") + f": {outcome}"
     if message:
         text += f" ({message})"
-    data = {
-        k: record.get(k)
-        for k in ("action", "target", "outcome", "message", "duration", "undo", "plan")
-        if k in record
-    }
+    data = plain(
+        {
+            k: record.get(k)
+            for k in ("action", "target", "outcome", "message", "duration", "undo", "plan")
+            if k in record
+        }
+    )
     if unrecorded:
         # the mark survives however long the message is
         mark = f" — not in the audit log: {unrecorded}"[: _TEXT_LIMIT // 4]
@@ -230,6 +356,49 @@ class _SyncResult:
     last_id: str
     run_id: str | None
     sent: list[str]
+    #: the read stopped at a sync's share: more entries wait for the next sync
+    more: bool = False
+
+
+def _stream_id(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _size(fields: dict[Any, Any]) -> int:
+    return sum(len(k) + len(v) for k, v in fields.items() if isinstance(v, (bytes, str)))
+
+
+def _fetch(client: Any, start: str | None) -> tuple[list[tuple[Any, dict]], str, bool]:
+    """At most one sync's share of stream items (SYNC_MAX_ENTRIES, about SYNC_MAX_BYTES),
+    oldest first: from after `start`, or, with no `start` (a console joining, a server
+    that restarted), the newest items; older ones are not read at all. Returns the
+    items, the stream id to read on from, and whether more items are already waiting."""
+    got: list[tuple[Any, dict]] = []
+    size = 0
+    if start is None:
+        cursor = "+"
+        while True:
+            batch = client.xrevrange(STREAM_KEY, max=cursor, min="-", count=_READ_BATCH)
+            got.extend(batch)
+            size += sum(_size(fields) for _, fields in batch)
+            if len(batch) < _READ_BATCH or len(got) >= SYNC_MAX_ENTRIES or size >= SYNC_MAX_BYTES:
+                break
+            cursor = "(" + _stream_id(batch[-1][0])
+        got.reverse()
+        return got, _stream_id(got[-1][0]) if got else "0-0", False
+    last = start
+    while True:
+        count = min(_READ_BATCH, SYNC_MAX_ENTRIES - len(got))
+        reply = client.xread({STREAM_KEY: last}, count=count)
+        batch = reply[0][1] if reply else []
+        got.extend(batch)
+        size += sum(_size(fields) for _, fields in batch)
+        if batch:
+            last = _stream_id(batch[-1][0])
+        if len(batch) < count:
+            return got, last, False
+        if len(got) >= SYNC_MAX_ENTRIES or size >= SYNC_MAX_BYTES:
+            return got, last, True
 
 
 class Timeline:
@@ -244,6 +413,8 @@ class Timeline:
         person: dict[str, Any] | None = None,
         console_id: str | None = None,
         timeout: float = 2.0,
+        key: bytes | None = None,
+        password: str | None = None,
     ) -> None:
         #: why the local file could not be written (None while it can)
         self.local_error: str | None = None
@@ -260,7 +431,13 @@ class Timeline:
         self.offline_since: float | None = None
         self._client: Any = None
         self._loaded = False
+        # the war-room key: signs what we send, checks what we pull; never shown or logged
+        self._key = key or None
+        self._password = password
+        #: ids of entries that count (ours, verified, or any without a key)
         self._known: set[str] = set()
+        #: ids of unverified entries recorded (they never block one that counts)
+        self._doubtful: set[str] = set()
         self._pending: dict[str, Entry] = {}
         self._run_id: str | None = None
         self._last_id: str | None = None
@@ -285,11 +462,19 @@ class Timeline:
                 entry = Entry.from_json(record)
             except ValueError:
                 continue
-            self._known.add(entry.id)
+            if _verdict(record, self.keyed) is False:
+                self._doubtful.add(entry.id)
+            else:
+                self._known.add(entry.id)
             if record.get("sync") == "pending":
                 pending.setdefault(entry.id, entry)
         self._pending = {i: e for i, e in pending.items() if i not in sent}
         self._loaded = True
+
+    @property
+    def keyed(self) -> bool:
+        """True when this console holds a war-room key (entries are signed and checked)."""
+        return self._key is not None
 
     @property
     def pending(self) -> list[Entry]:
@@ -315,8 +500,12 @@ class Timeline:
             kind=kind,
             who={k: _opt_str(self.person.get(k)) for k in ("user", "host", "ssh_client")},
             text=_one_line(str(text)),
-            data=dict(data or {}),
+            data=plain(dict(data or {})),
+            verified=self._own_verdict(),
         )
+
+    def _own_verdict(self) -> bool | None:
+        return True if self.keyed else None
 
     def add(
         self,
@@ -340,8 +529,9 @@ class Timeline:
         self._load()
         fresh: dict[str, Entry] = {}
         for entry in entries:
+            # an unverified entry squatting the id does not stop ours: only ids that count do
             if entry.id not in self._known and entry.id not in fresh:
-                fresh[entry.id] = entry
+                fresh[entry.id] = dataclasses.replace(entry, verified=self._own_verdict())
         try:
             _append_lines(
                 self.local_path, [{**e.to_json(), "sync": "pending"} for e in fresh.values()]
@@ -357,7 +547,7 @@ class Timeline:
 
     def entries(self, since: float | None = None) -> list[Entry]:
         """Everything known (ours and pulled), deduplicated by id, sorted by time."""
-        return merge(read_timeline_file(self.local_path), since=since)
+        return merge(read_timeline_file(self.local_path, keyed=self.keyed), since=since)
 
     # -- Redis
 
@@ -365,7 +555,7 @@ class Timeline:
         if self._client is None:
             from console.sources.redis import redis_client
 
-            self._client = redis_client(self.redis_url, self.timeout)
+            self._client = redis_client(self.redis_url, self.timeout, self._password)
         return self._client
 
     def _went_ok(self) -> None:
@@ -393,7 +583,7 @@ class Timeline:
             return "connection closed"
         if "name or service not known" in lowered or "nodename" in lowered:
             return "host does not resolve"
-        if text.startswith(("NOAUTH", "WRONGPASS")):
+        if text.startswith(("NOAUTH", "WRONGPASS")) or type(exc).__name__ == "AuthenticationError":
             return "login refused (check the password)"
         return f"{type(exc).__name__}: {_CONTROL.sub(' ', text)[:120]}"
 
@@ -418,8 +608,10 @@ class Timeline:
             self._last_id = result.last_id
             self._run_id = result.run_id
             for entry in result.new:
-                self._known.add(entry.id)
+                (self._known if entry.counts else self._doubtful).add(entry.id)
             self._went_ok()
+            if result.more:
+                self.status = "war room online, catching up with a busy stream"
             return result.new
 
     def _sync_blocking(self, pending: list[Entry], last_id: str | None) -> _SyncResult:
@@ -427,9 +619,9 @@ class Timeline:
         run_id = client.info("server").get("run_id")
         run_id = run_id.decode() if isinstance(run_id, bytes) else run_id
         restarted = self._run_id is not None and run_id != self._run_id
-        full_read = last_id is None or restarted
-        start = "0-0" if full_read else last_id
-        new, last, in_stream = self._read_stream(client, start)
+        new, last, in_stream, more = self._read_stream(
+            client, None if last_id is None or restarted else last_id
+        )
         to_send = {e.id: e for e in pending}
         if restarted:
             # the server may have lost the stream: send our own recent entries it lacks
@@ -446,35 +638,51 @@ class Timeline:
         if to_send:
             pipe = client.pipeline(transaction=False)
             for entry in to_send.values():
-                payload = json.dumps(entry.to_json(), ensure_ascii=False, default=str)
+                body = plain(entry.to_json())
+                if self._key is not None:
+                    body["sig"] = sign(body, self._key)
+                payload = json.dumps(body, ensure_ascii=False)
                 pipe.xadd(STREAM_KEY, {"entry": payload}, maxlen=STREAM_MAXLEN, approximate=True)
             pipe.execute()
         if to_send or run_id != self._run_id:
             _append_lines(self.local_path, [{"sent": list(to_send), "run_id": run_id}])
-        return _SyncResult(new=new, last_id=last, run_id=run_id, sent=list(to_send))
+        return _SyncResult(new=new, last_id=last, run_id=run_id, sent=list(to_send), more=more)
 
-    def _read_stream(self, client: Any, start: str) -> tuple[list[Entry], str, set[str]]:
-        last = start
-        new: list[Entry] = []
+    def _read_stream(
+        self, client: Any, start: str | None
+    ) -> tuple[list[Entry], str, set[str], bool]:
+        """New entries from at most one sync's share of the stream, the last stream id
+        read, every entry id seen, and whether more is waiting for the next sync."""
+        items, last, more = _fetch(client, start)
+        new: dict[str, Entry] = {}
         seen_here: set[str] = set()
-        while True:
-            reply = client.xread({STREAM_KEY: last}, count=_READ_BATCH)
-            items = reply[0][1] if reply else []
-            for stream_id, fields in items:
-                last = stream_id.decode() if isinstance(stream_id, bytes) else str(stream_id)
-                raw = fields.get(b"entry", fields.get("entry"))
-                try:
-                    entry = Entry.from_json(raw)
-                except (ValueError, TypeError):
-                    continue  # not ours, or not an entry: skip, never interpret
-                if entry.id not in self._known and entry.id not in seen_here:
-                    new.append(entry)
+        for _stream_id, fields in items:
+            raw = fields.get(b"entry", fields.get("entry"))
+            if raw is None or len(raw) > ENTRY_MAX_BYTES:
+                continue  # not something a console wrote: skip it unread
+            try:
+                value = json.loads(raw)
+                entry = Entry.from_json(value)
+            except (ValueError, TypeError):
+                continue  # not ours, or not an entry: skip, never interpret
+            if self._key is not None:
+                entry = dataclasses.replace(entry, verified=signature_ok(value, self._key))
+            if entry.counts:  # a forged copy must not pass for ours after a Redis restart
                 seen_here.add(entry.id)
-            if len(items) < _READ_BATCH:
-                break
+            if entry.id in self._known:
+                continue  # ours, or one that counts: nothing can displace it
+            held = new.get(entry.id)
+            if entry.counts:
+                if held is None or not held.counts:
+                    new[entry.id] = entry
+            elif held is None and entry.id not in self._doubtful:
+                new[entry.id] = entry  # unverified, kept (marked) once
         if new:
-            _append_lines(self.local_path, [{**e.to_json(), "sync": "remote"} for e in new])
-        return new, last, seen_here
+            _append_lines(
+                self.local_path,
+                [{**e.to_json(), "sync": "remote", "verified": e.verified} for e in new.values()],
+            )
+        return list(new.values()), last, seen_here, more
 
     # -- presence
 
@@ -608,8 +816,12 @@ def md_escape(value: Any) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text).strip()
 
 
-def _utc(epoch: float, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
-    return datetime.fromtimestamp(epoch, UTC).strftime(fmt)
+def format_utc(epoch: float, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
+    """A UTC time as text; a time no calendar has (NaN, 1e18) reads as such, never raises."""
+    try:
+        return datetime.fromtimestamp(epoch, UTC).strftime(fmt)
+    except (OverflowError, OSError, ValueError):
+        return "(no such time)"
 
 
 def format_seconds(seconds: float) -> str:
@@ -623,6 +835,8 @@ def format_seconds(seconds: float) -> str:
 
 
 def _summary(entries: list[Entry]) -> str:
+    unverified = sum(1 for e in entries if not e.counts)
+    entries = [e for e in entries if e.counts]
     classes: list[str] = []
     recovery: float | None = None
     counts = dict.fromkeys(KINDS, 0)
@@ -634,7 +848,7 @@ def _summary(entries: list[Entry]) -> str:
             if level and str(level) not in classes:
                 classes.append(str(level))
             value = entry.data.get("recovery_seconds")
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if valid_time(value) is not None:  # a finite, non-negative number of seconds
                 recovery = float(value)
         if entry.kind == "action":
             outcome = str(entry.data.get("outcome") or "?")
@@ -655,6 +869,8 @@ def _summary(entries: list[Entry]) -> str:
     ]
     if recovery is not None:
         parts.append(f"time to recovery {format_seconds(recovery)}")
+    if unverified:
+        parts.append(f"{unverified} unverified entr{'y' if unverified == 1 else 'ies'} not counted")
     return " · ".join(parts)
 
 
@@ -671,7 +887,7 @@ def render_markdown(
     end = until if until is not None else (entries[-1].time if entries else None)
     lines = [f"# {md_escape(title)}", ""]
     if start is not None and end is not None:
-        lines.append(f"**Window:** {_utc(start)} → {_utc(end)} UTC")
+        lines.append(f"**Window:** {format_utc(start)} → {format_utc(end)} UTC")
         lines.append("")
     lines.append(f"**Summary:** {_summary(entries)}")
     lines.append("")
@@ -681,12 +897,22 @@ def render_markdown(
     lines.append("| time (UTC) | who | what |")
     lines.append("|---|---|---|")
     for entry in entries:
-        what = f"**{_LABELS.get(entry.kind, entry.kind)}** {md_escape(entry.text)}"
-        lines.append(f"| {_utc(entry.time)} | {md_escape(_who_text(entry.who))} | {what} |")
+        mark = "" if entry.counts else "_(unverified)_ "
+        what = f"**{_LABELS.get(entry.kind, entry.kind)}** {mark}{md_escape(entry.text)}"
+        lines.append(f"| {format_utc(entry.time)} | {md_escape(_who_text(entry.who))} | {what} |")
     return "\n".join(lines) + "\n"
 
 
 def render_json(entries: list[Entry]) -> str:
-    """The timeline as a JSON list of entries, oldest first."""
+    """The timeline as a JSON list of entries, oldest first; with a war-room key each
+    entry also says whether it was `verified`."""
     ordered = sorted(entries, key=lambda e: (e.time, e.id))
-    return json.dumps([e.to_json() for e in ordered], ensure_ascii=False, indent=2, default=str)
+    return json.dumps(
+        [
+            e.to_json() if e.verified is None else {**e.to_json(), "verified": e.verified}
+            for e in ordered
+        ],
+        ensure_ascii=False,
+        indent=2,
+        default=str,
+    )

@@ -5,11 +5,13 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from console.actions.runner import ActionBusy
 from console.audit import who
 from console.sources.base import run_blocking
+from console.text import clean
+from console.timeline import format_utc, valid_time
 
 LOCK_SECONDS = 15 * 60
 _RELEASE = (
@@ -24,23 +26,33 @@ def lock_key(kind: str) -> str:
 class WarRoomLock:
     """`SET NX EX` per action kind; the holder is named to whoever else tries."""
 
-    def __init__(self, redis_url: str, *, timeout: float = 2.0, on_warning=None) -> None:
+    def __init__(
+        self,
+        redis_url: str,
+        *,
+        timeout: float = 2.0,
+        on_warning=None,
+        clock: Callable[[], float] = time.time,
+        password: str | None = None,
+    ) -> None:
         self.redis_url = redis_url
+        self._password = password
         self.timeout = timeout
         self.on_warning = on_warning or (lambda text: None)
+        self.clock = clock
         self._client = None
 
     def _redis(self):
         if self._client is None:
             from console.sources.redis import redis_client
 
-            self._client = redis_client(self.redis_url, self.timeout)
+            self._client = redis_client(self.redis_url, self.timeout, self._password)
         return self._client
 
     @contextlib.asynccontextmanager
     async def __call__(self, kind: str, title: str) -> AsyncIterator[None]:
         person = who()
-        holder = json.dumps({**person, "action": title, "since": time.time()})
+        holder = json.dumps({**person, "action": title, "since": self.clock()})
         key = lock_key(kind)
         try:
             acquired = await run_blocking(
@@ -53,7 +65,11 @@ class WarRoomLock:
             yield
             return
         if not acquired:
-            raise ActionBusy(self._describe(await run_blocking(lambda: self._redis().get(key))))
+            try:
+                raw = await run_blocking(lambda: self._redis().get(key))
+            except Exception:
+                raw = b"?"  # it is held (SET NX said so); by whom, Redis did not say
+            raise ActionBusy(describe_holder(raw))
         try:
             yield
         finally:
@@ -62,16 +78,31 @@ class WarRoomLock:
             except Exception:
                 pass  # it expires by itself
 
-    @staticmethod
-    def _describe(raw: bytes | str | None) -> str:
-        try:
-            held = json.loads(raw or "{}")
-        except ValueError:
-            held = {}
-        if not held:
-            return "another console holds the war-room lock"
-        since = time.strftime("%H:%M:%S", time.gmtime(held.get("since", 0)))
-        where = held.get("host", "?") + (
-            f" from {held['ssh_client']}" if held.get("ssh_client") else ""
-        )
-        return f"{held.get('user', '?')}@{where} is already running {held.get('action', 'it')} (since {since} UTC)"
+
+def describe_holder(raw: bytes | str | None) -> str:
+    """Who holds a lock, from its value in Redis: anyone with Redis access can write that
+    value, so only the exact shape a console writes names a holder, and only as text."""
+    if raw is None:
+        return "another console held the war-room lock a moment ago; try again"
+    unknown = (
+        "another console is already running it: the war-room lock is held by an unknown holder"
+    )
+    try:
+        held = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return unknown
+    if not isinstance(held, dict):
+        return unknown
+    user, host, action = held.get("user"), held.get("host"), held.get("action", "it")
+    ssh_client, since = held.get("ssh_client"), valid_time(held.get("since"))
+    if (
+        not all(isinstance(value, str) and value for value in (user, host, action))
+        or not isinstance(ssh_client, str | None)
+        or since is None
+    ):
+        return unknown
+    where = clean(host, 100) + (f" from {clean(ssh_client, 60)}" if ssh_client else "")
+    return (
+        f"{clean(user, 60)}@{where} is already running {clean(action, 100)} "
+        f"(since {format_utc(since, '%H:%M:%S')} UTC)"
+    )

@@ -18,6 +18,8 @@ class Outcome:
     message: str
     undo: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    #: False when nothing was run (another console holds the war-room lock): not a failure
+    ran: bool = True
 
 
 @dataclass(frozen=True)

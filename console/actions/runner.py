@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Callable
 
@@ -13,6 +14,15 @@ from console.sources.base import run_blocking
 
 class ActionBusy(Exception):
     """An action of this kind is already running (here, or on another console)."""
+
+
+def _outcome_word(outcome: Outcome | None) -> str:
+    """The audit log's outcome: ok, failed, busy (nothing ran: someone else was) or cancelled."""
+    if outcome is None:
+        return "cancelled"
+    if outcome.ok:
+        return "ok"
+    return "failed" if outcome.ran else "busy"
 
 
 class ActionRunner:
@@ -60,7 +70,7 @@ class ActionRunner:
             else:
                 outcome = await plan.execute(say)
         except ActionBusy as exc:
-            outcome = Outcome(False, str(exc))
+            outcome = Outcome(False, str(exc), ran=False)
         except asyncio.CancelledError:
             outcome = Outcome(False, "interrupted before it finished")
             await self._record(plan, outcome, started)
@@ -69,17 +79,14 @@ class ActionRunner:
             outcome = Outcome(False, f"failed: {type(exc).__name__}: {exc}")
         finally:
             self.running.pop(plan.kind, None)
-        outcome = Outcome(
-            outcome.ok, scrub(outcome.message, plan.secrets), outcome.undo, outcome.data
-        )
+        outcome = dataclasses.replace(outcome, message=scrub(outcome.message, plan.secrets))
         unrecorded = await self._record(plan, outcome, started)
         if unrecorded:
             # it ran, but success is only reported once it is on record: say both
-            return Outcome(
-                False,
-                f"{outcome.message} — but NOT in the audit log: {unrecorded}",
-                outcome.undo,
-                outcome.data,
+            return dataclasses.replace(
+                outcome,
+                ok=False,
+                message=f"{outcome.message} — but NOT in the audit log: {unrecorded}",
             )
         return outcome
 
@@ -96,7 +103,7 @@ class ActionRunner:
             "action": plan.kind,
             "target": plan.target,
             "plan": plan.record(),
-            "outcome": "cancelled" if outcome is None else ("ok" if outcome.ok else "failed"),
+            "outcome": _outcome_word(outcome),
             "message": "confirmation declined" if outcome is None else outcome.message,
             "duration": round(now - started, 3),  # seconds
             "undo": outcome.undo if outcome else None,

@@ -29,14 +29,17 @@ from console.text import clean
 MEMORY_WARNING_RATIO = 0.9
 
 
-def redis_client(url: str, timeout: float) -> Any:
-    """A redis-py client for `url` with retries off and connect/read timeouts of `timeout`."""
+def redis_client(url: str, timeout: float, password: str | None = None) -> Any:
+    """A redis-py client for `url` with retries off and connect/read timeouts of `timeout`
+    (`password`, when given, instead of one in the URL)."""
     import redis
     from redis.backoff import NoBackoff
     from redis.retry import Retry
 
+    extra = {"password": password} if password else {}
     return redis.Redis.from_url(
         url,
+        **extra,
         socket_timeout=timeout,
         socket_connect_timeout=timeout,
         retry=Retry(NoBackoff(), 0),

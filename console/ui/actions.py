@@ -78,12 +78,12 @@ class ActionKeys:
         try:
             outcome = await self.runner.run(plan, lambda text: bar.running(f"{plan.title}: {text}"))
         except ActionBusy as exc:
-            outcome = Outcome(False, str(exc))
+            outcome = Outcome(False, str(exc), ran=False)
         bar.finished(outcome.ok, f"{plan.title}: {outcome.message}")
         self.notify(
             outcome.message,
             title=plan.title,
-            severity="information" if outcome.ok else "error",
+            severity="information" if outcome.ok else ("error" if outcome.ran else "warning"),
             timeout=8,
             markup=False,  # command output and server replies: shown as they are
         )
@@ -94,6 +94,8 @@ class ActionKeys:
         return outcome
 
     def after_restart(self, outcome: Outcome) -> None:
+        if not outcome.ran:
+            return  # waiting on another console's restart is not a failed restart
         if outcome.ok:
             self.restart_failures = 0
             return

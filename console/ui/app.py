@@ -16,7 +16,7 @@ from console.actions.escalate import StandIn
 from console.actions.runner import ActionRunner
 from console.audit import AuditLog
 from console.clock import Clock, format_age
-from console.config import Config
+from console.config import Config, secret
 from console.incident import (
     ClassTracker,
     IncidentTracker,
@@ -26,7 +26,7 @@ from console.poller import Poller
 from console.sla import upper_bound
 from console.state import State
 from console.text import clean, clean_lines
-from console.timeline import Timeline
+from console.timeline import Timeline, key_from_env
 from console.ui.action_bar import ActionBar
 from console.ui.actions import ActionKeys
 from console.ui.header import StatusHeader
@@ -157,11 +157,18 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
         self.keymap_spec = keymap or {}
         #: takes escalations instead of PagerDuty and Slack (the demo's receiver), or None
         self.escalation_stand_in = escalation_stand_in
+        warroom = config.warroom
+        warroom_password = secret(warroom.password_env) if warroom.password_env else None
         self.runner = ActionRunner(
             audit_log or AuditLog(config.audit_path),
             read_only=self.read_only,
-            lock=WarRoomLock(config.warroom.redis_url, on_warning=self._warn)
-            if config.warroom.redis_url
+            lock=WarRoomLock(
+                warroom.redis_url,
+                on_warning=self._warn,
+                clock=self.clock.time,
+                password=warroom_password,
+            )
+            if warroom.redis_url
             else None,
             clock=self.clock.time,
             on_record=self._record_action,
@@ -171,6 +178,8 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
             timeline_path or paths.default_timeline_file(),
             config.warroom.redis_url,
             clock=self.clock.time,
+            key=key_from_env(config.warroom.key_env),
+            password=warroom_password,
         )
         self.presence = "just you"
         self._firing: dict[str, object] = {}

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from console.clock import format_age
 from console.incident import classify, escalation_level, next_escalation
+from console.text import clean
 from console.timeline import describe_presence, entry_from_audit
 from console.ui.keymaps import DEFAULT_KEYS
 from console.ui.screens.help import key_label
 from console.ui.screens.timeline import NoteScreen, TimelineScreen
+
+#: peers' entries toasted one by one per sync; the rest are counted in one more toast
+TOAST_LIMIT = 3
 
 
 class WarRoom:
@@ -104,13 +108,53 @@ class WarRoom:
         self._warroom_busy = True
         try:
             await self.timeline.heartbeat()
-            for entry in await self.timeline.sync():
-                who = (entry.who or {}).get("user") or "someone"
-                if entry.kind in ("note", "action"):
-                    self.notify(f"{who}: {entry.text}", title="War room", timeout=8)
+            news = await self.timeline.sync()
+            if self.timeline.online:
+                self.announce(news, joining=not getattr(self, "_warroom_joined", False))
+                self._warroom_joined = True
             self.presence = describe_presence(await self.timeline.presence()) or "just you"
         finally:
             self._warroom_busy = False
+
+    def announce(self, entries: list, *, joining: bool = False) -> None:
+        """Toast what other consoles noted or did: the newest few, and a count of the rest.
+
+        Joining, the story so far is one line; a burst shows its newest TOAST_LIMIT
+        entries and a summary, so a flood of entries never becomes a flood of toasts.
+        """
+        worth = [e for e in entries if e.kind in ("note", "action")]
+        if not worth:
+            return
+        timeline_key = key_label(self, self.keymap_spec.get("timeline", DEFAULT_KEYS["timeline"]))
+        if joining:
+            self.notify(
+                f"Joined the war room: {len(worth)} note{'s' * (len(worth) != 1)} or "
+                f"actions by others so far; {timeline_key} shows the timeline",
+                title="War room",
+                timeout=8,
+                markup=False,
+            )
+            return
+        for entry in worth[-TOAST_LIMIT:]:
+            who = clean((entry.who or {}).get("user") or "someone", 40)
+            if not entry.counts:
+                who += " (unverified)"
+            # a peer's words, never markup: `[link=...]` would crash, `[@click=...]` act
+            self.notify(
+                f"{who}: {clean(entry.text, 300)}",
+                title="War room",
+                timeout=8,
+                markup=False,
+            )
+        if len(worth) > TOAST_LIMIT:
+            more = len(worth) - TOAST_LIMIT
+            self.notify(
+                f"{more} more war-room entr{'y' if more == 1 else 'ies'}: "
+                f"{timeline_key} shows the timeline",
+                title="War room",
+                timeout=8,
+                markup=False,
+            )
 
     def action_note(self) -> None:
         def written(text: str | None) -> None:
@@ -123,6 +167,18 @@ class WarRoom:
         self.push_screen(NoteScreen(), written)
 
     def action_timeline(self) -> None:
-        self.push_screen(
-            TimelineScreen(self.timeline.entries(), self.presence, self.timeline.status)
+        status = self.timeline.status
+        if self.config.warroom.redis_url:
+            status += " · " + self.room_authentication()
+        self.push_screen(TimelineScreen(self.timeline.entries(), self.presence, status))
+
+    def room_authentication(self) -> str:
+        """Whether what the war room says can be trusted, in one clause (never the key)."""
+        if self.timeline.keyed:
+            return "entries signed with the war-room key; unverified ones are marked, not counted"
+        variable = self.config.warroom.key_env
+        where = f"${variable} is not set" if variable else "no war-room key is configured"
+        return (
+            f"unauthenticated war room ({where}): anyone who can write to its Redis "
+            "can write entries in anyone's name"
         )

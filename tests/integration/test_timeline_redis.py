@@ -193,3 +193,28 @@ def test_cli_timeline_includes_other_consoles(tmp_path, fresh_redis, capsys):
     captured = capsys.readouterr()
     assert "war room offline" in captured.err
     assert "bob, from another host" in captured.out
+
+
+def test_war_room_password_comes_from_the_variable_password_env_names(
+    tmp_path, fresh_redis, capsys, monkeypatch
+):
+    import redis
+
+    from console.cli import main
+
+    password = "wr-Pa55-7f3c9e"
+    client = redis.Redis(host="127.0.0.1", port=fresh_redis.port, socket_timeout=1)
+    client.config_set("requirepass", password)
+    client.close()
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"warroom:\n  redis_url: {url(fresh_redis)}\n  password_env: WARROOM_REDIS_PASSWORD\n"
+    )
+    monkeypatch.delenv("WARROOM_REDIS_PASSWORD", raising=False)
+    assert main(["timeline", "--config", str(config), "--since", "10m"]) == 0
+    assert "login refused" in capsys.readouterr().err
+    monkeypatch.setenv("WARROOM_REDIS_PASSWORD", password)
+    assert main(["timeline", "--config", str(config), "--since", "10m"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""  # online: no "showing the local timeline"
+    assert password not in captured.out

@@ -119,3 +119,12 @@ def test_version_flag(capsys):
         main(["--version"])
     assert caught.value.code == 0
     assert "genesis-console 0.1.0" in capsys.readouterr().out
+
+
+def test_the_war_room_key_and_password_are_named_not_given():
+    default = Config().warroom
+    assert (default.key_env, default.password_env) == ("GENESIS_WARROOM_KEY", None)
+    config = parse_config("warroom:\n  key_env: null\n  password_env: WR_PASSWORD\n")
+    assert (config.warroom.key_env, config.warroom.password_env) == (None, "WR_PASSWORD")
+    with pytest.raises(ConfigError, match="warroom.key_env"):
+        parse_config("warroom:\n  key_env: 'not a variable name!'\n")

@@ -336,3 +336,59 @@ def test_cli_timeline_bad_until(capsys):
     assert main(["timeline", "--until", "yesterday-ish"]) == 2
     captured = capsys.readouterr()
     assert "--until" in captured.err and "Traceback" not in captured.err
+
+
+def test_an_unverified_entry_never_displaces_one_that_counts():
+    from console.timeline import merge
+
+    real = Entry("firing-x-1", T0, "alert_firing", ALICE, "real", verified=True)
+    squat = Entry("firing-x-1", T0, "alert_firing", BOB, "forged", verified=False)
+    ours = Entry("firing-x-1", T0, "alert_firing", ALICE, "from our audit log")  # no verdict
+    assert [e.text for e in merge([squat], [real])] == ["real"]
+    assert [e.text for e in merge([real], [squat])] == ["real"]
+    assert [e.text for e in merge([squat], [ours])] == ["from our audit log"]
+    assert [e.text for e in merge([squat])] == ["forged"]  # kept when it is all there is
+
+
+def test_signatures_follow_the_documented_rule():
+    import hashlib
+    import hmac
+
+    from console.timeline import canonical, sign, signature_ok
+
+    entry = {"text": "ça va ✓", "id": "a", "time": 1, "data": {"b": 2, "a": [1.5, None]}}
+    assert canonical({**entry, "sig": "x"}) == (
+        '{"data":{"a":[1.5,null],"b":2},"id":"a","text":"ça va ✓","time":1}'.encode()
+    )
+    sig = sign(entry, b"k")
+    assert sig == hmac.new(b"k", canonical(entry), hashlib.sha256).hexdigest()
+    assert signature_ok({**entry, "sig": sig}, b"k")
+    for bad in ({**entry, "sig": sig.upper()}, {**entry, "sig": None}, entry):
+        assert not signature_ok(bad, b"k")
+    assert not signature_ok({**entry, "text": "changed", "sig": sig}, b"k")
+    assert not signature_ok({**entry, "sig": sig}, b"another key")
+    assert not signature_ok({**entry, "sig": "é" * 64}, b"k")  # never raises
+    assert not signature_ok({**entry, "time": float("nan"), "sig": sig}, b"k")
+
+
+def test_own_entries_count_with_a_key_and_the_local_file_keeps_the_verdicts(tmp_path):
+    path = tmp_path / "timeline.jsonl"
+    keyed = Timeline(path, clock=Clock(T0), person=ALICE, key=b"room key")
+    note = keyed.add("note", "ours")
+    assert note.verified is True
+    keyed.add_entry(entry_from_audit(restart_record(T0 + 1, "ok", "done")))
+    with path.open("a") as handle:  # pulled earlier, as a console records them
+        for verdict in (True, False, None):
+            pulled = Entry(f"pulled-{verdict}", T0 + 2, "note", BOB, f"pulled {verdict}")
+            handle.write(
+                json.dumps({**pulled.to_json(), "sync": "remote", "verified": verdict}) + "\n"
+            )
+    verdicts = {e.text: e.verified for e in Timeline(path, key=b"room key").entries()}
+    assert verdicts == {
+        "ours": True,
+        "restart genesis-orchestrator: ok (done)": True,
+        "pulled True": True,
+        "pulled False": False,
+        "pulled None": False,  # pulled without a key: nobody vouched for it
+    }
+    assert {e.verified for e in Timeline(path).entries()} == {None}  # no key: all count

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Static
 
 from console.text import clean, literal
+from console.timeline import format_utc
 
 KIND_LABELS = {
     "alert_firing": "firing",
@@ -77,16 +76,23 @@ class TimelineScreen(ModalScreen[None]):
             if who.get("ssh_client"):
                 person += f" ({clean(who['ssh_client'], 40)})"
             table.add_row(
-                Text(datetime.fromtimestamp(entry.time, UTC).strftime("%H:%M:%S")),
+                Text(format_utc(entry.time, "%H:%M:%S")),
                 literal(person, 40),
                 literal(KIND_LABELS.get(entry.kind, entry.kind), 20),
-                literal(entry.text, 400),
+                literal(entry.text, 400)
+                if entry.counts
+                else Text.assemble(("UNVERIFIED", "bold reverse"), " ", literal(entry.text, 400)),
             )
+        unverified = sum(1 for entry in self.entries if not entry.counts)
         with Vertical() as box:
-            box.border_title = f"War-room timeline · {len(self.entries)} entries"
+            box.border_title = f"War-room timeline · {len(self.entries)} entries" + (
+                f" ({unverified} unverified: not signed with the war-room key)"
+                if unverified
+                else ""
+            )
             box.border_subtitle = "escape closes · genesis-console timeline exports it"
             yield Static(
-                Text(f"{clean(self.status, 200)} · here now: {clean(self.presence, 300)}"),
+                Text(f"{clean(self.status, 400)} · here now: {clean(self.presence, 300)}"),
                 id="presence",
             )
             yield table
