@@ -35,8 +35,12 @@ async def test_two_consoles_share_notes_actions_and_presence(fresh_redis, tmp_pa
     url = f"redis://127.0.0.1:{fresh_redis.port}/0"
     apps = DemoApps()
     try:
-        alice = apps("healthy", offset=10, warroom=_warroom(url), refresh_seconds=0.5)
-        bob = apps("healthy", offset=10, warroom=_warroom(url), refresh_seconds=0.5)
+        alice = apps(
+            "healthy", offset=10, sandboxed=False, warroom=_warroom(url), refresh_seconds=0.5
+        )
+        bob = apps(
+            "healthy", offset=10, sandboxed=False, warroom=_warroom(url), refresh_seconds=0.5
+        )
         alice.timeline.local_path = tmp_path / "alice.jsonl"
         bob.timeline.local_path = tmp_path / "bob.jsonl"
         alice.timeline.console_id, bob.timeline.console_id = "alice-console", "bob-console"

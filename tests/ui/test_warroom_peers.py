@@ -43,7 +43,10 @@ def peer_note(entry_id: str, text: str, at: float = NIGHT - 60) -> dict:
 
 def war_room_app(demo_app, tmp_path, server, **warroom):
     url = f"redis://127.0.0.1:{server.port}/0"
-    app = demo_app("healthy", offset=10, warroom=WarroomConfig(redis_url=url, **warroom))
+    # a real war room: not the demo's sandbox, which never reaches a Redis
+    app = demo_app(
+        "healthy", offset=10, sandboxed=False, warroom=WarroomConfig(redis_url=url, **warroom)
+    )
     app.timeline.local_path = tmp_path / "timeline.jsonl"
     return app
 
