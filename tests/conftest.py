@@ -63,3 +63,13 @@ def _isolated_home(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
     monkeypatch.delenv("GENESIS_CONSOLE_CONFIG", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
+    # a developer's own shell may hold real escalation secrets, a war-room key or an
+    # environment choice: no test may page real people or pick up another setup
+    for name in (
+        "GENESIS_PAGERDUTY_ROUTING_KEY",
+        "GENESIS_SLACK_WEBHOOK_URL",
+        "GENESIS_WARROOM_KEY",
+        "GENESIS_MYSQL_PASSWORD",
+        "GENESIS_ENV",
+    ):
+        monkeypatch.delenv(name, raising=False)
