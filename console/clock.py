@@ -50,9 +50,23 @@ def format_age(seconds: float) -> str:
     return f"{seconds // 86400}d"
 
 
-def format_span(seconds: float) -> str:
-    """A span with two units where it matters: 45s, 12m, 1h59m, 2d3h."""
-    seconds = max(0, int(seconds))
+def format_span(seconds: float, *, exact: bool = False) -> str:
+    """A span with two units where it matters: 45s, 12m, 1h59m, 2d3h.
+
+    `exact` drops nothing: every non-zero unit down to the second (2h30m, 1d5s, 90m
+    reads 1h30m), in the notation the silence form and amtool read, for what an
+    engineer typed and must see back unchanged (a silence's length).
+    """
+    seconds = max(0, round(seconds) if exact else int(seconds))
+    if exact:
+        if seconds == 0:
+            return "0s"
+        parts = []
+        for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+            amount, seconds = divmod(seconds, size)
+            if amount:
+                parts.append(f"{amount}{unit}")
+        return "".join(parts)
     if seconds < 3600:
         return format_age(seconds)
     if seconds < 86400:

@@ -7,21 +7,48 @@ from dataclasses import dataclass
 from console.model import Alert
 
 
+def firing_critical(alerts) -> list[Alert]:
+    """Critical alerts that fire, silenced and inhibited ones included: silencing an
+    alert hides it, it does not end what it reports."""
+    return [a for a in alerts if a.severity == "critical" and a.display_state != "unprocessed"]
+
+
 @dataclass
 class IncidentTracker:
-    """First critical → all clear is one incident; its duration is the recovery time."""
+    """First critical → all clear is one incident; its duration is the recovery time.
+
+    Critical is a critical alert firing (silenced or not) or the orchestrator probe
+    failing; all clear is neither, judged on a whole answer from Alertmanager.
+    """
 
     open_since: float | None = None
     last_recovery_seconds: float | None = None
     last_closed_at: float | None = None
 
-    def update(self, alerts: tuple[Alert, ...] | list[Alert], now: float) -> bool:
-        """Feed the current alerts; True when an incident opened or closed."""
-        critical = [a for a in alerts if a.severity == "critical" and a.display_state == "active"]
-        if critical and self.open_since is None:
-            self.open_since = min(a.starts_at for a in critical)
+    def update(
+        self,
+        alerts: tuple[Alert, ...] | list[Alert],
+        now: float,
+        *,
+        down_since: float | None = None,
+        complete: bool = True,
+    ) -> bool:
+        """Feed the current alerts and, when the orchestrator probe fails, since when;
+        True when an incident opened or closed.
+
+        `complete` False (some Alertmanager did not answer) may open an incident, never
+        close one: an alert we cannot see has not stopped firing.
+        """
+        starts = [a.starts_at for a in firing_critical(alerts)]
+        if down_since is not None:
+            starts.append(down_since)
+        if starts and self.open_since is None:
+            self.open_since = min(starts)
             return True
-        if not critical and self.open_since is not None:
+        if starts and self.open_since is not None:
+            self.open_since = min([self.open_since, *starts])
+            return False
+        if not starts and self.open_since is not None and complete:
             self.last_recovery_seconds = max(0.0, now - self.open_since)
             self.last_closed_at = now
             self.open_since = None
@@ -63,14 +90,29 @@ def next_escalation(open_seconds: float | None) -> tuple[str, float] | None:
     return None
 
 
+#: the classes the escalation matrix runs for; P3 (monitoring anomalies) pages nobody
+ESCALATING_CLASSES = ("P0", "P1", "P2")
+
+
 @dataclass
 class ClassTracker:
-    """The runbook's incident class over time: when the incident began and each change."""
+    """The runbook's incident class over time: when the incident began and each change.
+
+    The escalation clock runs only while the class escalates (P0–P2), from when the
+    incident first did: a P3 has none, and a P3 that grows into a P1 starts it then (or
+    at the oldest firing critical alert, the evidence that it began earlier).
+    """
 
     current: str | None = None
     open_since: float | None = None
     changed_at: float | None = None
     offered_level: int = 0
+    escalating_since: float | None = None
+
+    @property
+    def escalates(self) -> bool:
+        """True when the current class runs the escalation clock (P0, P1, P2)."""
+        return self.current in ESCALATING_CLASSES
 
     def observe(self, klass: str | None, now: float, began: float | None = None) -> bool:
         """Record the class now; True when it changed.
@@ -80,12 +122,17 @@ class ClassTracker:
         """
         if klass is not None and self.open_since is not None and began is not None:
             self.open_since = min(self.open_since, began)
+        if klass in ESCALATING_CLASSES:
+            start = now if began is None else min(now, began)
+            if self.escalating_since is None or start < self.escalating_since:
+                self.escalating_since = start
         if klass == self.current:
             return False
         if klass is not None and self.open_since is None:
             self.open_since = min(now, began) if began is not None else now
         if klass is None:
             self.open_since = None
+            self.escalating_since = None
             self.offered_level = 0
         self.current = klass
         self.changed_at = now
@@ -94,6 +141,12 @@ class ClassTracker:
     def open_for(self, now: float) -> float | None:
         """Seconds since the incident began, or None when there is none."""
         return None if self.open_since is None else max(0.0, now - self.open_since)
+
+    def escalating_for(self, now: float) -> float | None:
+        """Seconds the escalation clock has run, or None while the class does not escalate."""
+        if not self.escalates or self.escalating_since is None:
+            return None
+        return max(0.0, now - self.escalating_since)
 
 
 def classify(state, now: float) -> str | None:
@@ -105,11 +158,14 @@ def classify(state, now: float) -> str | None:
     if orchestrator is not None and orchestrator.status is Status.CRITICAL:
         down_seconds = now - state.since.get("orchestrator", now)
     alerts = state.results.get("alertmanager")
-    active = []
+    firing = []
     if alerts is not None and isinstance(alerts.data, AlertmanagerData):
-        active = [a for a in alerts.data.alerts if a.display_state == "active"]
-    for alert in active:
-        # the down alert is the evidence of how long it has been down, from before we looked
+        firing = [a for a in alerts.data.alerts if a.display_state != "unprocessed"]
+    active = [a for a in firing if a.display_state == "active"]
+    critical = firing_critical(firing)
+    for alert in critical:
+        # the down alert is the evidence of how long it has been down, from before we
+        # looked, silenced or not: a silence does not bring the orchestrator back
         if alert.name == "GenesisOrchestratorDown":
             down_seconds = max(down_seconds, now - alert.starts_at)
     sla = state.results.get("sla")
@@ -127,7 +183,8 @@ def classify(state, now: float) -> str | None:
         for name, result in state.results.items()
         if name not in ("sla", "host")
     )
-    anomalies = anomalies or bool(active)
+    # a silenced warning is a decision to look away; a silenced critical is still one
+    anomalies = anomalies or bool(active) or bool(critical)
     from console.sla import incident_class
 
     return incident_class(

@@ -25,6 +25,36 @@ def budget_left_minutes(availability_percent: float | None, target_percent: floa
     return budget_minutes(target_percent) - downtime
 
 
+def availability_text(value: float, target: float) -> str:
+    """A percentage with enough digits that it never reads on the wrong side of its
+    target: 99.8996 against 99.9 is "99.8996%", not "99.900%" beside BREACHED."""
+    text = f"{value:.3f}"
+    for digits in range(3, 11):
+        text = f"{value:.{digits}f}"
+        if (float(text) >= target) == (value >= target):
+            break
+    return text + "%"
+
+
+def _minutes_text(minutes: float) -> str:
+    """1.5 min, or seconds under a minute (so a small overspend never reads as 0.0)."""
+    if minutes >= 1:
+        return f"{minutes:.1f} min"
+    seconds = minutes * 60
+    return f"{seconds:.0f} s" if seconds >= 0.5 else "<1 s"
+
+
+def budget_text(left: float | None, total: float) -> str:
+    """The error budget as a sentence: what is left, or how far over it the month is."""
+    if left is None:
+        return "error budget unknown"
+    if left < 0:
+        return f"over budget by {_minutes_text(-left)} (of {total:.1f} min)"
+    if left < 1:
+        return f"{_minutes_text(left)} of {total:.1f} min left"
+    return f"{left:.1f} of {total:.1f} min left"
+
+
 def burn_rate(error_rate_percent: float | None, target_error_percent: float) -> float | None:
     """How fast the error budget burns: 1.0 spends exactly the budget in the window."""
     if error_rate_percent is None or target_error_percent <= 0:
@@ -51,7 +81,7 @@ def availability(value: float | None, target: float) -> SlaValue:
         status = "at_risk"
     else:
         status = "ok"
-    return SlaValue("availability", value, target, status, f"budget {left:.1f}m left")
+    return SlaValue("availability", value, target, status, budget_text(left, total))
 
 
 def upper_bound(key: str, value: float | None, limit: float) -> SlaValue:
@@ -66,6 +96,15 @@ def upper_bound(key: str, value: float | None, limit: float) -> SlaValue:
     else:
         status = "ok"
     return SlaValue(key, value, limit, status)
+
+
+def open_recovery(seconds: float, limit: float) -> SlaValue:
+    """An incident still open: how long it has run against the recovery target.
+
+    Never "ok": it has not recovered. "open" within the target, "overdue" past it.
+    """
+    status = "overdue" if seconds > limit else "open"
+    return SlaValue("recovery", seconds, limit, status, "incident open")
 
 
 def incident_class(

@@ -64,7 +64,16 @@ SYNC_MAX_BYTES = 4 * 1024 * 1024
 #: a stream entry bigger than this is not one a console wrote: skipped, never parsed
 ENTRY_MAX_BYTES = 64 * 1024
 
-KINDS = ("alert_firing", "alert_resolved", "incident", "action", "note")
+#: alert_silenced / alert_inhibited: an alert that still fires but is suppressed (not resolved)
+KINDS = (
+    "alert_firing",
+    "alert_resolved",
+    "alert_silenced",
+    "alert_inhibited",
+    "incident",
+    "action",
+    "note",
+)
 #: stream items per round trip (each is held in memory whole, whatever its size)
 _READ_BATCH = 200
 _TEXT_LIMIT = 2000
@@ -803,6 +812,8 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
 _LABELS = {
     "alert_firing": "FIRING",
     "alert_resolved": "RESOLVED",
+    "alert_silenced": "SILENCED",
+    "alert_inhibited": "INHIBITED",
     "incident": "INCIDENT",
     "action": "ACTION",
     "note": "NOTE",
@@ -842,6 +853,8 @@ def _summary(entries: list[Entry]) -> str:
     counts = dict.fromkeys(KINDS, 0)
     outcomes: dict[str, int] = {}
     for entry in entries:
+        if entry.kind == "alert_firing" and entry.data.get("again"):
+            continue  # the same alert firing again once unsilenced: not another alert
         counts[entry.kind] += 1
         if entry.kind == "incident":
             level = entry.data.get("class", entry.data.get("to"))
@@ -858,7 +871,13 @@ def _summary(entries: list[Entry]) -> str:
         if classes
         else "no incident class recorded",
         f"{counts['alert_firing']} alert{'s' * (counts['alert_firing'] != 1)} fired, "
-        f"{counts['alert_resolved']} resolved",
+        f"{counts['alert_resolved']} resolved"
+        # silenced or inhibited alerts still fire: told apart, never counted as resolved
+        + "".join(
+            f", {counts[kind]} {word}"
+            for kind, word in (("alert_silenced", "silenced"), ("alert_inhibited", "inhibited"))
+            if counts[kind]
+        ),
         f"{counts['action']} action{'s' * (counts['action'] != 1)}"
         + (
             " (" + ", ".join(f"{n} {md_escape(o)}" for o, n in sorted(outcomes.items())) + ")"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from console.actions.plan import Outcome, Plan, Progress
-from console.clock import format_age, format_span
+from console.clock import format_span
 from console.config import Config
 from console.model import Silence
 from console.text import clean
@@ -24,7 +24,8 @@ def matcher_text(matcher: dict) -> str:
 
 
 def _span(seconds: float) -> str:
-    return format_age(seconds) if seconds % 3600 else f"{seconds / 3600:g}h"
+    """A silence's length exactly as typed (2h30m stays 2h30m, never "2h")."""
+    return format_span(seconds, exact=True)
 
 
 def plan_silence(

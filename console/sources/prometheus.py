@@ -177,7 +177,7 @@ def _format(value: SlaValue) -> str:
     if value.key == "p95_latency":
         text = f"{name} {value.value:.2f}s" if math.isfinite(value.value) else f"{name} >max bucket"
     elif value.key == "availability":
-        text = f"{name} {value.value:.3f}%"
+        text = f"{name} {sla_math.availability_text(value.value, value.target)}"
     else:
         text = f"{name} {value.value:.2f}%"
     if value.status in ("breached", "at_risk"):

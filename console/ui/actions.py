@@ -192,7 +192,11 @@ class ActionKeys:
         open_for = self.incident_classes.open_for(now)
         if open_for is None:
             open_for = self.incidents.open_for(now)
-        _, level = escalation_level(open_for)
+        # the level the matrix says is due; a P3 runs no clock: the on-call engineer
+        if self.incident_classes.current is not None:
+            _, level = escalation_level(self.incident_classes.escalating_for(now))
+        else:
+            _, level = escalation_level(open_for)
         return plan_escalate(
             self.config,
             level=level,

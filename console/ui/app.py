@@ -21,9 +21,9 @@ from console.incident import (
     ClassTracker,
     IncidentTracker,
 )
-from console.model import ProbeResult, SlaValue
+from console.model import ProbeResult, SlaValue, Status
 from console.poller import Poller
-from console.sla import upper_bound
+from console.sla import open_recovery, upper_bound
 from console.state import State
 from console.text import clean, clean_lines
 from console.timeline import Timeline, key_from_env
@@ -292,8 +292,8 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
         alerts = self.state.alerts
         if "alerts" in changed and alerts is not None:
             self.ring(self.terminal_alerts.check(alerts.alerts, now))
-            self.record_alerts(alerts.alerts, now)
-        if "alerts" in changed and alerts is not None and self.incidents.update(alerts.alerts, now):
+            self.record_alerts(alerts.alerts, now, alerts.silences, alerts.unreachable)
+        if result.name in ("alertmanager", "orchestrator") and self.update_incident(now):
             changed.add("sla")
             if self.incidents.open_since is None:
                 self.restart_failures = 0  # a new incident starts a new count
@@ -378,12 +378,28 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
                 method()
                 return
 
+    def update_incident(self, now: float) -> bool:
+        """Open or close the incident from the alerts and the orchestrator probe."""
+        alerts = self.state.alerts
+        orchestrator = self.state.results.get("orchestrator")
+        down_since = None
+        if orchestrator is not None and orchestrator.status is Status.CRITICAL:
+            down_since = self.state.since.get("orchestrator", now)
+        return self.incidents.update(
+            alerts.alerts if alerts is not None else (),
+            now,
+            down_since=down_since,
+            complete=alerts is not None and not alerts.unreachable,
+        )
+
     def recovery_value(self, now: float):
-        """Recovery time: the open incident's running time, else the last one's."""
+        """Recovery time: the open incident's running time against the target (open, or
+        overdue once past it: never OK while it is open), else the last one's."""
         limit = self.config.sla.recovery_minutes * 60
         seconds = self.incidents.open_for(now)
-        if seconds is None:
-            seconds = self.incidents.last_recovery_seconds
+        if seconds is not None:
+            return open_recovery(seconds, limit)
+        seconds = self.incidents.last_recovery_seconds
         if seconds is None:
             return SlaValue("recovery", None, limit, "none", "no incident yet")
         return upper_bound("recovery", seconds, limit)

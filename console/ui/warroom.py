@@ -7,10 +7,12 @@ keeps the timeline and presence in step with the other consoles through Redis.
 
 from __future__ import annotations
 
-from console.clock import format_age
-from console.incident import classify, escalation_level, next_escalation
+import math
+
+from console.clock import format_age, format_span
+from console.incident import classify, escalation_level, firing_critical, next_escalation
 from console.text import clean
-from console.timeline import describe_presence, entry_from_audit
+from console.timeline import describe_presence, entry_from_audit, format_utc
 from console.ui.keymaps import DEFAULT_KEYS
 from console.ui.screens.help import key_label
 from console.ui.screens.timeline import NoteScreen, TimelineScreen
@@ -19,17 +21,59 @@ from console.ui.screens.timeline import NoteScreen, TimelineScreen
 TOAST_LIMIT = 3
 
 
+def _digest(alert) -> str:
+    """A short stable name for what suppresses an alert (the same on every console)."""
+    import hashlib
+
+    what = ",".join(sorted(alert.silenced_by) + sorted(alert.inhibited_by)) or alert.state
+    return hashlib.sha256(f"{int(alert.starts_at)}:{what}".encode()).hexdigest()[:16]
+
+
+def describe_suppression(alert, present: dict, silences_by_id: dict) -> tuple[str, dict]:
+    """One timeline line for a suppressed alert: who silenced it, for how long and why,
+    or what inhibits it, and that it still fires; plus the entry's structured data."""
+    head = f"{alert.severity} {alert.name}"
+    if alert.display_state == "inhibited":
+        names = sorted({present[f].name for f in alert.inhibited_by if f in present}) or list(
+            alert.inhibited_by
+        )
+        by = f" by {clean(', '.join(names), 200)}" if names else ""
+        return f"{head} inhibited{by}; still firing", {"inhibited_by": list(alert.inhibited_by)}
+    known = [silences_by_id[i] for i in alert.silenced_by if i in silences_by_id]
+    if not known:
+        ids = ", ".join(alert.silenced_by)
+        return (
+            f"{head} silenced"
+            + (f" (silence {clean(ids, 200)})" if ids else "")
+            + "; still firing",
+            {"silence_ids": list(alert.silenced_by)},
+        )
+    silence = max(known, key=lambda s: s.ends_at)
+    span = silence.ends_at - silence.starts_at
+    length = format_span(span, exact=True) if math.isfinite(span) else "an unknown time"
+    until = format_utc(silence.ends_at, "%Y-%m-%d %H:%M")
+    comment = f": {clean(silence.comment, 200)}" if silence.comment else ""
+    return (
+        f"{head} silenced by {clean(silence.created_by or '?', 60)} for {length} "
+        f"(until {until} UTC){comment}; still firing",
+        {
+            "silence_ids": list(alert.silenced_by),
+            "created_by": silence.created_by,
+            "ends_at": silence.ends_at,
+        },
+    )
+
+
 class WarRoom:
     """Incident clock, timeline entries, notes, the timeline view and presence."""
 
     def incident_line(self, now: float) -> str:
-        """P1 · open 12m · senior engineer in 18m (and the offer when escalation is due)."""
+        """P1 · open 12m · senior engineer in 18m (and the offer when escalation is due).
+
+        P3 (monitoring anomalies) shows no escalation: the matrix runs for P0 to P2.
+        """
         klass = self.incident_classes.current
-        critical = [
-            a.starts_at
-            for a in self._current_alerts()
-            if a.severity == "critical" and a.display_state == "active"
-        ]
+        critical = [a.starts_at for a in firing_critical(self._current_alerts())]
         began = min(critical) if critical else None
         # judge only a whole picture: every source has answered at least once
         whole = self.poller is not None and all(
@@ -42,7 +86,10 @@ class WarRoom:
             return ""
         open_for = self.incident_classes.open_for(now) or 0.0
         line = f"{klass} open {format_age(open_for)}"
-        level, name = escalation_level(open_for)
+        escalating_for = self.incident_classes.escalating_for(now)
+        if escalating_for is None:
+            return line
+        level, name = escalation_level(escalating_for)
         if level > self.incident_classes.offered_level:
             self.incident_classes.offered_level = level
             self.notify(
@@ -52,7 +99,7 @@ class WarRoom:
                 severity="warning",
                 timeout=30,
             )
-        following = next_escalation(open_for)
+        following = next_escalation(escalating_for)
         if following is not None:
             short = {"senior engineer": "senior", "engineering manager": "manager"}
             line += f" · {short.get(following[0], following[0])} due in {format_age(following[1])}"
@@ -68,21 +115,65 @@ class WarRoom:
             entry_id=f"incident-{klass or 'none'}-{int(now // 60)}",
         )
 
-    def record_alerts(self, alerts, now: float) -> None:
-        """Alerts firing and resolving, with ids every console computes alike (no duplicates)."""
-        active = {a.fingerprint: a for a in alerts if a.display_state == "active"}
+    def record_alerts(self, alerts, now: float, silences=(), unreachable=()) -> None:
+        """Alerts firing, silenced or inhibited, and resolving, with ids every console
+        computes alike (no duplicates).
+
+        Only an alert Alertmanager no longer has is "no longer firing": a silenced or
+        inhibited one still fires, and its entry says who silenced it, for how long and
+        why (silencing is not resolving). An alert only unreachable Alertmanagers had is
+        not seen, not resolved: it is kept until one answers again.
+        """
+        present = {a.fingerprint: a for a in alerts}
+        unseen = {
+            fingerprint: alert
+            for fingerprint, alert in self._firing.items()
+            if fingerprint not in present
+            and unreachable
+            and alert.sources
+            and set(alert.sources) <= set(unreachable)
+        }
+        silences_by_id = {s.id: s for s in silences}
         make = self.timeline.make
-        entries = [
-            make(
-                "alert_firing",
-                f"{alert.severity} {alert.name} firing: {alert.summary}",
-                {"alertname": alert.name, "severity": alert.severity, "fingerprint": fingerprint},
-                entry_id=f"firing-{fingerprint}-{int(alert.starts_at)}",
-                at=alert.starts_at,
-            )
-            for fingerprint, alert in active.items()
-            if fingerprint not in self._firing
-        ] + [
+        entries = []
+        for fingerprint, alert in present.items():
+            state = alert.display_state
+            before = self._firing.get(fingerprint)
+            was = before.display_state if before is not None else None
+            if state == was or state not in ("active", "silenced", "inhibited"):
+                continue
+            labels = {"alertname": alert.name, "severity": alert.severity}
+            if was in (None, "unprocessed"):
+                # first seen: it fired (at its start), whether or not it is suppressed now
+                entries.append(
+                    make(
+                        "alert_firing",
+                        f"{alert.severity} {alert.name} firing: {alert.summary}",
+                        {**labels, "fingerprint": fingerprint},
+                        entry_id=f"firing-{fingerprint}-{int(alert.starts_at)}",
+                        at=alert.starts_at,
+                    )
+                )
+            if state == "active" and was in ("silenced", "inhibited"):
+                entries.append(
+                    make(
+                        "alert_firing",
+                        f"{alert.severity} {alert.name} firing again: no longer {was}",
+                        {**labels, "fingerprint": fingerprint, "again": True},
+                        entry_id=f"unsuppressed-{fingerprint}-{_digest(before)}",
+                    )
+                )
+            elif state in ("silenced", "inhibited"):
+                text, data = describe_suppression(alert, present, silences_by_id)
+                entries.append(
+                    make(
+                        f"alert_{state}",
+                        text,
+                        {**labels, "fingerprint": fingerprint, **data},
+                        entry_id=f"{state}-{fingerprint}-{_digest(alert)}",
+                    )
+                )
+        entries += [
             make(
                 "alert_resolved",
                 f"{alert.name} no longer firing ({format_age(now - alert.starts_at)} after it started)",
@@ -90,9 +181,11 @@ class WarRoom:
                 entry_id=f"resolved-{fingerprint}-{int(alert.starts_at)}",
             )
             for fingerprint, alert in self._firing.items()
-            if fingerprint not in active
+            if fingerprint not in present
+            and fingerprint not in unseen
+            and alert.display_state != "unprocessed"
         ]
-        self._firing = active
+        self._firing = {**unseen, **present}
         if entries:
             self.timeline.add_entries(entries)  # one write (one fsync) for the whole batch
 

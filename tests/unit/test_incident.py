@@ -131,3 +131,75 @@ def test_time_to_recovery_is_first_critical_to_all_clear():
     assert not tracker.update([down], NOW + 50)
     assert tracker.update([alert("HighFailureRate", "warning", NOW - 200)], NOW + 140)
     assert tracker.last_recovery_seconds == 240
+
+
+# --- issue 9: silencing is not recovery; a P3 runs no escalation clock ----------------
+
+
+@pytest.mark.parametrize("state", ["suppressed", "active"])
+def test_a_silenced_down_alert_is_still_a_p0(state):
+    down = alert("GenesisOrchestratorDown", "critical", NOW - 95, state=state)
+    assert classify(state_with(alerts=[down]), NOW) == "P0"
+
+
+def test_a_silenced_critical_is_still_an_anomaly():
+    failing = alert("CriticalFailureRate", "critical", NOW - 60, state="suppressed")
+    assert classify(state_with(alerts=[failing]), NOW) == "P3"
+
+
+def test_silencing_the_critical_does_not_close_the_incident():
+    tracker = IncidentTracker()
+    assert tracker.update([alert("GenesisOrchestratorDown", "critical", NOW - 7)], NOW)
+    silenced = alert("GenesisOrchestratorDown", "critical", NOW - 7, state="suppressed")
+    assert not tracker.update([silenced], NOW + 1)
+    assert tracker.open_since == NOW - 7
+    assert tracker.last_recovery_seconds is None
+
+
+def test_the_orchestrator_probe_opens_and_holds_the_incident_without_any_alert():
+    tracker = IncidentTracker()
+    assert tracker.update([], NOW, down_since=NOW - 40)
+    assert tracker.open_for(NOW) == 40
+    assert not tracker.update([], NOW + 60, down_since=NOW - 40)  # still down
+    assert tracker.update([], NOW + 100)  # back: all clear
+    assert tracker.last_recovery_seconds == 140
+
+
+def test_an_alertmanager_that_did_not_answer_never_closes_the_incident():
+    tracker = IncidentTracker()
+    tracker.update([alert("GenesisOrchestratorDown", "critical", NOW - 10)], NOW)
+    assert not tracker.update([], NOW + 5, complete=False)
+    assert tracker.open_since == NOW - 10
+    assert tracker.update([], NOW + 9)
+    assert tracker.last_recovery_seconds == 19
+
+
+def test_a_p3_runs_no_escalation_clock():
+    tracker = ClassTracker()
+    tracker.observe("P3", NOW)
+    assert not tracker.escalates
+    assert tracker.escalating_for(NOW + 3600) is None
+    assert tracker.open_for(NOW + 3600) == 3600
+
+
+def test_the_escalation_clock_starts_when_the_class_escalates():
+    tracker = ClassTracker()
+    tracker.observe("P3", NOW)
+    tracker.observe("P1", NOW + 600)
+    assert tracker.escalates
+    assert tracker.escalating_for(NOW + 660) == 60  # not the 11 minutes of the P3
+    tracker.observe("P3", NOW + 700)
+    assert tracker.escalating_for(NOW + 760) is None
+    tracker.observe("P2", NOW + 800)
+    assert tracker.escalating_for(NOW + 800) == 200  # the same incident: it kept running
+    tracker.observe(None, NOW + 900)
+    tracker.observe("P0", NOW + 1000, began=NOW + 940)
+    assert tracker.escalating_for(NOW + 1000) == 60  # a new incident, from its evidence
+
+
+@pytest.mark.parametrize("klass", ["P0", "P1", "P2"])
+def test_p0_to_p2_escalate(klass):
+    tracker = ClassTracker()
+    tracker.observe(klass, NOW)
+    assert tracker.escalates
+    assert tracker.escalating_for(NOW + 5) == 5

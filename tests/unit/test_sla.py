@@ -74,3 +74,49 @@ def test_incident_class_boundaries(kwargs, expected):
         "anomalies": False,
     }
     assert sla.incident_class(**{**base, **kwargs}) == expected
+
+
+# --- issue 9: rounding never hides a breach; over budget is said as such --------------
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (99.8996, "99.8996%"),  # 99.900% beside BREACHED hid why
+        (99.89996, "99.89996%"),
+        (99.9, "99.900%"),
+        (99.9004, "99.900%"),  # met: rounding down to the target is still met
+        (99.962, "99.962%"),
+        (100.0, "100.000%"),
+        (98.5, "98.500%"),
+    ],
+)
+def test_availability_shows_enough_digits_to_see_the_breach(value, shown):
+    from console.sla import availability_text
+
+    assert availability_text(value, 99.9) == shown
+
+
+@pytest.mark.parametrize(
+    ("left", "shown"),
+    [
+        (26.8, "26.8 of 43.2 min left"),
+        (0.5, "30 s of 43.2 min left"),
+        (-0.1, "over budget by 6 s (of 43.2 min)"),
+        (-0.17, "over budget by 10 s (of 43.2 min)"),
+        (-3.25, "over budget by 3.2 min (of 43.2 min)"),
+        (-0.001, "over budget by <1 s (of 43.2 min)"),
+    ],
+)
+def test_error_budget_over_is_said_not_negative(left, shown):
+    from console.sla import budget_text
+
+    assert budget_text(left, 43.2) == shown
+
+
+def test_an_open_incident_is_never_ok_against_the_recovery_target():
+    from console.sla import open_recovery
+
+    assert open_recovery(2, 300).status == "open"
+    assert open_recovery(300, 300).status == "open"
+    assert open_recovery(301, 300).status == "overdue"

@@ -392,3 +392,36 @@ def test_own_entries_count_with_a_key_and_the_local_file_keeps_the_verdicts(tmp_
         "pulled None": False,  # pulled without a key: nobody vouched for it
     }
     assert {e.verified for e in Timeline(path).entries()} == {None}  # no key: all count
+
+
+def test_a_silenced_alert_is_exported_as_silenced_not_resolved(tmp_path):
+    clock = Clock(T0)
+    alice = Timeline(tmp_path / "timeline.jsonl", clock=clock, person=ALICE)
+    alice.add(
+        "alert_firing",
+        "critical GenesisOrchestratorDown firing: down",
+        {"alertname": "GenesisOrchestratorDown"},
+    )
+    clock.at = T0 + 7
+    alice.add(
+        "alert_silenced",
+        "critical GenesisOrchestratorDown silenced by alice for 2h30m "
+        "(until 2025-03-14 09:30 UTC): db failover; still firing",
+        {"alertname": "GenesisOrchestratorDown", "created_by": "alice"},
+    )
+    clock.at = T0 + 60
+    alice.add(
+        "alert_firing",
+        "critical GenesisOrchestratorDown firing again: no longer silenced",
+        {"alertname": "GenesisOrchestratorDown", "again": True},
+    )
+    text = render_markdown(alice.entries())
+    summary = next(line for line in text.splitlines() if line.startswith("**Summary:**"))
+    assert "1 alert fired, 0 resolved, 1 silenced" in summary
+    assert "**SILENCED** critical GenesisOrchestratorDown silenced by alice for 2h30m" in text
+    assert "**RESOLVED**" not in text
+    assert [e["kind"] for e in json.loads(render_json(alice.entries()))] == [
+        "alert_firing",
+        "alert_silenced",
+        "alert_firing",
+    ]

@@ -16,6 +16,9 @@ STATUS_WORDS = {
     "breached": ("✖", "BREACHED", "status-breached"),
     "unknown": ("?", "UNKNOWN", "status-unknown"),
     "none": ("–", "NONE YET", "status-stale"),
+    # an incident still open: never OK, and says so once past its recovery target
+    "open": ("◷", "OPEN", "status-at-risk"),
+    "overdue": ("◷", "OVER TARGET", "status-breached"),
 }
 
 

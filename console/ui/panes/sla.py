@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from console.model import SlaValue
-from console.sla import AT_RISK_SHARE, budget_minutes
+from console.sla import AT_RISK_SHARE, availability_text, budget_minutes, budget_text
 from console.state import State
 from console.text import clean
 from console.ui.panes.base import Pane
@@ -28,7 +28,7 @@ def value_text(value: SlaValue) -> str:
     if value.value is None:
         return "—"
     if value.key == "availability":
-        return f"{value.value:.3f}%"
+        return availability_text(value.value, value.target)
     if value.key == "p95_latency":
         return f"{value.value:.2f} s"
     if value.key == "error_rate":
@@ -44,6 +44,8 @@ def target_text(value: SlaValue) -> str:
         return f"≤ {value.target:g} s"
     if value.key == "error_rate":
         return f"≤ {value.target:g}%"
+    if value.status in ("open", "overdue"):
+        return f"of {value.target / 60:g} min"  # still running: against the target
     return f"≤ {value.target / 60:g} min"
 
 
@@ -103,7 +105,7 @@ class SlaPane(Pane):
         budget.display = left is not None
         if left is not None:
             total = budget_minutes(self.availability_target)
-            budget.update(f"error budget: {left:.1f} of {total:.1f} min left", layout=False)
+            budget.update(f"error budget: {budget_text(left, total)}", layout=False)
             budget.set_class(left <= 0, "-spent")
             budget.set_class(0 < left < total * (1 - AT_RISK_SHARE), "-low")
         measured = [v for v in values if v.key != "recovery"]

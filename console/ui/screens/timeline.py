@@ -15,6 +15,8 @@ from console.timeline import format_utc
 KIND_LABELS = {
     "alert_firing": "firing",
     "alert_resolved": "resolved",
+    "alert_silenced": "silenced",
+    "alert_inhibited": "inhibited",
     "incident": "incident",
     "action": "action",
     "note": "note",
@@ -68,7 +70,7 @@ class TimelineScreen(ModalScreen[None]):
         table = DataTable(cursor_type="row")
         table.add_column("UTC", width=8)
         table.add_column("Who", width=16)
-        table.add_column("Kind", width=8)
+        table.add_column("Kind", width=9)
         table.add_column("What")
         for entry in reversed(self.entries[-500:]):
             who = entry.who or {}
