@@ -83,7 +83,11 @@ def main(argv: list[str] | None = None) -> int:
 
         return getattr(commands, command)(options)
     except ConfigError as exc:
-        print(f"genesis-console: config error: {exc}", file=sys.stderr)
+        from console.text import clean
+
+        # one line, escapes shown not obeyed: the path and the YAML parser's words
+        # can hold anything the file or the command line held
+        print(f"genesis-console: config error: {clean(exc, 2000)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from console import paths
 from console.clock import Clock
-from console.config import Config, ConfigError, load_config, secret
+from console.config import MAX_FILE_BYTES, Config, ConfigError, load_config, secret
 
 
 def _load(options: Namespace) -> Config:
@@ -250,7 +250,8 @@ def _guess_kind(path: Path) -> str:
     if parent in ("themes", "keymaps"):
         return parent[:-1]
     try:
-        head = path.read_text(encoding="utf-8", errors="replace")
+        with open(path, "rb") as handle:  # bounded: `validate /dev/zero` must not hang
+            head = handle.read(MAX_FILE_BYTES).decode("utf-8", errors="replace")
     except OSError:
         return "config"
     if "\nprimary:" in "\n" + head:

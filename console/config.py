@@ -197,46 +197,205 @@ class ConfigError(Exception):
         return f"{where}:{key} {self.message}"
 
 
+#: the largest file parsed: a full config is a few KiB, so anything near this is a mistake
+#: (or an attack) and is refused before the YAML parser sees a byte of it
+MAX_FILE_BYTES = 256 * 1024
+#: the most values one file may expand to, counting every use of an alias in full
+#: (a "billion laughs" file is a few hundred bytes that expand to billions of values)
+MAX_NODES = 10_000
+#: the deepest nesting of lists and mappings, in the file and after aliases are expanded
+MAX_DEPTH = 64
+
+
+class _Refused(Exception):
+    """A structural bound of the loader, hit at `mark`."""
+
+    def __init__(self, message: str, mark: Any = None):
+        super().__init__(message)
+        self.message = message
+        self.line = mark.line + 1 if mark is not None else None
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader with bounds on what the composer builds.
+
+    The composer refuses an alias to a node that is still being composed (a recursive
+    structure such as `&a [*a]`, which would otherwise recurse without end), nesting
+    deeper than MAX_DEPTH, and more than MAX_NODES values, whether written out in the
+    file or reached through aliases (each use of an alias counts its whole value).
+    """
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._open_anchors: list[str] = []
+        self._depth = 0
+        self._nodes = 0
+        self._sizes: dict[int, int] = {}
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        anchor = getattr(event, "anchor", None)
+        if isinstance(event, yaml.AliasEvent):
+            if anchor in self._open_anchors:
+                raise _Refused(
+                    f"the alias *{anchor} refers to a value that contains it; "
+                    "recursive structures are refused",
+                    event.start_mark,
+                )
+            return super().compose_node(parent, index)  # its size is known: it is complete
+        self._nodes += 1
+        if self._nodes > MAX_NODES:
+            raise _Refused(f"more than {MAX_NODES} values in one file", event.start_mark)
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise _Refused(f"nested more than {MAX_DEPTH} levels deep", event.start_mark)
+        if anchor is not None:
+            self._open_anchors.append(anchor)
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+            if anchor is not None:
+                self._open_anchors.pop()
+        # how many values this node stands for once every alias in it is expanded
+        size = 1
+        if isinstance(node, yaml.SequenceNode):
+            size += sum(self._sizes[id(item)] for item in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            size += sum(self._sizes[id(k)] + self._sizes[id(v)] for k, v in node.value)
+        if size > MAX_NODES:
+            raise _Refused(
+                f"expands to more than {MAX_NODES} values (aliases used over and over, "
+                "as in a 'billion laughs' file)",
+                node.start_mark,
+            )
+        self._sizes[id(node)] = size
+        return node
+
+
+_MERGE = "tag:yaml.org,2002:merge"
+
+
 def load_yaml(text: str, file: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
-    """Parse YAML into plain data and a map from each key path to its 1-based line."""
+    """Parse YAML into plain data and a map from each key path to its 1-based line.
+
+    Safe tags only, and bounded: over MAX_FILE_BYTES, recursive aliases, nesting past
+    MAX_DEPTH and expanding to more than MAX_NODES values (every alias counted each time
+    it is used) are refused with a ConfigError, never a long wait or a traceback.
+    """
+    if len(text) > MAX_FILE_BYTES:
+        raise ConfigError(file, _too_big())
     lines: dict[tuple[Any, ...], int] = {}
+    built = 0
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _BoundedLoader(text)
         try:
             node = loader.get_single_node()
             if node is None:
                 return None, lines
 
-            def build(n: yaml.Node, path: tuple[Any, ...]) -> Any:
+            def count(n: yaml.Node, depth: int) -> None:
+                nonlocal built
+                built += 1
+                if built > MAX_NODES:
+                    raise _Refused(
+                        f"expands to more than {MAX_NODES} values (aliases used over "
+                        "and over, as in a 'billion laughs' file)",
+                        n.start_mark,
+                    )
+                if depth > MAX_DEPTH:
+                    raise _Refused(
+                        f"nested more than {MAX_DEPTH} levels deep once aliases are expanded",
+                        n.start_mark,
+                    )
+
+            def scalar(n: yaml.Node) -> Any:
+                try:
+                    return loader.construct_object(n, deep=True)
+                except (ValueError, OverflowError) as exc:  # 2024-13-45, a 5000-digit int
+                    raise _Refused(f"not a usable value: {exc}", n.start_mark) from None
+
+            def build(n: yaml.Node, path: tuple[Any, ...], depth: int) -> Any:
+                count(n, depth)
                 lines.setdefault(path, n.start_mark.line + 1)
                 if isinstance(n, yaml.MappingNode):
                     out: dict[Any, Any] = {}
-                    loader.flatten_mapping(n)
+                    # merge keys (`<<: *defaults`) first: the mapping's own keys win
                     for key_node, value_node in n.value:
-                        key = loader.construct_object(key_node, deep=True)
-                        if not isinstance(key, str | int | float | bool) and key is not None:
+                        if key_node.tag != _MERGE:
+                            continue
+                        sources = (
+                            value_node.value
+                            if isinstance(value_node, yaml.SequenceNode)
+                            else [value_node]
+                        )
+                        for source in sources:
+                            if not isinstance(source, yaml.MappingNode):
+                                raise _Refused(
+                                    "only mappings can be merged with <<", source.start_mark
+                                )
+                            for key, value in build(source, path, depth + 1).items():
+                                out.setdefault(key, value)
+                    own: dict[Any, Any] = {}
+                    for key_node, value_node in n.value:
+                        if key_node.tag == _MERGE:
+                            continue
+                        if not isinstance(key_node, yaml.ScalarNode):
                             raise ConfigError(
                                 file,
                                 "a key must be a plain value",
                                 ".".join(map(str, path)),
                                 key_node.start_mark.line + 1,
                             )
+                        key = scalar(key_node)
                         lines[path + (key,)] = key_node.start_mark.line + 1
-                        out[key] = build(value_node, path + (key,))
+                        own[key] = build(value_node, path + (key,), depth + 1)
+                    out.update(own)
                     return out
                 if isinstance(n, yaml.SequenceNode):
-                    return [build(item, path + (i,)) for i, item in enumerate(n.value)]
-                return loader.construct_object(n, deep=True)
+                    return [build(item, path + (i,), depth + 1) for i, item in enumerate(n.value)]
+                return scalar(n)
 
-            return build(node, ()), lines
+            return build(node, (), 1), lines
         finally:
             loader.dispose()
+    except _Refused as exc:
+        raise ConfigError(file, f"refused: {exc.message}", "", exc.line) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         raise ConfigError(file, f"not valid YAML: {exc.problem or exc}", "", line) from None
     except yaml.YAMLError as exc:
         raise ConfigError(file, f"not valid YAML: {exc}") from None
+    except RecursionError:  # a bound above should always come first; never a traceback
+        raise ConfigError(file, "refused: nested too deeply to read") from None
+
+
+def _too_big() -> str:
+    return (
+        f"refused: larger than {MAX_FILE_BYTES // 1024} KiB (a config, theme or keymap "
+        "is a few KiB)"
+    )
+
+
+def read_file(path: Path) -> str:
+    """A config, theme or keymap file's text, refusing one over MAX_FILE_BYTES unread."""
+    file = str(path)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise ConfigError(file, "no such file") from None
+    except OSError as exc:
+        raise ConfigError(file, f"cannot read: {exc.strerror or exc}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ConfigError(file, _too_big())
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            file, f"cannot read: not UTF-8 text ({exc.reason} at byte {exc.start})"
+        ) from None
 
 
 _AT = re.compile(r"^(?P<msg>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
@@ -286,12 +445,186 @@ def decode(data: Any, cls: type, file: str, lines: dict[tuple[Any, ...], int]) -
         raise explain(exc, file, lines) from None
 
 
+#: characters no config value may hold: C0 and C1 controls (NUL included) and DEL
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+#: the same, but a tab or a line break is fine (PromQL queries, a `sh -c` script)
+_CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: characters a terminal hides or obeys instead of showing: bidi controls, zero-width
+#: characters, line and paragraph separators
+_INVISIBLE = re.compile("[\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+_CONTROL_NAMES = {0: "NUL", 9: "tab", 10: "line break", 13: "carriage return", 27: "ESC"}
+_HOST = re.compile(r"[\w.-]+")
+#: the keys holding HTTP(S) URLs and Redis URLs (a list index is written as `*`)
+HTTP_URL_KEYS = (
+    ("orchestrator", "url"),
+    ("prometheus", "url"),
+    ("alertmanager", "urls", "*"),
+    ("grafana", "url"),
+    ("escalation", "pagerduty", "url"),
+)
+REDIS_URL_KEYS = (("redis", "url"), ("warroom", "redis_url"))
+#: text values that mean nothing when empty (an empty `orchestrator.name` would let a
+#: production confirmation pass with a bare Enter)
+NON_EMPTY_KEYS = (
+    ("environment",),
+    ("orchestrator", "name"),
+    ("prometheus", "job"),
+    ("mysql", "host"),
+    ("audit", "path"),
+)
+
+
+def _strings(value: Any, path: tuple[Any, ...] = ()):
+    """Every text value (and mapping key) inside plain data, with its key path."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str):
+                yield path + (key,), key
+            yield from _strings(item, path + (key,))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _strings(item, path + (index,))
+
+
+def _text_problem(path: tuple[Any, ...], value: str) -> str | None:
+    multiline = path[:2] in (("sla", "queries"), ("orchestrator", "restart_command"))
+    bad = (_CONTROL_MULTILINE if multiline else _CONTROL).search(value)
+    if bad:
+        code = ord(bad.group())
+        name = _CONTROL_NAMES.get(code, "")
+        name = f" ({name})" if name else ""
+        return f"contains the control character \\x{code:02x}{name}; config values cannot"
+    odd = _INVISIBLE.search(value)
+    if odd:
+        return (
+            f"contains the invisible character U+{ord(odd.group()):04X}, "
+            "which a terminal would hide or act on"
+        )
+    return None
+
+
+def _is_ip(text: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _port_problem(text: str) -> str | None:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        return "the port must be a number from 1 to 65535"
+    return None
+
+
+def url_problem(value: str, schemes: tuple[str, ...]) -> str | None:
+    """Why `value` is not a usable URL with one of `schemes`, or None when it is.
+
+    The reason never repeats the URL, which may carry a password.
+    """
+    from urllib.parse import urlsplit
+
+    want = " or ".join(f"{scheme}://" for scheme in schemes)
+    if any(c.isspace() for c in value):
+        return "a URL cannot contain spaces or line breaks"
+    try:
+        parts = urlsplit(value)
+    except ValueError as exc:
+        return f"not a valid URL: {exc}"
+    if parts.scheme.lower() not in schemes or not value.lower().startswith(parts.scheme + "://"):
+        return f"must be a URL starting with {want}"
+    hostport = parts.netloc.rpartition("@")[2]
+    if hostport.startswith("["):
+        host, _, rest = hostport[1:].partition("]")
+        if ":" not in host or not _is_ip(host):
+            return "names no valid IPv6 host between [ and ]"
+        if rest and not rest.startswith(":"):
+            return "not a valid URL: text after the IPv6 host"
+        port = rest[1:] if rest else None
+    else:
+        host, colon, port_text = hostport.partition(":")
+        port = port_text if colon else None
+        if not host:
+            return "names no host"
+        if not _HOST.fullmatch(host):
+            return "the host may hold only letters, digits, dots and dashes"
+    if port is not None:
+        return _port_problem(port)
+    return None
+
+
+def _keys(pattern: tuple[str, ...], data: Any) -> list[tuple[Any, ...]]:
+    """The key paths in `data` that match `pattern` (`*` matches every list index)."""
+    found: list[tuple[Any, ...]] = [()]
+    for part in pattern:
+        nxt: list[tuple[Any, ...]] = []
+        for path in found:
+            value = _at(data, path)
+            if part == "*" and isinstance(value, list):
+                nxt.extend(path + (i,) for i in range(len(value)))
+            elif isinstance(value, dict) and part in value:
+                nxt.append(path + (part,))
+        found = nxt
+    return found
+
+
+def _at(data: Any, path: tuple[Any, ...]) -> Any:
+    for part in path:
+        data = data[part]
+    return data
+
+
 def _check(config: Config, file: str, lines: dict[tuple[Any, ...], int]) -> None:
     def fail(path: tuple[Any, ...], message: str) -> None:
-        raise ConfigError(file, message, _path_text(list(path)), lines.get(path))
+        line = None
+        for depth in range(len(path), -1, -1):
+            line = lines.get(path[:depth])
+            if line:
+                break
+        raise ConfigError(file, message, _path_text(list(path)), line)
 
-    if not config.orchestrator.restart_command:
+    data = msgspec.to_builtins(config)
+    for path, value in _strings(data):
+        problem = _text_problem(path, value)
+        if problem:
+            fail(path, problem)
+    for path in NON_EMPTY_KEYS:
+        if not _at(data, path).strip():
+            fail(path, "must not be empty")
+    for patterns, schemes in (
+        (HTTP_URL_KEYS, ("http", "https")),
+        (REDIS_URL_KEYS, ("redis", "rediss")),
+    ):
+        for pattern in patterns:
+            for path in _keys(pattern, data):
+                value = _at(data, path)
+                if isinstance(value, dict):  # an entry such as {url: ..., name: ...}
+                    path, value = path + ("url",), value.get("url")
+                if not isinstance(value, str):
+                    continue
+                problem = url_problem(value, schemes)
+                if not problem and schemes[0] == "redis":
+                    database = value.partition("://")[2].partition("/")[2].partition("?")[0]
+                    database = database.strip("/")
+                    if database and not database.isdigit():
+                        problem = "the path must be a database number, as in redis://host:6379/0"
+                if problem:
+                    fail(path, problem)
+    if not _HOST.fullmatch(config.mysql.host) and not _is_ip(config.mysql.host):
+        fail(("mysql", "host"), "a host name may hold only letters, digits, dots and dashes")
+    port = config.temporal.address.rpartition(":")[2]
+    if _port_problem(port):
+        fail(("temporal", "address"), _port_problem(port))
+
+    command = config.orchestrator.restart_command
+    if not command:
         fail(("orchestrator", "restart_command"), "must name a program to run (an argv list)")
+    if not command[0].strip():
+        fail(("orchestrator", "restart_command", 0), "must name the program to run, not be empty")
     if not config.alertmanager.urls:
         fail(("alertmanager", "urls"), "must list at least one Alertmanager URL")
     for key in config.sla.queries:
@@ -316,13 +649,7 @@ def load_config(path: Path | None) -> Config:
     """Load the config file, or the defaults when there is none."""
     if path is None:
         return Config()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(str(path), "no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(str(path), f"cannot read: {exc}") from None
-    return parse_config(text, str(path))
+    return parse_config(read_file(path), str(path))
 
 
 def secret(env_name: str) -> str | None:

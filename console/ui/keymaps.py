@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from console import paths
-from console.config import ConfigError, load_yaml
+from console.config import ConfigError, load_yaml, read_file
 
 #: every binding the console declares, id → default keys (keymap files remap these)
 DEFAULT_KEYS = {
@@ -45,10 +45,7 @@ def parse_keymap(path: Path, known: dict[str, str] = DEFAULT_KEYS) -> dict[str, 
     unparseable key, or both bindings that share a key.
     """
     file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(file, f"cannot read: {exc}") from None
+    text = read_file(path)
     data, lines = load_yaml(text, file)
     if data is None:
         data = {}

@@ -7,7 +7,7 @@ from pathlib import Path
 import msgspec
 
 from console import paths
-from console.config import ConfigError, decode, load_yaml
+from console.config import ConfigError, decode, load_yaml, read_file
 
 #: the theme variables every pane takes its colours from, with fallbacks
 VARIABLE_DEFAULTS = {
@@ -55,10 +55,7 @@ def load_theme(path: Path):
     from textual.theme import Theme
 
     file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(file, f"cannot read: {exc}") from None
+    text = read_file(path)
     data, lines = load_yaml(text, file)
     _reject_empty(data, lines, file)
     spec: ThemeFile = decode(data, ThemeFile, file, lines)
