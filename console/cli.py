@@ -83,7 +83,10 @@ def main(argv: list[str] | None = None) -> int:
 
         return getattr(commands, command)(options)
     except ConfigError as exc:
-        print(f"genesis-console: config error: {exc}", file=sys.stderr)
+        from console.text import redact
+
+        # a message may quote the line it is about: a URL in it keeps its password masked
+        print(f"genesis-console: config error: {redact(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
