@@ -198,22 +198,15 @@ def _alerts_sentence(counts: dict, results: list) -> str:
 def check(options: Namespace) -> int:
     """Every probe once, then exit with the monitoring-plugin code."""
     from console.model import Status
+    from console.text import clean, redact_data
 
     config = _load(options)
     status, results, counts = check_results(config)
     if options.format == "json":
-        print(
-            json.dumps(
-                {
-                    "status": status,
-                    "checks": [r.to_json() for r in results],
-                    "alerts": counts,
-                }
-            )
-        )
+        # details and unreachable Alertmanagers name URLs: their passwords are masked
+        report = {"status": status, "checks": [r.to_json() for r in results], "alerts": counts}
+        print(json.dumps(redact_data(report)))
     else:
-        from console.text import clean
-
         print(f"GENESIS {status} - {_alerts_sentence(counts, results)}")
         width = max(len(r.name) for r in results) if results else 10
         for r in results:

@@ -46,7 +46,7 @@ from typing import Any
 
 from console import jsonl
 from console.audit import who as _who
-from console.text import clean
+from console.text import clean, redact
 
 STREAM_KEY = "genesis-console:timeline"
 PRESENCE_PREFIX = "genesis-console:presence:"
@@ -171,11 +171,12 @@ def _unpaired(text: str) -> str:
 
 def plain(value: Any, depth: int = 0) -> Any:
     """JSON data made safe to store, send and show: no lone surrogates (they cannot be
-    written as UTF-8), no NaN or infinity, no integer beyond a float, nesting bounded."""
+    written as UTF-8), no NaN or infinity, no integer beyond a float, nesting bounded,
+    and no URL password (masked before anything is written, sent or signed)."""
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, str):
-        return _unpaired(value)
+        return _unpaired(redact(value))
     if isinstance(value, int):
         return value if abs(value) <= 2**63 else None
     if isinstance(value, float):
@@ -183,10 +184,10 @@ def plain(value: Any, depth: int = 0) -> Any:
     if depth >= _DATA_DEPTH:
         return None
     if isinstance(value, dict):
-        return {_unpaired(str(k)): plain(v, depth + 1) for k, v in value.items()}
+        return {_unpaired(redact(str(k))): plain(v, depth + 1) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [plain(v, depth + 1) for v in value]
-    return _unpaired(str(value))
+    return _unpaired(redact(str(value)))
 
 
 def _opt_str(value: Any) -> str | None:
@@ -194,7 +195,7 @@ def _opt_str(value: Any) -> str | None:
 
 
 def _one_line(text: str) -> str:
-    text = text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+    text = redact(text.replace("\r\n", " ").replace("\n", " ").replace("\r", " "))
     return _unpaired(text[:_TEXT_LIMIT])
 
 
@@ -333,7 +334,7 @@ def entry_from_audit(record: dict[str, Any], *, unrecorded: str | None = None) -
         # the mark survives however long the message is
         mark = f" — not in the audit log: {unrecorded}"[: _TEXT_LIMIT // 4]
         text = _one_line(text)[: _TEXT_LIMIT - len(mark)] + mark
-        data["not_in_audit_log"] = unrecorded
+        data["not_in_audit_log"] = redact(unrecorded)
     return Entry(
         id=audit_entry_id(record),
         time=moment,
@@ -594,7 +595,7 @@ class Timeline:
             return "host does not resolve"
         if text.startswith(("NOAUTH", "WRONGPASS")) or type(exc).__name__ == "AuthenticationError":
             return "login refused (check the password)"
-        return f"{type(exc).__name__}: {_CONTROL.sub(' ', text)[:120]}"
+        return f"{type(exc).__name__}: {_CONTROL.sub(' ', redact(text))[:120]}"
 
     async def sync(self) -> list[Entry]:
         """Send pending entries, pull new ones from the stream; the new entries from others."""

@@ -6,6 +6,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from console.text import redact
+
 #: the executor reports progress with a short sentence ("waiting for /health/ready (12s)")
 Progress = Callable[[str], None]
 
@@ -27,7 +29,8 @@ class Plan:
     """An action about to run: shown whole in the confirmation, then executed as shown.
 
     `lines` is exactly what will run (argv, or HTTP method, URL and body), with secrets
-    redacted; it is what the prompt shows and what the audit log records.
+    redacted; it is what the prompt shows and what the audit log records. URL passwords
+    in the title, target and lines are masked as the plan is made (`user:***@host`).
     """
 
     kind: str
@@ -42,17 +45,22 @@ class Plan:
     #: values that must never be shown or logged (scrubbed from every outcome message)
     secrets: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "title", redact(self.title))
+        object.__setattr__(self, "target", redact(self.target))
+        object.__setattr__(self, "lines", tuple(redact(line) for line in self.lines))
+
     def record(self) -> dict[str, Any]:
         """The plan as the audit log keeps it (already redacted)."""
         return {"title": self.title, "lines": list(self.lines)}
 
 
 def scrub(text: str, secrets: tuple[str, ...]) -> str:
-    """Replace every secret value in `text` with a marker."""
+    """Replace every secret value in `text` with a marker, and mask URL passwords."""
     for value in secrets:
         if value and len(value) >= 4:
             text = text.replace(value, "«redacted»")
-    return text
+    return redact(text)
 
 
 def describe_argv(argv: list[str]) -> str:

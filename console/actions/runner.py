@@ -10,6 +10,7 @@ from collections.abc import Callable
 from console.actions.plan import Outcome, Plan, Progress, scrub
 from console.audit import AuditLog, utc_iso, who
 from console.sources.base import run_blocking
+from console.text import redact_data
 
 
 class ActionBusy(Exception):
@@ -111,6 +112,8 @@ class ActionRunner:
         text_fields = ("message",)
         for key in text_fields:
             record[key] = scrub(str(record[key]), plan.secrets)
+        # nothing on record carries a URL password: not the plan, the undo or the message
+        record = redact_data(record)
         unrecorded = warning = None
         try:
             warning = await run_blocking(self.audit.append, record)

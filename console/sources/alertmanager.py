@@ -29,6 +29,7 @@ from console.model import (
 )
 from console.sources.base import SourceError
 from console.sources.http import PooledHttpSource, Reply, http_status_error, plain_client, request
+from console.text import MASK, redact
 
 _RFC3339 = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?\s*([Zz]|[+-]\d{2}:?\d{2})$"
@@ -125,7 +126,9 @@ def _base(url: str) -> str:
 
 
 def _host(url: str) -> str:
-    return re.sub(r"^https?://", "", _base(url))
+    """The URL without its scheme and user info, for sentences: `am1:9093/prefix`."""
+    shown = re.sub(r"^https?://", "", redact(_base(url)))
+    return shown.partition(f"{MASK}@")[2] or shown
 
 
 def _silence(raw: _Silence, sources: tuple[str, ...]) -> Silence:

@@ -12,14 +12,17 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from console.model import ProbeResult, Status
+from console.text import redact
 
 T = TypeVar("T")
 
 
 class SourceError(Exception):
-    """A failure of what a source talks to, with a sentence fit for the screen."""
+    """A failure of what a source talks to, with a sentence fit for the screen (any URL
+    in it has its password masked: sentences name the URL they could not reach)."""
 
     def __init__(self, detail: str, status: Status = Status.CRITICAL) -> None:
+        detail = redact(detail)
         super().__init__(detail)
         self.detail = detail
         self.status = status
@@ -42,7 +45,7 @@ class Source:
             raise
         except Exception as exc:  # a bug or an unforeseen reply: say so, don't crash
             return ProbeResult(
-                self.name, Status.UNKNOWN, f"probe failed: {type(exc).__name__}: {exc}"
+                self.name, Status.UNKNOWN, redact(f"probe failed: {type(exc).__name__}: {exc}")
             )
 
     async def _probe(self) -> ProbeResult:

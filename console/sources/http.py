@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import ssl
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +14,7 @@ import msgspec
 
 from console.model import Status
 from console.sources.base import Source, SourceError
+from console.text import redact
 
 #: the most a reply may be; larger replies are refused rather than read whole
 MAX_BYTES = 8 * 1024 * 1024
@@ -38,8 +40,32 @@ def _tls() -> ssl.SSLContext:
     return ssl.create_default_context()
 
 
+class _MaskUrlPasswords(logging.Filter):
+    """httpx logs every request's full URL at INFO ("HTTP Request: GET http://user:pass@…"):
+    whoever turns logging on (a wrapper, Textual's devtools) must not find a password there."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = redact(message)
+        if masked != message:
+            record.msg, record.args = masked, ()
+        return True
+
+
+_MASK = _MaskUrlPasswords()
+
+
+def _mask_logs() -> None:
+    # filters on a logger do not reach its children: httpx logs requests on "httpx" itself
+    for name in ("httpx", "httpcore"):
+        logger = logging.getLogger(name)
+        if _MASK not in logger.filters:
+            logger.addFilter(_MASK)
+
+
 def make_client() -> httpx.AsyncClient:
     """One pooled client per source set; per-call timeouts are set by `request`."""
+    _mask_logs()
     return httpx.AsyncClient(
         verify=_tls(),
         follow_redirects=False,

@@ -11,12 +11,13 @@ import os
 import re
 
 from console.model import Alert
+from console.text import redact
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f;]")
 
 
 def _plain(text: str, limit: int = 160) -> str:
-    return _UNSAFE.sub(" ", text)[:limit].strip()
+    return _UNSAFE.sub(" ", redact(text))[:limit].strip()
 
 
 def osc_sequences(title: str, body: str, *, in_tmux: bool) -> list[str]:
