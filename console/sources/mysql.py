@@ -113,8 +113,8 @@ class MysqlSource(Source):
         if self.tls is not None:
             try:
                 tls["ssl"] = client_context(self.tls)
-            except TlsSetupError as exc:
-                raise SourceError(f"MySQL at {self.where}: {exc}") from None
+            except TlsSetupError as exc:  # says nothing about the server: unknown
+                raise SourceError(f"MySQL at {self.where}: {exc}", Status.UNKNOWN) from None
         conn = pymysql.connect(
             host=self.host,
             port=self.port,

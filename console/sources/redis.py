@@ -91,6 +91,8 @@ def _tls_connection_class() -> Any:
         """A TLS handshake (or TLS file) failure; the message is one plain sentence."""
 
         is_tls = True
+        #: True when a tls_config file could not be used (the server was not asked)
+        setup = False
 
     class TlsConnection(Connection):
         def __init__(self, *, tls: TlsConfig | None = None, **kwargs: Any) -> None:
@@ -104,7 +106,9 @@ def _tls_connection_class() -> Any:
                 return context.wrap_socket(sock, server_hostname=self.host)
             except TlsSetupError as exc:
                 sock.close()
-                raise TlsFailed(str(exc)) from None
+                failed = TlsFailed(str(exc))
+                failed.setup = True
+                raise failed from None
             except TimeoutError:
                 sock.close()
                 raise
@@ -180,7 +184,9 @@ class RedisSource(Source):
                 f"Redis at {self.where} did not answer within {self.timeout:g}s"
             ) from None
         except redis.ConnectionError as exc:
-            raise SourceError(self._connection_sentence(exc)) from None
+            # a tls_config file we cannot use says nothing about the server: unknown
+            status = Status.UNKNOWN if getattr(exc, "setup", False) else Status.CRITICAL
+            raise SourceError(self._connection_sentence(exc), status) from None
         except redis.ResponseError as exc:
             raise SourceError(self._response_sentence(exc)) from None
         except redis.RedisError as exc:  # InvalidResponse and other protocol failures

@@ -101,8 +101,10 @@ class TemporalSource(Source):
                 else:
                     try:
                         credentials = grpc_credentials(self.tls)
-                    except TlsSetupError as exc:
-                        raise SourceError(f"Temporal at {self.address}: {exc}") from None
+                    except TlsSetupError as exc:  # says nothing about the server: unknown
+                        raise SourceError(
+                            f"Temporal at {self.address}: {exc}", Status.UNKNOWN
+                        ) from None
                     options = list(_CHANNEL_OPTIONS)
                     if self.tls.server_name:
                         options.append(("grpc.ssl_target_name_override", self.tls.server_name))

@@ -159,13 +159,31 @@ async def test_redis_mutual_tls_with_a_certificate_the_server_does_not_trust(
     plain(result.detail)
 
 
-async def test_redis_with_a_missing_ca_file_names_the_key_and_file(
-    redis_tls, tmp_path, monkeypatch
+async def test_redis_insecure_skip_verify_reads_without_checking_the_certificate(
+    redis_tls, tls_certs, monkeypatch
 ):
     monkeypatch.setenv("GENESIS_REDIS_PASSWORD", REDIS_PASSWORD)
+    tls = tls_block(tls_certs.other_ca, insecure_skip_verify=True)
+    result = await probe("redis", redis_config(redis_tls, tls))
+    assert result.status is Status.OK, result.detail
+
+
+@pytest.mark.parametrize("name", ["redis", "mysql", "temporal"])
+async def test_a_ca_file_that_cannot_be_read_is_unknown_and_named(
+    name, redis_tls, mariadb_tls, grpc_health_tls, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("GENESIS_REDIS_PASSWORD", REDIS_PASSWORD)
+    monkeypatch.setenv("GENESIS_MYSQL_PASSWORD", MYSQL_TLS_PASSWORD)
     missing = tmp_path / "nowhere.pem"
-    result = await probe("redis", redis_config(redis_tls, tls_block(missing)))
-    assert result.status is Status.CRITICAL
+    tls = tls_block(missing)
+    text = {
+        "redis": redis_config(redis_tls, tls),
+        "mysql": mysql_config(mariadb_tls, MYSQL_TLS_USER, tls),
+        "temporal": temporal_config(grpc_health_tls.address, tls),
+    }[name]
+    result = await probe(name, text)
+    # the console could not even ask the server: its state is unknown, not down
+    assert result.status is Status.UNKNOWN, result.detail
     assert f"cannot read tls_config.ca_file {missing}" in result.detail, result.detail
     plain(result.detail)
 
@@ -371,6 +389,23 @@ async def test_the_war_room_with_a_wrong_ca_says_so_on_its_status(redis_tls, tls
         assert REDIS_PASSWORD not in story.status
     finally:
         await story.close()
+
+
+async def test_the_war_room_lock_works_through_tls(redis_tls, tls_certs):
+    from console.warroom import WarRoomLock
+
+    tls = parse_config(f"warroom: {{tls_config: {tls_block(tls_certs.ca)}}}").warroom.tls_config
+    url = f"rediss://127.0.0.1:{redis_tls.port}/0"
+    warnings: list[str] = []
+    first = WarRoomLock(url, password=REDIS_PASSWORD, tls=tls, on_warning=warnings.append)
+    second = WarRoomLock(url, password=REDIS_PASSWORD, tls=tls, on_warning=warnings.append)
+    from console.actions.runner import ActionBusy
+
+    async with first("restart", "restart genesis-orchestrator"):
+        with pytest.raises(ActionBusy):
+            async with second("restart", "restart genesis-orchestrator"):
+                pass
+    assert warnings == []
 
 
 # --- check -----------------------------------------------------------------------------
