@@ -115,7 +115,8 @@ class MysqlSource(Source):
                 tls["ssl"] = client_context(self.tls)
             except TlsSetupError as exc:  # says nothing about the server: unknown
                 raise SourceError(f"MySQL at {self.where}: {exc}", Status.UNKNOWN) from None
-        conn = pymysql.connect(
+        connect = pymysql.connect if self.tls is None else _tls_only()
+        conn = connect(
             host=self.host,
             port=self.port,
             user=self.user,
@@ -297,6 +298,23 @@ class MysqlSource(Source):
         if self._password and self._password in text:
             text = text.replace(self._password, "***")
         return text
+
+
+def _tls_only() -> Any:
+    """A PyMySQL Connection that refuses, before it sends the user name and password, a
+    server that does not offer TLS (older PyMySQL would log in in the clear)."""
+    import pymysql
+    from pymysql.constants import CLIENT
+
+    class TlsOnlyConnection(pymysql.connections.Connection):
+        def _request_authentication(self) -> None:
+            if not self.server_capabilities & CLIENT.SSL:
+                raise pymysql.err.OperationalError(
+                    _SSL_FAILED, "SSL is required but the server doesn't support it"
+                )
+            super()._request_authentication()
+
+    return TlsOnlyConnection
 
 
 def _abort(conn: Any, aborted: threading.Event) -> None:
