@@ -71,6 +71,8 @@ def redis_client(
         health_check_interval=0,
         client_name="genesis-console",
     )
+    if password:  # from_url lets a password in the URL win; ours is meant to
+        pool.connection_kwargs["password"] = password
     client = redis.Redis(connection_pool=pool)
     client.auto_close_connection_pool = True
     return client

@@ -468,3 +468,14 @@ def test_check_with_a_wrong_redis_password_says_login_refused_without_the_passwo
     for output in (text.stdout, text.stderr, done.stdout, done.stderr):
         assert wrong not in output
         assert "Traceback" not in output
+
+
+async def test_the_password_from_the_environment_wins_over_one_in_the_url(
+    redis_tls, tls_certs, monkeypatch
+):
+    monkeypatch.setenv("GENESIS_REDIS_PASSWORD", REDIS_PASSWORD)
+    text = redis_config(redis_tls, tls_block(tls_certs.ca)).replace(
+        "rediss://", "rediss://:stale-url-pw@"
+    )
+    result = await probe("redis", text)
+    assert result.status is Status.OK, result.detail
