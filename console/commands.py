@@ -292,6 +292,7 @@ def timeline(options: Namespace, clock: Clock | None = None) -> int:
         timeout=min(config.timeout_seconds, 3.0),
         key=key_from_env(config.warroom.key_env),
         password=secret(config.warroom.password_env) if config.warroom.password_env else None,
+        tls=config.warroom.tls_config,
     )
     if config.warroom.redis_url:
 

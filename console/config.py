@@ -75,6 +75,20 @@ class GrafanaConfig(_Section):
     url: Url = "http://localhost:3000"
 
 
+class TlsConfig(_Section):
+    """How to talk TLS to a server: shaped like Prometheus's `tls_config`."""
+
+    # PEM file of the CA(s) that sign the server's certificate (null: the system's CAs)
+    ca_file: str | None = None
+    # PEM client certificate and its key, for servers that ask for one (mutual TLS)
+    cert_file: str | None = None
+    key_file: str | None = None
+    # the name the server's certificate must carry, when it is not the host we dial
+    server_name: str | None = None
+    # do not check the server's certificate at all (anyone in the middle can listen)
+    insecure_skip_verify: bool = False
+
+
 class MysqlConfig(_Section):
     host: str = "localhost"
     port: Port = 3306
@@ -82,14 +96,22 @@ class MysqlConfig(_Section):
     # the environment variable that holds the password
     password_env: EnvName = "GENESIS_MYSQL_PASSWORD"
     database: str = "genesis"
+    # set to talk TLS (a user created `REQUIRE SSL` needs it); null: plain TCP
+    tls_config: TlsConfig | None = None
 
 
 class RedisConfig(_Section):
     url: Annotated[str, msgspec.Meta(pattern=r"^rediss?://")] = "redis://localhost:6379/0"
+    # the environment variable that holds the password (`requirepass`); unset: none
+    password_env: EnvName | None = "GENESIS_REDIS_PASSWORD"
+    # CA, client certificate and key for TLS; a rediss:// URL or this block turns TLS on
+    tls_config: TlsConfig | None = None
 
 
 class TemporalConfig(_Section):
     address: Annotated[str, msgspec.Meta(pattern=r"^[^\s:]+:\d+$")] = "localhost:7233"
+    # set to talk TLS (with cert_file and key_file: mutual TLS); null: plaintext gRPC
+    tls_config: TlsConfig | None = None
 
 
 class SlaConfig(_Section):
@@ -127,6 +149,8 @@ class WarroomConfig(_Section):
     key_env: EnvName | None = "GENESIS_WARROOM_KEY"
     # the environment variable holding the war-room Redis password (null: none)
     password_env: EnvName | None = None
+    # CA, client certificate and key for TLS; a rediss:// URL or this block turns TLS on
+    tls_config: TlsConfig | None = None
 
 
 class NotificationsConfig(_Section):

@@ -42,11 +42,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from console import jsonl
 from console.audit import who as _who
 from console.text import clean, redact
+
+if TYPE_CHECKING:
+    from console.config import TlsConfig
 
 STREAM_KEY = "genesis-console:timeline"
 PRESENCE_PREFIX = "genesis-console:presence:"
@@ -425,6 +428,7 @@ class Timeline:
         timeout: float = 2.0,
         key: bytes | None = None,
         password: str | None = None,
+        tls: TlsConfig | None = None,
     ) -> None:
         #: why the local file could not be written (None while it can)
         self.local_error: str | None = None
@@ -444,6 +448,7 @@ class Timeline:
         # the war-room key: signs what we send, checks what we pull; never shown or logged
         self._key = key or None
         self._password = password
+        self._tls = tls
         #: ids of entries that count (ours, verified, or any without a key)
         self._known: set[str] = set()
         #: ids of unverified entries recorded (they never block one that counts)
@@ -565,7 +570,7 @@ class Timeline:
         if self._client is None:
             from console.sources.redis import redis_client
 
-            self._client = redis_client(self.redis_url, self.timeout, self._password)
+            self._client = redis_client(self.redis_url, self.timeout, self._password, self._tls)
         return self._client
 
     def _went_ok(self) -> None:
@@ -585,6 +590,13 @@ class Timeline:
     def _reason(self, exc: BaseException) -> str:
         text = str(exc)
         lowered = text.lower()
+        if getattr(exc, "is_tls", False):  # already one plain sentence (redis_client)
+            return _CONTROL.sub(" ", text)[:160]
+        from console.sources.tlsclient import tls_text_sentence
+
+        found = tls_text_sentence(text)
+        if found:
+            return found
         if "refused" in lowered or "error 111" in lowered:
             return "connection refused"
         if isinstance(exc, TimeoutError) or "timeout" in lowered or "timed out" in lowered:

@@ -6,12 +6,16 @@ import contextlib
 import json
 import time
 from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING
 
 from console.actions.runner import ActionBusy
 from console.audit import who
 from console.sources.base import run_blocking
 from console.text import clean
 from console.timeline import format_utc, valid_time
+
+if TYPE_CHECKING:
+    from console.config import TlsConfig
 
 LOCK_SECONDS = 15 * 60
 _RELEASE = (
@@ -34,9 +38,11 @@ class WarRoomLock:
         on_warning=None,
         clock: Callable[[], float] = time.time,
         password: str | None = None,
+        tls: TlsConfig | None = None,
     ) -> None:
         self.redis_url = redis_url
         self._password = password
+        self._tls = tls
         self.timeout = timeout
         self.on_warning = on_warning or (lambda text: None)
         self.clock = clock
@@ -46,7 +52,7 @@ class WarRoomLock:
         if self._client is None:
             from console.sources.redis import redis_client
 
-            self._client = redis_client(self.redis_url, self.timeout, self._password)
+            self._client = redis_client(self.redis_url, self.timeout, self._password, self._tls)
         return self._client
 
     @contextlib.asynccontextmanager

@@ -23,13 +23,18 @@ from __future__ import annotations
 import contextlib
 import re
 import socket
+import ssl
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from console.clock import format_age
 from console.model import ProbeResult, Status
 from console.sources.base import Source, SourceError, run_blocking
+from console.sources.tlsclient import TlsSetupError, client_context, tls_sentence, tls_text_sentence
 from console.text import clean
+
+if TYPE_CHECKING:
+    from console.config import TlsConfig
 
 #: a query running longer than this many seconds counts as slow
 SLOW_AFTER_SECONDS = 10
@@ -46,6 +51,7 @@ _TIMESTAMP = re.compile(r"^\s*(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2})", re.MULT
 _REFUSED = 2003
 _LOST = 2013
 _GONE = 2006
+_SSL_FAILED = 2026
 _ACCESS_DENIED = 1045
 _DB_ACCESS_DENIED = 1044
 _UNKNOWN_DB = 1049
@@ -71,6 +77,7 @@ class MysqlSource(Source):
         timeout: float,
         slow_after: int = SLOW_AFTER_SECONDS,
         deadlock_window: float = DEADLOCK_WINDOW_SECONDS,
+        tls: TlsConfig | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -80,6 +87,8 @@ class MysqlSource(Source):
         self.timeout = timeout
         self.slow_after = slow_after
         self.deadlock_window = deadlock_window
+        #: CA, client certificate and server name when the connection must be TLS
+        self.tls = tls
 
     def __repr__(self) -> str:
         # never show the password, not even in a traceback's locals
@@ -100,7 +109,14 @@ class MysqlSource(Source):
     def _collect(self) -> dict[str, Any]:
         import pymysql
 
-        conn = pymysql.connect(
+        tls: dict[str, Any] = {}
+        if self.tls is not None:
+            try:
+                tls["ssl"] = client_context(self.tls)
+            except TlsSetupError as exc:  # says nothing about the server: unknown
+                raise SourceError(f"MySQL at {self.where}: {exc}", Status.UNKNOWN) from None
+        connect = pymysql.connect if self.tls is None else _tls_only()
+        conn = connect(
             host=self.host,
             port=self.port,
             user=self.user,
@@ -112,6 +128,7 @@ class MysqlSource(Source):
             autocommit=True,
             charset="utf8mb4",
             defer_connect=True,
+            **tls,
         )
         # read_timeout bounds each read, not the probe: a server that drips one byte per
         # second would hold this thread forever. The watchdog ends the probe at its budget.
@@ -121,14 +138,20 @@ class MysqlSource(Source):
         watchdog.start()
         try:
             conn.connect()
+            if self.tls is not None and not isinstance(getattr(conn, "_sock", None), ssl.SSLSocket):
+                raise SourceError(f"MySQL at {self.where} did not start TLS")
             return self._queries(conn)
         except pymysql.MySQLError as exc:
             if aborted.is_set():
                 raise SourceError(self._too_slow()) from None
             raise SourceError(self._sentence(exc)) from None
+        except SourceError:
+            raise
         except Exception as exc:  # garbage bytes make the protocol parser fail any way
             if aborted.is_set():
                 raise SourceError(self._too_slow()) from None
+            if self.tls is not None and isinstance(exc, ssl.SSLError | ConnectionError):
+                raise SourceError(f"MySQL at {self.where}: {tls_sentence(exc, self.tls)}") from None
             raise SourceError(self._not_mysql(exc)) from None
         finally:
             watchdog.cancel()
@@ -219,6 +242,12 @@ class MysqlSource(Source):
         where = self.where
         if code is None:  # pymysql's own protocol checks (packet sequence, malformed packet)
             return self._not_mysql(exc)
+        if self.tls is not None and code in (_REFUSED, _LOST, _GONE, _SSL_FAILED):
+            found = tls_text_sentence(message, self.tls)
+            if found:
+                return f"MySQL at {where}: {found}"
+            if code == _SSL_FAILED:
+                return f"MySQL at {where} does not offer TLS, and tls_config asks for it"
         if code == _REFUSED:
             if "timed out" in message:
                 return f"MySQL at {where} did not accept a connection within {self.timeout:g}s"
@@ -232,6 +261,17 @@ class MysqlSource(Source):
         if code == _GONE:
             return f"MySQL at {where} closed the connection"
         if code == _ACCESS_DENIED:
+            if self.tls is None:
+                return (
+                    f"MySQL at {where} denied access to user {self.user!r}"
+                    " (check the password, and whether the user must use TLS: mysql.tls_config)"
+                )
+            if not self.tls.cert_file:
+                return (
+                    f"MySQL at {where} denied access to user {self.user!r}"
+                    " (check the password, and whether the user must show a client"
+                    " certificate: tls_config.cert_file and key_file)"
+                )
             return f"MySQL at {where} denied access to user {self.user!r} (check the password)"
         if code == _DB_ACCESS_DENIED:
             # servers say this, not 1049, for a missing database the user has no rights on
@@ -258,6 +298,23 @@ class MysqlSource(Source):
         if self._password and self._password in text:
             text = text.replace(self._password, "***")
         return text
+
+
+def _tls_only() -> Any:
+    """A PyMySQL Connection that refuses, before it sends the user name and password, a
+    server that does not offer TLS (older PyMySQL would log in in the clear)."""
+    import pymysql
+    from pymysql.constants import CLIENT
+
+    class TlsOnlyConnection(pymysql.connections.Connection):
+        def _request_authentication(self) -> None:
+            if not self.server_capabilities & CLIENT.SSL:
+                raise pymysql.err.OperationalError(
+                    _SSL_FAILED, "SSL is required but the server doesn't support it"
+                )
+            super()._request_authentication()
+
+    return TlsOnlyConnection
 
 
 def _abort(conn: Any, aborted: threading.Event) -> None:

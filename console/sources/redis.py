@@ -18,28 +18,52 @@ server started (or `CONFIG RESETSTAT`), and None before the first lookup.
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+import ssl
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from console.model import ProbeResult, Status
 from console.sources.base import Source, SourceError, run_blocking
+from console.sources.tlsclient import (
+    TlsSetupError,
+    client_context,
+    tls_sentence,
+    tls_text_sentence,
+)
 from console.text import clean
+
+if TYPE_CHECKING:
+    from console.config import TlsConfig
 
 #: used memory at or above this share of `maxmemory` makes the status a warning
 MEMORY_WARNING_RATIO = 0.9
 
 
-def redis_client(url: str, timeout: float, password: str | None = None) -> Any:
-    """A redis-py client for `url` with retries off and connect/read timeouts of `timeout`
-    (`password`, when given, instead of one in the URL)."""
+def redis_client(
+    url: str, timeout: float, password: str | None = None, tls: TlsConfig | None = None
+) -> Any:
+    """A redis-py client for `url` with retries off and connect/read timeouts of `timeout`.
+
+    The one way the console builds a Redis client (the `redis` source and the war room):
+    `password`, when given, is used instead of one in the URL; a `rediss://` URL or a
+    `tls` block means TLS, with `tls`'s CA, client certificate and server name. A failed
+    handshake raises `TlsFailed`, whose message is one plain sentence.
+    """
     import redis
     from redis.backoff import NoBackoff
     from redis.retry import Retry
 
-    extra = {"password": password} if password else {}
-    return redis.Redis.from_url(
+    options: dict[str, Any] = {"password": password} if password else {}
+    scheme, _, rest = url.partition("://")
+    if scheme == "rediss" or tls is not None:
+        # our own connection class, so the CA, client certificate and server name all
+        # come from one SSLContext (and its failures from one sentence)
+        url = f"redis://{rest}"
+        options["connection_class"] = _tls_connection_class()
+        options["tls"] = tls
+    pool = redis.ConnectionPool.from_url(
         url,
-        **extra,
+        **options,
         socket_timeout=timeout,
         socket_connect_timeout=timeout,
         retry=Retry(NoBackoff(), 0),
@@ -47,6 +71,58 @@ def redis_client(url: str, timeout: float, password: str | None = None) -> Any:
         health_check_interval=0,
         client_name="genesis-console",
     )
+    if password:  # from_url lets a password in the URL win; ours is meant to
+        pool.connection_kwargs["password"] = password
+    client = redis.Redis(connection_pool=pool)
+    client.auto_close_connection_pool = True
+    return client
+
+
+_TLS_CONNECTION: Any = None
+
+
+def _tls_connection_class() -> Any:
+    """A redis-py Connection that wraps its socket with `client_context(tls)`."""
+    global _TLS_CONNECTION
+    if _TLS_CONNECTION is not None:
+        return _TLS_CONNECTION
+    import redis
+    from redis.connection import Connection
+
+    class TlsFailed(redis.ConnectionError):
+        """A TLS handshake (or TLS file) failure; the message is one plain sentence."""
+
+        is_tls = True
+        #: True when a tls_config file could not be used (the server was not asked)
+        setup = False
+
+    class TlsConnection(Connection):
+        def __init__(self, *, tls: TlsConfig | None = None, **kwargs: Any) -> None:
+            self.tls = tls
+            super().__init__(**kwargs)
+
+        def _connect(self) -> Any:
+            sock = super()._connect()
+            try:
+                context = client_context(self.tls)
+                return context.wrap_socket(sock, server_hostname=self.host)
+            except TlsSetupError as exc:
+                sock.close()
+                failed = TlsFailed(str(exc))
+                failed.setup = True
+                raise failed from None
+            except TimeoutError:
+                sock.close()
+                raise
+            except (ssl.SSLError, ConnectionError) as exc:
+                sock.close()
+                raise TlsFailed(tls_sentence(exc, self.tls)) from None
+            except BaseException:
+                sock.close()
+                raise
+
+    _TLS_CONNECTION = TlsConnection
+    return TlsConnection
 
 
 def safe_url(url: str) -> str:
@@ -66,10 +142,21 @@ class RedisSource(Source):
 
     name = "redis"
 
-    def __init__(self, url: str, *, timeout: float) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float,
+        password: str | None = None,
+        tls: TlsConfig | None = None,
+    ) -> None:
         self._url = url
         self.timeout = timeout
         self.where = safe_url(url)
+        self._password = password
+        self._tls = tls
+        #: True when the connection is TLS (a rediss:// URL or a tls_config block)
+        self.secure = url.startswith("rediss://") or tls is not None
         self._client: Any = None
 
     def __repr__(self) -> str:
@@ -83,7 +170,7 @@ class RedisSource(Source):
         import redis
 
         if self._client is None:
-            self._client = redis_client(self._url, self.timeout)
+            self._client = redis_client(self._url, self.timeout, self._password, self._tls)
         client = self._client
         try:
             pong = client.ping()
@@ -99,7 +186,9 @@ class RedisSource(Source):
                 f"Redis at {self.where} did not answer within {self.timeout:g}s"
             ) from None
         except redis.ConnectionError as exc:
-            raise SourceError(self._connection_sentence(exc)) from None
+            # a tls_config file we cannot use says nothing about the server: unknown
+            status = Status.UNKNOWN if getattr(exc, "setup", False) else Status.CRITICAL
+            raise SourceError(self._connection_sentence(exc), status) from None
         except redis.ResponseError as exc:
             raise SourceError(self._response_sentence(exc)) from None
         except redis.RedisError as exc:  # InvalidResponse and other protocol failures
@@ -118,6 +207,13 @@ class RedisSource(Source):
 
     def _connection_sentence(self, exc: Exception) -> str:
         text = str(exc)
+        if getattr(exc, "is_tls", False):
+            return f"Redis at {self.where}: {text}"
+        if self.secure:
+            # TLS 1.3 tells a refused client certificate only at the first read
+            found = tls_text_sentence(text, self._tls)
+            if found:
+                return f"Redis at {self.where}: {found}"
         if "refused" in text or "Error 111" in text:
             return f"Redis at {self.where} refused the connection (is it running?)"
         if "closed" in text.lower() or "reset" in text.lower():
@@ -138,10 +234,13 @@ class RedisSource(Source):
 
     def _scrub(self, text: str) -> str:
         try:
-            password = urlsplit(self._url).password
+            in_url = urlsplit(self._url).password
         except ValueError:
-            password = None
-        return text.replace(password, "***") if password else text
+            in_url = None
+        for password in (in_url, self._password):
+            if password:
+                text = text.replace(password, "***")
+        return text
 
     def _result(self, facts: dict[str, Any]) -> ProbeResult:
         stats, memory, clients = facts["stats"], facts["memory"], facts["clients"]

@@ -35,9 +35,15 @@ def build_sources(config: Config, replace: Iterable[Source] = ()) -> list[Source
             secret(mysql.password_env),
             mysql.database,
             timeout=timeout,
+            tls=mysql.tls_config,
         ),
-        RedisSource(config.redis.url, timeout=timeout),
-        TemporalSource(config.temporal.address, timeout=timeout),
+        RedisSource(
+            config.redis.url,
+            timeout=timeout,
+            password=secret(config.redis.password_env) if config.redis.password_env else None,
+            tls=config.redis.tls_config,
+        ),
+        TemporalSource(config.temporal.address, timeout=timeout, tls=config.temporal.tls_config),
         *(PortSource(port, timeout=timeout) for port in config.ports),
         SlaSource(
             config.prometheus.url, queries=config.sla_queries(), sla=config.sla, timeout=timeout

@@ -15,14 +15,28 @@ data: {"serving": str}  (the health status name, e.g. "SERVING", or the gRPC err
 
 from __future__ import annotations
 
+import os
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from console.model import ProbeResult, Status
 from console.sources.base import Source, SourceError, run_blocking
+from console.sources.tlsclient import (
+    TlsSetupError,
+    closed_sentence,
+    grpc_credentials,
+    tls_text_sentence,
+)
 from console.text import clean
 
+if TYPE_CHECKING:
+    from console.config import TlsConfig
+
 SERVICE = "temporal.api.workflowservice.v1.WorkflowService"
+
+# gRPC's C core logs a failed TLS handshake to stderr, which is the TUI's screen; the
+# failure is shown on the row instead. Read when grpc is first imported (after this).
+os.environ.setdefault("GRPC_VERBOSITY", "NONE")
 
 _CHANNEL_OPTIONS = [
     ("grpc.initial_reconnect_backoff_ms", 500),
@@ -39,9 +53,11 @@ class TemporalSource(Source):
 
     name = "temporal"
 
-    def __init__(self, address: str, *, timeout: float) -> None:
+    def __init__(self, address: str, *, timeout: float, tls: TlsConfig | None = None) -> None:
         self.address = address
         self.timeout = timeout
+        #: CA, client certificate, key and server name when the frontend speaks TLS
+        self.tls = tls
         self._channel: Any = None
         self._stub: Any = None
         self._lock = threading.Lock()
@@ -80,7 +96,19 @@ class TemporalSource(Source):
 
         with self._lock:
             if self._stub is None:
-                self._channel = grpc.insecure_channel(self.address, options=_CHANNEL_OPTIONS)
+                if self.tls is None:
+                    self._channel = grpc.insecure_channel(self.address, options=_CHANNEL_OPTIONS)
+                else:
+                    try:
+                        credentials = grpc_credentials(self.tls)
+                    except TlsSetupError as exc:  # says nothing about the server: unknown
+                        raise SourceError(
+                            f"Temporal at {self.address}: {exc}", Status.UNKNOWN
+                        ) from None
+                    options = list(_CHANNEL_OPTIONS)
+                    if self.tls.server_name:
+                        options.append(("grpc.ssl_target_name_override", self.tls.server_name))
+                    self._channel = grpc.secure_channel(self.address, credentials, options=options)
                 self._stub = health_pb2_grpc.HealthStub(self._channel)
             return self._stub
 
@@ -105,6 +133,10 @@ class TemporalSource(Source):
             return SourceError(f"Temporal at {where} did not answer within {self.timeout:g}s")
         if code == grpc.StatusCode.UNAVAILABLE:
             low = details.lower()
+            if self.tls is not None:
+                found = self._tls_failure(exc.details() or "")
+                if found:
+                    return SourceError(f"Temporal at {where}: {found}")
             if "timed out" in low:
                 return SourceError(
                     f"Temporal at {where} accepted the connection but never answered"
@@ -126,6 +158,17 @@ class TemporalSource(Source):
             return SourceError(f"{where} has no gRPC health service", Status.UNKNOWN)
         name = code.name if code is not None else type(exc).__name__
         return SourceError(f"Temporal at {where}: {name}: {details}")
+
+    def _tls_failure(self, details: str) -> str | None:
+        """The sentence for a TLS failure in gRPC's error details, or None."""
+        found = tls_text_sentence(details, self.tls)
+        if found:
+            return found
+        if details.lower().rstrip(". ").endswith("socket closed"):
+            # TLS 1.3: a server that refuses our client certificate (or its absence)
+            # just closes the connection, and gRPC says no more than that
+            return closed_sentence(self.tls)
+        return None
 
     async def close(self) -> None:
         """Close the gRPC channel."""

@@ -167,6 +167,7 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
                 on_warning=self._warn,
                 clock=self.clock.time,
                 password=warroom_password,
+                tls=warroom.tls_config,
             )
             if warroom.redis_url
             else None,
@@ -180,6 +181,7 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
             clock=self.clock.time,
             key=key_from_env(config.warroom.key_env),
             password=warroom_password,
+            tls=warroom.tls_config,
         )
         self.presence = "just you"
         self._firing: dict[str, object] = {}
