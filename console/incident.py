@@ -19,7 +19,10 @@ class IncidentTracker:
         """Feed the current alerts; True when an incident opened or closed."""
         critical = [a for a in alerts if a.severity == "critical" and a.display_state == "active"]
         if critical and self.open_since is None:
-            self.open_since = min(a.starts_at for a in critical)
+            # an alert without a valid start time is no evidence of an earlier start:
+            # with none known, the incident starts when the console first sees it
+            known = [a.starts_at for a in critical if a.starts_at is not None]
+            self.open_since = min(known) if known else now
             return True
         if not critical and self.open_since is not None:
             self.last_recovery_seconds = max(0.0, now - self.open_since)
@@ -110,7 +113,7 @@ def classify(state, now: float) -> str | None:
         active = [a for a in alerts.data.alerts if a.display_state == "active"]
     for alert in active:
         # the down alert is the evidence of how long it has been down, from before we looked
-        if alert.name == "GenesisOrchestratorDown":
+        if alert.name == "GenesisOrchestratorDown" and alert.starts_at is not None:
             down_seconds = max(down_seconds, now - alert.starts_at)
     sla = state.results.get("sla")
     snapshot = sla.data if sla is not None and isinstance(sla.data, SlaSnapshot) else None

@@ -19,6 +19,11 @@ from console.ui.screens.timeline import NoteScreen, TimelineScreen
 TOAST_LIMIT = 3
 
 
+def _stamp(alert) -> str:
+    """The start time in an entry id every console computes alike; "unknown" when unknown."""
+    return "unknown" if alert.starts_at is None else str(int(alert.starts_at))
+
+
 class WarRoom:
     """Incident clock, timeline entries, notes, the timeline view and presence."""
 
@@ -30,7 +35,8 @@ class WarRoom:
             for a in self._current_alerts()
             if a.severity == "critical" and a.display_state == "active"
         ]
-        began = min(critical) if critical else None
+        known = [start for start in critical if start is not None]
+        began = min(known) if known else None  # an unknown start is no evidence of when
         # judge only a whole picture: every source has answered at least once
         whole = self.poller is not None and all(
             source.name in self.state.results for source in self.poller.sources
@@ -42,6 +48,8 @@ class WarRoom:
             return ""
         open_for = self.incident_classes.open_for(now) or 0.0
         line = f"{klass} open {format_age(open_for)}"
+        if critical and not known:
+            line += " (start unknown: timed from first sight)"
         level, name = escalation_level(open_for)
         if level > self.incident_classes.offered_level:
             self.incident_classes.offered_level = level
@@ -77,7 +85,7 @@ class WarRoom:
                 "alert_firing",
                 f"{alert.severity} {alert.name} firing: {alert.summary}",
                 {"alertname": alert.name, "severity": alert.severity, "fingerprint": fingerprint},
-                entry_id=f"firing-{fingerprint}-{int(alert.starts_at)}",
+                entry_id=f"firing-{fingerprint}-{_stamp(alert)}",
                 at=alert.starts_at,
             )
             for fingerprint, alert in active.items()
@@ -85,9 +93,14 @@ class WarRoom:
         ] + [
             make(
                 "alert_resolved",
-                f"{alert.name} no longer firing ({format_age(now - alert.starts_at)} after it started)",
+                f"{alert.name} no longer firing ("
+                + (
+                    f"{format_age(now - alert.starts_at)} after it started)"
+                    if alert.starts_at is not None
+                    else "start time unknown)"
+                ),
                 {"alertname": alert.name, "fingerprint": fingerprint},
-                entry_id=f"resolved-{fingerprint}-{int(alert.starts_at)}",
+                entry_id=f"resolved-{fingerprint}-{_stamp(alert)}",
             )
             for fingerprint, alert in self._firing.items()
             if fingerprint not in active
