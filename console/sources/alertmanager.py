@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import calendar
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ _RFC3339 = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=4096)  # a storm's alerts share a handful of start times
 def parse_rfc3339(text: str | None) -> float | None:
     """Epoch seconds of an RFC 3339 time (nanoseconds, `Z` or an offset); None if unset or bad.
 

@@ -24,6 +24,11 @@ COLUMNS = (
 )
 
 
+#: the most rows drawn: in a storm the first of them (critical first) are the ones to read,
+#: and ten thousand rows would freeze the screen each time they are drawn
+MAX_ROWS = 1000
+
+
 class SortedText(Text):
     """A cell that carries the row's sort key, so DataTable.sort can order by it."""
 
@@ -106,7 +111,7 @@ class AlertsPane(Pane):
         if data is None:
             self.update_title(())
             return
-        self.update_rows(data.alerts)
+        self.update_rows(data.alerts[:MAX_ROWS])
         self.update_title(data.alerts, data)
 
     def clock_text(self, stamp: float | None) -> str:
@@ -128,7 +133,9 @@ class AlertsPane(Pane):
         if quiet:
             title += f" · {quiet:,}{more} silenced/inhibited"
         if data is not None and data.cut:
-            title += f" · LIST CUT: showing {len(alerts):,} of more"
+            title += f" · LIST CUT: read {len(alerts):,} of more"
+        if len(alerts) > MAX_ROWS:
+            title += f" · rows: first {MAX_ROWS:,}"
         if data is not None and data.unreadable:
             title += f" · {data.unreadable:,} unreadable"
         if self.border_title != title:
