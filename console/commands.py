@@ -128,7 +128,6 @@ def check_results(config: Config) -> tuple[str, list, dict]:
     answered (the status is then at best UNKNOWN), and marked `partial` with the
     `unreachable` ones named when only some did.
     """
-    from console.model import Status, worst
     from console.poller import Poller
     from console.sources.registry import build_sources
 
@@ -143,6 +142,18 @@ def check_results(config: Config) -> tuple[str, list, dict]:
 
     results = asyncio.run(go())
     counts = alert_counts(results)
+    return verdict(results, counts).value.upper(), results, counts
+
+
+def verdict(results: list, counts: dict):
+    """The overall status of these results and alert counts.
+
+    Never better than the alerts that were read: a critical among them is CRITICAL
+    even when the list is partial, and a partial list is never OK (the alertmanager
+    check itself says WARNING or UNKNOWN then).
+    """
+    from console.model import Status, worst
+
     statuses = [r.status for r in results]
     if counts["critical"] is None:
         statuses.append(Status.UNKNOWN)  # nobody could say whether anything fires
@@ -150,7 +161,7 @@ def check_results(config: Config) -> tuple[str, list, dict]:
         statuses.append(Status.CRITICAL)
     elif counts["warning"]:
         statuses.append(Status.WARNING)
-    return worst(statuses).value.upper(), results, counts
+    return worst(statuses)
 
 
 def _alertmanager_data(results: list):
@@ -170,9 +181,13 @@ def alert_counts(results: list) -> dict:
             counts["silenced"] += 1
         elif alert.severity in ("critical", "warning"):
             counts[alert.severity] += 1
-    if data.unreachable:
+    if data.partial:
         counts["partial"] = True
         counts["unreachable"] = list(data.unreachable)
+        if data.cut:  # the rest of a storm's list was never read
+            counts["cut"] = list(data.cut)
+        if data.unreadable:  # alerts skipped because they could not be read
+            counts["unreadable"] = data.unreadable
     return counts
 
 
@@ -185,13 +200,21 @@ def _alerts_sentence(counts: dict, results: list) -> str:
         f"{counts['critical']} critical, {counts['warning']} warning, "
         f"{counts['silenced']} silenced alerts"
     )
-    if counts.get("partial"):
+    data = _alertmanager_data(results)
+    if counts.get("unreachable"):
         missing = counts["unreachable"]
-        asked = len(_alertmanager_data(results).endpoints)
+        asked = len(data.endpoints)
         text += (
             f" from {asked - len(missing)} of {asked} Alertmanagers"
             f" (unreachable: {clean(', '.join(missing), 300)})"
         )
+    if counts.get("cut"):
+        text += (
+            f" (partial: list cut after {len(data.alerts):,} alerts, {clean(data.cut_reason, 300)})"
+        )
+    if counts.get("unreadable"):
+        n = counts["unreadable"]
+        text += f" ({n:,} alert{'s' * (n != 1)} could not be read)"
     return text
 
 

@@ -37,11 +37,16 @@ class IncidentTracker:
         True when an incident opened or closed.
 
         `complete` False (some Alertmanager did not answer) may open an incident, never
-        close one: an alert we cannot see has not stopped firing.
+        close one: an alert we cannot see has not stopped firing. An alert without a
+        valid start time is no evidence of an earlier start: with none known, the
+        incident starts when the console first sees it.
         """
-        starts = [a.starts_at for a in firing_critical(alerts)]
+        critical = firing_critical(alerts)
+        starts = [a.starts_at for a in critical if a.starts_at is not None]
         if down_since is not None:
             starts.append(down_since)
+        if critical and not starts:
+            starts.append(now)
         if starts and self.open_since is None:
             self.open_since = min(starts)
             return True
@@ -166,7 +171,7 @@ def classify(state, now: float) -> str | None:
     for alert in critical:
         # the down alert is the evidence of how long it has been down, from before we
         # looked, silenced or not: a silence does not bring the orchestrator back
-        if alert.name == "GenesisOrchestratorDown":
+        if alert.name == "GenesisOrchestratorDown" and alert.starts_at is not None:
             down_seconds = max(down_seconds, now - alert.starts_at)
     sla = state.results.get("sla")
     snapshot = sla.data if sla is not None and isinstance(sla.data, SlaSnapshot) else None

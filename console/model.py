@@ -65,7 +65,7 @@ class Alert:
     fingerprint: str
     labels: tuple[tuple[str, str], ...]
     annotations: tuple[tuple[str, str], ...]
-    starts_at: float  # epoch seconds
+    starts_at: float | None  # epoch seconds; None when Alertmanager sent no valid time
     ends_at: float | None
     state: str  # active | suppressed | unprocessed
     silenced_by: tuple[str, ...] = ()
@@ -109,9 +109,16 @@ class Alert:
 SEVERITY_ORDER = {"critical": 0, "warning": 1}
 
 
-def alert_sort_key(alert: Alert) -> tuple[int, float, str]:
-    """Critical first, then warning, then the rest; newest first within a severity."""
-    return (SEVERITY_ORDER.get(alert.severity, 2), -alert.starts_at, alert.fingerprint)
+def alert_sort_key(alert: Alert) -> tuple[int, int, float, str]:
+    """Critical first, then warning, then the rest; newest first within a severity,
+    and those whose start time is unknown after those whose time is known."""
+    known = alert.starts_at is not None
+    return (
+        SEVERITY_ORDER.get(alert.severity, 2),
+        0 if known else 1,
+        -alert.starts_at if alert.starts_at is not None else 0.0,
+        alert.fingerprint,
+    )
 
 
 @dataclass(frozen=True)
@@ -182,6 +189,8 @@ class EndpointStatus:
     url: str
     ok: bool
     detail: str
+    cut: str = ""  # why only the beginning of its alert list was read; "" when all was
+    unreadable: int = 0  # alerts it sent that could not be read (skipped)
 
 
 @dataclass(frozen=True)
@@ -205,3 +214,23 @@ class AlertmanagerData:
     def unreachable(self) -> tuple[str, ...]:
         """The Alertmanagers that could not be read this time: their alerts are missing."""
         return tuple(endpoint.url for endpoint in self.endpoints if not endpoint.ok)
+
+    @property
+    def cut(self) -> tuple[str, ...]:
+        """The Alertmanagers whose alert list was too long to read whole: the rest is unread."""
+        return tuple(endpoint.url for endpoint in self.endpoints if endpoint.cut)
+
+    @property
+    def cut_reason(self) -> str:
+        """Why the list is cut, e.g. "am:9093's reply was over 64 MiB"; "" when it is not."""
+        return "; ".join(endpoint.cut for endpoint in self.endpoints if endpoint.cut)
+
+    @property
+    def unreadable(self) -> int:
+        """How many alerts were skipped because they could not be read."""
+        return sum(endpoint.unreadable for endpoint in self.endpoints)
+
+    @property
+    def partial(self) -> bool:
+        """Whether some alerts are known to be missing from `alerts`."""
+        return bool(self.unreachable or self.cut or self.unreadable)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import calendar
+import functools
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -27,7 +29,7 @@ from console.model import (
     Status,
     alert_sort_key,
 )
-from console.sources.base import SourceError
+from console.sources.base import SourceError, run_blocking
 from console.sources.http import PooledHttpSource, Reply, http_status_error, plain_client, request
 from console.text import MASK, redact
 
@@ -36,6 +38,7 @@ _RFC3339 = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=4096)  # a storm's alerts share a handful of start times
 def parse_rfc3339(text: str | None) -> float | None:
     """Epoch seconds of an RFC 3339 time (nanoseconds, `Z` or an offset); None if unset or bad.
 
@@ -55,7 +58,9 @@ def parse_rfc3339(text: str | None) -> float | None:
     except ValueError:
         return None
     whole = calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0))
-    fraction = match.group(7)
+    # nanoseconds are the finest a clock gives: later digits are noise, and int() of
+    # thousands of them is slow (and refused past 4300 digits)
+    fraction = (match.group(7) or "")[:9]
     value = float(whole) + (int(fraction) / 10 ** len(fraction) if fraction else 0.0)
     zone = match.group(8)
     if zone not in ("Z", "z"):
@@ -121,6 +126,101 @@ def _decode(reply: Reply, shape: type, what: str) -> Any:
         raise SourceError(f"malformed {what}: not JSON ({exc})", Status.UNKNOWN) from None
 
 
+#: the most of one Alertmanager's alert list that is read; a longer reply is cut here,
+#: the alerts it holds whole are shown, and the list is marked cut everywhere
+ALERTS_MAX_BYTES = 64 * 1024 * 1024
+
+#: how long decoding the longest alert list may take, beyond the HTTP timeout
+DECODE_SECONDS = 5.0
+
+#: replies larger than this are decoded in a thread, so a storm never freezes the screen
+_OFF_LOOP_BYTES = 512 * 1024
+
+# strings (with their escapes) and brackets: enough to find where array elements end
+_JSON_TOKENS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]|"', re.DOTALL)
+
+
+def complete_prefix(body: bytes) -> tuple[bytes, bool]:
+    """The elements of a JSON array that arrived whole, as a closed array.
+
+    `body` may stop anywhere (mid-string, mid-escape, mid-object). Returns the array
+    up to its last complete top-level element, closed with `]`, and True when the
+    input was cut (False: the array closed before the end of `body`).
+    """
+    depth = 0
+    last_end = 0
+    for match in _JSON_TOKENS.finditer(body):
+        token = match.group()
+        first = token[:1]
+        if first == b'"':
+            if len(token) == 1:
+                break  # a string that never closes: the cut is inside it
+            if depth == 1:
+                last_end = match.end()
+        elif first in (b"[", b"{"):
+            depth += 1
+        else:
+            depth -= 1
+            if depth == 1:
+                last_end = match.end()
+            elif depth <= 0:
+                return body[: match.end()], False
+    if last_end == 0:
+        start = body.find(b"[")
+        return (b"[]" if start < 0 else body[: start + 1] + b"]"), True
+    return body[:last_end] + b"]", True
+
+
+_RAW_LIST = msgspec.json.Decoder(list[msgspec.Raw])
+
+
+def decode_each(body: bytes, item: type, what: str, cut: bool = False) -> tuple[list, int]:
+    """The items of a JSON array that decode as `item`, and how many did not.
+
+    One malformed element is skipped and counted instead of failing the whole list;
+    with `cut`, the body is the beginning of a longer array and only its complete
+    elements are read. A body that is not an array at all is still an error.
+    """
+    if cut:
+        body, _ = complete_prefix(body)
+    try:
+        raws = _RAW_LIST.decode(body)
+    except msgspec.ValidationError as exc:
+        raise SourceError(f"unexpected {what}: {exc}", Status.UNKNOWN) from None
+    except msgspec.DecodeError as exc:
+        raise SourceError(f"malformed {what}: not JSON ({exc})", Status.UNKNOWN) from None
+    decoder = msgspec.json.Decoder(item)
+    items, skipped = [], 0
+    for raw in raws:
+        try:
+            items.append(decoder.decode(raw))
+        except (msgspec.ValidationError, msgspec.DecodeError):
+            skipped += 1
+    return items, skipped
+
+
+async def _off_loop(size: int, fn, *args):
+    """`fn(*args)` in a thread when `size` bytes make it slow, else right here."""
+    if size < _OFF_LOOP_BYTES:
+        return fn(*args)
+    return await run_blocking(fn, *args)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'s' * (count != 1)}"
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """What one Alertmanager answered: its alerts and silences, and what could not be read."""
+
+    alerts: list
+    silences: list
+    bad_alerts: int = 0  # skipped because they did not decode
+    bad_silences: int = 0
+    cut: str = ""  # why the alert list is only its beginning; "" when it is whole
+
+
 def _base(url: str) -> str:
     return url.rstrip("/")
 
@@ -152,23 +252,63 @@ class AlertmanagerSource(PooledHttpSource):
 
     name = "alertmanager"
 
-    def __init__(self, urls: list[str], *, timeout: float) -> None:
+    def __init__(
+        self, urls: list[str], *, timeout: float, max_bytes: int = ALERTS_MAX_BYTES
+    ) -> None:
         super().__init__(urls[0] if urls else "", timeout=timeout)
         self.urls = list(dict.fromkeys(urls))
+        self.max_bytes = max_bytes
+        # replies get `timeout`; the poller waits longer, for the decode of a storm
+        self.http_timeout = timeout
+        self.timeout = timeout + DECODE_SECONDS
 
-    async def _fetch(self, url: str) -> tuple[list[_Alert], list[_Silence]]:
+    async def _fetch(self, url: str) -> _Reading:
         client = self._http()
         host = _host(url)
+        # every alert, silenced and inhibited included (Alertmanager's defaults): the
+        # counts, the silences view and the alert workflow need all three
         alerts_reply, silences_reply = await asyncio.gather(
-            request(client, "GET", _base(url) + "/api/v2/alerts", timeout=self.timeout),
-            request(client, "GET", _base(url) + "/api/v2/silences", timeout=self.timeout),
+            request(
+                client,
+                "GET",
+                _base(url) + "/api/v2/alerts",
+                timeout=self.http_timeout,
+                max_bytes=self.max_bytes,
+                keep_partial=True,
+            ),
+            request(client, "GET", _base(url) + "/api/v2/silences", timeout=self.http_timeout),
         )
         for reply, what in ((alerts_reply, "alerts"), (silences_reply, "silences")):
             if reply.status != 200:
                 raise http_status_error(reply, f"{what} from {host}")
-        alerts = _decode(alerts_reply, list[_Alert], f"alerts reply from {host}")
-        silences = _decode(silences_reply, list[_Silence], f"silences reply from {host}")
-        return alerts, silences
+        cut = alerts_reply.truncated
+        size = len(alerts_reply.body) + len(silences_reply.body)
+        alerts, bad_alerts = await _off_loop(
+            size, decode_each, alerts_reply.body, _Alert, f"alerts reply from {host}", cut
+        )
+        if cut and not alerts and not bad_alerts:
+            # not one whole alert in all that: this is no alert list worth showing
+            if alerts_reply.cut.startswith("over"):
+                raise SourceError(
+                    f"reply too large: {alerts_reply.cut} from {host}"
+                    " with not one whole alert in what was read",
+                    Status.UNKNOWN,
+                )
+            raise SourceError(
+                f"no whole alert from {host} within {self.http_timeout:g}s"
+                " (the reply was still arriving)",
+                Status.UNKNOWN,
+            )
+        silences, bad_silences = await _off_loop(
+            size, decode_each, silences_reply.body, _Silence, f"silences reply from {host}"
+        )
+        return _Reading(
+            alerts,
+            silences,
+            bad_alerts,
+            bad_silences,
+            cut=f"{host}'s reply was {alerts_reply.cut}" if cut else "",
+        )
 
     async def _probe(self) -> ProbeResult:
         if not self.urls:
@@ -178,7 +318,7 @@ class AlertmanagerSource(PooledHttpSource):
         )
         endpoints: list[EndpointStatus] = []
         failures: list[tuple[str, SourceError]] = []
-        good: list[tuple[str, list[_Alert], list[_Silence]]] = []
+        good: list[tuple[str, _Reading]] = []
         for url, answer in zip(self.urls, answers, strict=True):
             if isinstance(answer, BaseException):
                 if isinstance(answer, asyncio.CancelledError):
@@ -191,9 +331,13 @@ class AlertmanagerSource(PooledHttpSource):
                 failures.append((url, error))
                 endpoints.append(EndpointStatus(url, False, error.detail))
             else:
-                alerts, silences = answer
-                good.append((url, alerts, silences))
-                endpoints.append(EndpointStatus(url, True, f"{len(alerts)} alerts"))
+                good.append((url, answer))
+                count = f"{len(answer.alerts):,} alerts"
+                if answer.cut:
+                    count = f"first {count} only ({answer.cut})"
+                endpoints.append(
+                    EndpointStatus(url, True, count, cut=answer.cut, unreadable=answer.bad_alerts)
+                )
 
         if not good:
             if len(failures) == 1:
@@ -207,19 +351,36 @@ class AlertmanagerSource(PooledHttpSource):
             reasons = "; ".join(e.detail for _, e in failures)
             raise SourceError(f"all {len(failures)} Alertmanagers failed: {reasons}", status)
 
-        data = AlertmanagerData(
-            alerts=merge_alerts((url, alerts) for url, alerts, _ in good),
-            silences=merge_silences((url, silences) for url, _, silences in good),
-            endpoints=tuple(endpoints),
+        size = sum(len(r.alerts) + len(r.silences) for _, r in good) * 1000
+        alerts, silences = await _off_loop(
+            size,
+            _merge_both,
+            [(url, r.alerts) for url, r in good],
+            [(url, r.silences) for url, r in good],
         )
-        detail = summarize(data.alerts)
+        data = AlertmanagerData(alerts=alerts, silences=silences, endpoints=tuple(endpoints))
+        status = Status.OK
+        notes = []
         if failures:
             failed = "; ".join(e.detail for _, e in failures)
-            detail = (
-                f"{len(failures)} of {len(self.urls)} Alertmanagers failed ({failed}) · {detail}"
-            )
-            return ProbeResult(self.name, Status.WARNING, detail, data=data)
-        return ProbeResult(self.name, Status.OK, detail, data=data)
+            notes.append(f"{len(failures)} of {len(self.urls)} Alertmanagers failed ({failed})")
+            status = Status.WARNING
+        if data.cut:
+            # the rest of the list is unread: whatever it holds, nobody can say it is calm
+            notes.append(f"list cut: showing {len(alerts):,} alerts of more ({data.cut_reason})")
+            status = Status.UNKNOWN
+        bad_silences = sum(r.bad_silences for _, r in good)
+        for count, noun in ((data.unreadable, "alert"), (bad_silences, "silence")):
+            if count:
+                notes.append(f"{_plural(count, noun)} could not be read (skipped)")
+                if status is Status.OK:
+                    status = Status.WARNING
+        detail = " · ".join([*notes, summarize(data.alerts)])
+        return ProbeResult(self.name, status, detail, data=data)
+
+
+def _merge_both(alert_replies, silence_replies):
+    return merge_alerts(alert_replies), merge_silences(silence_replies)
 
 
 def merge_alerts(replies: Iterable[tuple[str, list[_Alert]]]) -> tuple[Alert, ...]:
@@ -260,7 +421,7 @@ def merge_alerts(replies: Iterable[tuple[str, list[_Alert]]]) -> tuple[Alert, ..
                 fingerprint=fingerprint,
                 labels=tuple(sorted(raw.labels.items())),
                 annotations=tuple(sorted(raw.annotations.items())),
-                starts_at=parse_rfc3339(raw.startsAt) or 0.0,
+                starts_at=parse_rfc3339(raw.startsAt),
                 ends_at=parse_rfc3339(raw.endsAt),
                 state=state,
                 silenced_by=silenced,

@@ -25,6 +25,13 @@ class Reply:
     status: int
     body: bytes
     headers: dict[str, str]
+    #: why the body is only the beginning of a longer reply, e.g. "over 64 MiB" or
+    #: "still arriving after 3s" (only with keep_partial); "" when it is whole
+    cut: str = ""
+
+    @property
+    def truncated(self) -> bool:
+        return bool(self.cut)
 
     def json(self, what: str = "reply") -> Any:
         """Decode the body as JSON, or fail with a sentence saying it is malformed."""
@@ -97,11 +104,15 @@ async def request(
     max_bytes: int = MAX_BYTES,
     json: Any = None,
     params: dict[str, str] | None = None,
+    keep_partial: bool = False,
 ) -> Reply:
     """Send one request and read at most `max_bytes` of the reply within `timeout` seconds.
 
     Raises SourceError with a human sentence for refused, black-holed, slow, truncated
-    or oversized replies. HTTP error statuses are returned, not raised.
+    or oversized replies. HTTP error statuses are returned, not raised. With
+    `keep_partial`, an oversized reply, or one still arriving at the deadline, is not an
+    error: what was read (at most `max_bytes`) comes back with `cut` saying why it
+    stops there, for a caller that can use the beginning of a long list.
     """
     content = None
     headers = {}
@@ -114,15 +125,24 @@ async def request(
             method, url, content=content, params=params, headers=headers, timeout=timeout
         ) as response:
             declared = response.headers.get("content-length")
-            if declared and declared.isdigit() and int(declared) > max_bytes:
+            if declared and declared.isdigit() and int(declared) > max_bytes and not keep_partial:
                 raise SourceError(
                     f"reply too large: {int(declared) // 1024} KiB (limit {max_bytes // 1024} KiB)",
                     Status.UNKNOWN,
                 )
-            chunks: list[bytes] = []
+            chunks: list[bytes] = started["chunks"]
+            started["response"] = response
             size = 0
             async for chunk in response.aiter_raw():
                 size += len(chunk)
+                if size > max_bytes and keep_partial:
+                    chunks.append(chunk[: len(chunk) - (size - max_bytes)])
+                    return Reply(
+                        response.status_code,
+                        b"".join(chunks),
+                        dict(response.headers),
+                        f"over {_size(max_bytes)}",
+                    )
                 if size > max_bytes:
                     raise SourceError(
                         f"reply too large: over {max_bytes // 1024} KiB", Status.UNKNOWN
@@ -131,11 +151,20 @@ async def request(
             return Reply(response.status_code, b"".join(chunks), dict(response.headers))
 
     host = _host(url)
+    started: dict[str, Any] = {"chunks": []}
     try:
         return await asyncio.wait_for(go(), timeout)
     except SourceError:
         raise
     except (TimeoutError, httpx.TimeoutException):
+        response = started.get("response")
+        if keep_partial and response is not None and started["chunks"]:
+            return Reply(
+                response.status_code,
+                b"".join(started["chunks"]),
+                dict(response.headers),
+                f"still arriving after {timeout:g}s",
+            )
         raise SourceError(f"no answer from {host} within {timeout:g}s") from None
     except httpx.ConnectError as exc:
         if _refused(exc):
@@ -148,6 +177,13 @@ async def request(
         raise SourceError(f"bad HTTP from {host}: {text}", Status.UNKNOWN) from None
     except httpx.HTTPError as exc:
         raise SourceError(f"HTTP error talking to {host}: {type(exc).__name__}: {exc}") from None
+
+
+def _size(size: int) -> str:
+    """1 MiB, 64 MiB, 512 KiB."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):g} MiB"
+    return f"{size / 1024:g} KiB"
 
 
 def _refused(exc: BaseException) -> bool:

@@ -426,6 +426,7 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
         header = self.query_one(StatusHeader)
         header.last_refresh = self.state.last_refresh
         header.incident = self.incident_line(now)
+        header.alerts_note = alerts_note(self.state.alerts)
         header.redraw()
 
     def action_refresh(self) -> None:
@@ -457,3 +458,14 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
         if self.config.warroom.redis_url:
             await asyncio.wait_for(self.timeline.leave(), 2.0)
         self.exit(0)
+
+
+def alerts_note(data) -> str:
+    """The header's warning that the alert counts are only part of the picture."""
+    if data is None:
+        return ""
+    if data.cut:
+        return "ALERT LIST CUT"
+    if data.unreadable:
+        return f"{data.unreadable:,} ALERT{'S' * (data.unreadable != 1)} UNREADABLE"
+    return ""

@@ -24,6 +24,8 @@ class StatusHeader(Static):
         self.read_only = read_only
         self.last_refresh: float | None = None
         self.incident: str = ""
+        #: e.g. "ALERT LIST CUT" when only part of the alerts could be read
+        self.alerts_note: str = ""
         self._drawn: tuple | None = None
 
     @property
@@ -35,7 +37,7 @@ class StatusHeader(Static):
         self.redraw()
 
     def redraw(self, force: bool = False) -> None:
-        key = (self.environment, self.read_only, self.last_refresh, self.incident)
+        key = (self.environment, self.read_only, self.last_refresh, self.incident, self.alerts_note)
         if key == self._drawn and not force:
             return
         self._drawn = key
@@ -56,6 +58,12 @@ class StatusHeader(Static):
         if self.incident:
             text.append("  │  ")
             text.append(self.incident, style=f"bold {colours.get('status-breached', 'red')}")
+        if self.alerts_note:
+            text.append("  │  ")
+            text.append(
+                f" ⚠ {self.alerts_note} ",
+                style=f"bold reverse {colours.get('status-at-risk', 'yellow')}",
+            )
         text.append("  │  ")
         if self.last_refresh is None:
             text.append("connecting…", style="dim")

@@ -21,12 +21,17 @@ from console.ui.screens.timeline import NoteScreen, TimelineScreen
 TOAST_LIMIT = 3
 
 
+def _stamp(alert) -> str:
+    """The start time in an entry id every console computes alike; "unknown" when unknown."""
+    return "unknown" if alert.starts_at is None else str(int(alert.starts_at))
+
+
 def _digest(alert) -> str:
     """A short stable name for what suppresses an alert (the same on every console)."""
     import hashlib
 
     what = ",".join(sorted(alert.silenced_by) + sorted(alert.inhibited_by)) or alert.state
-    return hashlib.sha256(f"{int(alert.starts_at)}:{what}".encode()).hexdigest()[:16]
+    return hashlib.sha256(f"{_stamp(alert)}:{what}".encode()).hexdigest()[:16]
 
 
 def describe_suppression(alert, present: dict, silences_by_id: dict) -> tuple[str, dict]:
@@ -74,7 +79,8 @@ class WarRoom:
         """
         klass = self.incident_classes.current
         critical = [a.starts_at for a in firing_critical(self._current_alerts())]
-        began = min(critical) if critical else None
+        known = [start for start in critical if start is not None]
+        began = min(known) if known else None  # an unknown start is no evidence of when
         # judge only a whole picture: every source has answered at least once
         whole = self.poller is not None and all(
             source.name in self.state.results for source in self.poller.sources
@@ -87,6 +93,8 @@ class WarRoom:
         open_for = self.incident_classes.open_for(now) or 0.0
         line = f"{klass} open {format_age(open_for)}"
         escalating_for = self.incident_classes.escalating_for(now)
+        if critical and not known:
+            line += " (start unknown: timed from first sight)"
         if escalating_for is None:
             return line
         level, name = escalation_level(escalating_for)
@@ -150,7 +158,7 @@ class WarRoom:
                         "alert_firing",
                         f"{alert.severity} {alert.name} firing: {alert.summary}",
                         {**labels, "fingerprint": fingerprint},
-                        entry_id=f"firing-{fingerprint}-{int(alert.starts_at)}",
+                        entry_id=f"firing-{fingerprint}-{_stamp(alert)}",
                         at=alert.starts_at,
                     )
                 )
@@ -176,9 +184,14 @@ class WarRoom:
         entries += [
             make(
                 "alert_resolved",
-                f"{alert.name} no longer firing ({format_age(now - alert.starts_at)} after it started)",
+                f"{alert.name} no longer firing ("
+                + (
+                    f"{format_age(now - alert.starts_at)} after it started)"
+                    if alert.starts_at is not None
+                    else "start time unknown)"
+                ),
                 {"alertname": alert.name, "fingerprint": fingerprint},
-                entry_id=f"resolved-{fingerprint}-{int(alert.starts_at)}",
+                entry_id=f"resolved-{fingerprint}-{_stamp(alert)}",
             )
             for fingerprint, alert in self._firing.items()
             if fingerprint not in present

@@ -24,6 +24,11 @@ COLUMNS = (
 )
 
 
+#: the most rows drawn: in a storm the first of them (critical first) are the ones to read,
+#: and ten thousand rows would freeze the screen each time they are drawn
+MAX_ROWS = 1000
+
+
 class SortedText(Text):
     """A cell that carries the row's sort key, so DataTable.sort can order by it."""
 
@@ -106,8 +111,8 @@ class AlertsPane(Pane):
         if data is None:
             self.update_title(())
             return
-        self.update_rows(data.alerts)
-        self.update_title(data.alerts)
+        self.update_rows(data.alerts[:MAX_ROWS])
+        self.update_title(data.alerts, data)
 
     def clock_text(self, stamp: float | None) -> str:
         if stamp is None:
@@ -116,15 +121,23 @@ class AlertsPane(Pane):
 
         return datetime.fromtimestamp(stamp, UTC).strftime("%H:%M:%S UTC")
 
-    def update_title(self, alerts) -> None:
+    def update_title(self, alerts, data=None) -> None:
         critical = sum(
             1 for a in alerts if a.severity == "critical" and a.display_state == "active"
         )
         warning = sum(1 for a in alerts if a.severity == "warning" and a.display_state == "active")
         quiet = sum(1 for a in alerts if a.display_state != "active")
-        title = f"Alerts · {critical} critical · {warning} warning"
+        # a cut list or a skipped alert: the counts are at least these, never "all"
+        more = "+" if data is not None and (data.cut or data.unreadable) else ""
+        title = f"Alerts · {critical:,}{more} critical · {warning:,}{more} warning"
         if quiet:
-            title += f" · {quiet} silenced/inhibited"
+            title += f" · {quiet:,}{more} silenced/inhibited"
+        if data is not None and data.cut:
+            title += f" · LIST CUT: read {len(alerts):,} of more"
+        if len(alerts) > MAX_ROWS:
+            title += f" · rows: first {MAX_ROWS:,}"
+        if data is not None and data.unreadable:
+            title += f" · {data.unreadable:,} unreadable"
         if self.border_title != title:
             self.border_title = title
 
@@ -145,7 +158,7 @@ class AlertsPane(Pane):
             literal(alert.name, 80, style=style or "bold"),
             literal(alert.summary, 300, style=style),
             literal(state, 20, style=style or colour),
-            Text(format_age(now - alert.starts_at), style=style),
+            Text(_age(alert, now), style=style),
         )
 
     def update_rows(self, alerts: tuple[Alert, ...]) -> None:
@@ -161,7 +174,7 @@ class AlertsPane(Pane):
             self._seen.pop(key, None)
         order_changed = False
         for fingerprint, alert in wanted.items():
-            age = format_age(now - alert.starts_at)
+            age = _age(alert, now)
             if self._seen.get(fingerprint) == (alert, age):
                 continue  # nothing this row shows has changed: build nothing, draw nothing
             self._seen[fingerprint] = (alert, age)
@@ -189,3 +202,8 @@ class AlertsPane(Pane):
             index = table.get_row_index(selected_key)
             if index != table.cursor_row:
                 table.move_cursor(row=index, animate=False)
+
+
+def _age(alert: Alert, now: float) -> str:
+    """How long it has fired; "?" when Alertmanager sent no valid start time."""
+    return "?" if alert.starts_at is None else format_age(now - alert.starts_at)

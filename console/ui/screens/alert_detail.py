@@ -90,7 +90,10 @@ class AlertDetailScreen(ModalScreen[None]):
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
-        table.add_row("Started", _when(alert.starts_at))
+        if alert.starts_at is None:
+            table.add_row("Started", Text("time unknown (Alertmanager sent no valid start time)"))
+        else:
+            table.add_row("Started", _when(alert.starts_at))
         table.add_row("State", Text(clean(alert.display_state, 40)))
         if alert.silenced_by:
             table.add_row("Silenced by", Text(", ".join(clean(s, 64) for s in alert.silenced_by)))
