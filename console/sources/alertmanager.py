@@ -12,7 +12,7 @@ import calendar
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import msgspec
@@ -28,7 +28,17 @@ from console.model import (
     alert_sort_key,
 )
 from console.sources.base import SourceError
-from console.sources.http import PooledHttpSource, Reply, http_status_error, plain_client, request
+from console.sources.http import (
+    PooledHttpSource,
+    Reply,
+    as_endpoint,
+    http_status_error,
+    plain_client,
+    request,
+)
+
+if TYPE_CHECKING:
+    from console.config import Endpoint
 
 _RFC3339 = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?\s*([Zz]|[+-]\d{2}:?\d{2})$"
@@ -120,11 +130,11 @@ def _decode(reply: Reply, shape: type, what: str) -> Any:
         raise SourceError(f"malformed {what}: not JSON ({exc})", Status.UNKNOWN) from None
 
 
-def _base(url: str) -> str:
-    return url.rstrip("/")
+def _base(url: str | Endpoint) -> str:
+    return (url if isinstance(url, str) else url.url).rstrip("/")
 
 
-def _host(url: str) -> str:
+def _host(url: str | Endpoint) -> str:
     return re.sub(r"^https?://", "", _base(url))
 
 
@@ -149,12 +159,36 @@ class AlertmanagerSource(PooledHttpSource):
 
     name = "alertmanager"
 
-    def __init__(self, urls: list[str], *, timeout: float) -> None:
-        super().__init__(urls[0] if urls else "", timeout=timeout)
-        self.urls = list(dict.fromkeys(urls))
+    def __init__(self, urls: list[str | Endpoint], *, timeout: float) -> None:
+        endpoints: dict[str, Endpoint] = {}
+        for url in urls:
+            endpoint = as_endpoint(url, self.name)
+            endpoints.setdefault(endpoint.url, endpoint)
+        #: each Alertmanager by its URL (without userinfo), with its own http block
+        self.endpoints = endpoints
+        first = next(iter(endpoints.values()), None)
+        super().__init__(first if first is not None else "", timeout=timeout)
+        self.urls = list(endpoints)
+        self._clients: dict[str, Any] = {}
+
+    @property
+    def insecure(self) -> bool:
+        return any(e.http.tls_config.insecure_skip_verify for e in self.endpoints.values())
+
+    def _client_for(self, url: str):
+        client = self._clients.get(url)
+        if client is None:
+            client = self._clients[url] = plain_client(endpoint=self.endpoints[url])
+        return client
+
+    async def close(self) -> None:
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.aclose()
+        await super().close()
 
     async def _fetch(self, url: str) -> tuple[list[_Alert], list[_Silence]]:
-        client = self._http()
+        client = self._client_for(url)
         host = _host(url)
         alerts_reply, silences_reply = await asyncio.gather(
             request(client, "GET", _base(url) + "/api/v2/alerts", timeout=self.timeout),
@@ -185,6 +219,9 @@ class AlertmanagerSource(PooledHttpSource):
                     if isinstance(answer, SourceError)
                     else SourceError(f"{type(answer).__name__}: {answer}", Status.UNKNOWN)
                 )
+                name = self.endpoints[url].name
+                if len(self.urls) > 1 and name not in error.detail:
+                    error = SourceError(f"{name}: {error.detail}", error.status)
                 failures.append((url, error))
                 endpoints.append(EndpointStatus(url, False, error.detail))
             else:
@@ -372,18 +409,22 @@ def _error_text(reply: Reply) -> str:
     return text
 
 
-async def _call(url: str, method: str, path: str, timeout: float, client, json=None) -> Reply:
+async def _call(
+    url: str | Endpoint, method: str, path: str, timeout: float, client, json=None
+) -> Reply:
+    """One request to an Alertmanager (a URL, or a configured Endpoint with its http block)."""
+    endpoint = as_endpoint(url, "alertmanager")
     own = client is None
-    client = plain_client(client)
+    client = plain_client(client, endpoint)
     try:
-        return await request(client, method, _base(url) + path, timeout=timeout, json=json)
+        return await request(client, method, endpoint.url + path, timeout=timeout, json=json)
     finally:
         if own:
             await client.aclose()
 
 
 async def create_silence(
-    url: str,
+    url: str | Endpoint,
     matchers: list[dict[str, Any]],
     starts_at: float,
     ends_at: float,
@@ -425,7 +466,9 @@ async def create_silence(
     return silence_id
 
 
-async def expire_silence(url: str, silence_id: str, *, timeout: float, client=None) -> None:
+async def expire_silence(
+    url: str | Endpoint, silence_id: str, *, timeout: float, client=None
+) -> None:
     """Expire a silence now; SourceError "no such silence" for an unknown id."""
     path = "/api/v2/silence/" + quote(silence_id, safe="")
     reply = await _call(url, "DELETE", path, timeout, client)
@@ -440,13 +483,13 @@ async def expire_silence(url: str, silence_id: str, *, timeout: float, client=No
     raise http_status_error(reply, f"expiring silence {silence_id} on {_host(url)}")
 
 
-async def list_silences(url: str, *, timeout: float, client=None) -> list[Silence]:
+async def list_silences(url: str | Endpoint, *, timeout: float, client=None) -> list[Silence]:
     """Every silence one Alertmanager knows (active, pending and expired), active first."""
     reply = await _call(url, "GET", "/api/v2/silences", timeout, client)
     if reply.status != 200:
         raise http_status_error(reply, f"silences from {_host(url)}")
     raw = _decode(reply, list[_Silence], f"silences reply from {_host(url)}")
-    return list(merge_silences([(url, raw)]))
+    return list(merge_silences([(_base(url), raw)]))
 
 
 class _Receiver(msgspec.Struct):
@@ -459,7 +502,9 @@ class _Group(msgspec.Struct):
     alerts: list[_Alert] = []
 
 
-async def list_alert_groups(url: str, *, timeout: float, client=None) -> list[AlertGroup]:
+async def list_alert_groups(
+    url: str | Endpoint, *, timeout: float, client=None
+) -> list[AlertGroup]:
     """Alertmanager's own grouping of its alerts (`/api/v2/alerts/groups`), as routed."""
     reply = await _call(url, "GET", "/api/v2/alerts/groups", timeout, client)
     if reply.status != 200:
