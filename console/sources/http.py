@@ -332,6 +332,10 @@ async def request(
         if tls:
             raise SourceError(tls) from None
         raise SourceError(f"HTTP error talking to {host}: {type(exc).__name__}: {exc}") from None
+    except ssl.SSLError as exc:
+        # a TLS alert after the handshake (TLS 1.3 sends "certificate required" then)
+        # reaches us unwrapped
+        raise SourceError(_tls_sentence(exc, host, endpoint) or f"TLS error: {exc}") from None
 
 
 def _auth_sentence(status: int, endpoint: Endpoint | None) -> str:
