@@ -234,7 +234,10 @@ class AlertmanagerConfig(_Section):
     http: HttpConfig = msgspec.field(default_factory=_http)
 
     def endpoints(self) -> list[Endpoint]:
-        """Every configured Alertmanager, named, without userinfo, with its http block."""
+        """Every configured Alertmanager, named, without userinfo, with its http block.
+
+        A URL listed twice (`/` or not) is one Alertmanager: the first entry wins.
+        """
         out: list[Endpoint] = []
         for index, entry in enumerate(self.urls):
             if isinstance(entry, str):
@@ -251,7 +254,13 @@ class AlertmanagerConfig(_Section):
                         section,
                     )
                 )
-        return out
+        seen: set[str] = set()
+        unique = []
+        for endpoint in out:
+            if endpoint.url not in seen:
+                seen.add(endpoint.url)
+                unique.append(endpoint)
+        return unique
 
     def endpoint_for(self, url: str) -> Endpoint:
         """The endpoint whose URL is `url` (as sources report it), or one with the shared http."""
@@ -498,14 +507,20 @@ def _check(config: Config, file: str, lines: dict[tuple[Any, ...], int]) -> None
         fail(("orchestrator", "restart_command"), "must name a program to run (an argv list)")
     if not config.alertmanager.urls:
         fail(("alertmanager", "urls"), "must list at least one Alertmanager URL")
-    names: dict[str, int] = {}
-    for index, endpoint in enumerate(config.alertmanager.endpoints()):
+    names: set[str] = set()
+    for endpoint in config.alertmanager.endpoints():
         if endpoint.name in names:
+            index = next(
+                i
+                for i, entry in enumerate(config.alertmanager.urls)
+                if split_userinfo(entry if isinstance(entry, str) else entry.url)[0].rstrip("/")
+                == endpoint.url
+            )
             fail(
                 ("alertmanager", "urls", index),
                 f"two Alertmanagers are called {endpoint.name!r}: give each entry its own name",
             )
-        names[endpoint.name] = index
+        names.add(endpoint.name)
     for key in config.sla.queries:
         if key not in SLA_QUERY_KEYS:
             fail(

@@ -107,3 +107,8 @@ def test_insecure_skip_verify_gets_a_warning():
     config = parse_config("grafana:\n  http:\n    tls_config: {insecure_skip_verify: true}\n")
     assert any("insecure_skip_verify" in w for w in warnings(config))
     assert warnings(parse_config("")) == []
+
+
+def test_one_url_listed_twice_is_one_alertmanager():
+    config = parse_config("alertmanager:\n  urls: [http://a:9093, http://a:9093/]\n")
+    assert [e.url for e in config.alertmanager.endpoints()] == ["http://a:9093"]
