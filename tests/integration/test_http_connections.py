@@ -401,3 +401,25 @@ async def test_a_401_from_a_bearer_token_names_the_authorization_key(recorders, 
         await source.close()
     assert result.detail == "401 unauthorized: check grafana.http.authorization"
     assert server.seen == [("/api/health", "Bearer expired")]
+
+
+@pytest.mark.parametrize(("server_name", "ok"), [("localhost", True), ("am.example.org", False)])
+async def test_server_name_is_the_name_the_certificate_must_carry(
+    secured, monkeypatch, server_name, ok
+):
+    monkeypatch.setenv(PASSWORD_ENV, SECURE_PASSWORD)
+    config = parse_config(
+        f"prometheus:\n  url: {secured.prometheus.url}\n  http:\n"
+        f"    basic_auth: {{username: {SECURE_USER}, password_env: {PASSWORD_ENV}}}\n"
+        f"    tls_config: {{ca_file: {secured.pki.ca_file}, server_name: {server_name}}}\n"
+    )
+    source = PrometheusSource(config.prometheus.endpoint(), timeout=3)
+    try:
+        result = await source.probe()
+    finally:
+        await source.close()
+    if ok:
+        assert result.status == Status.OK, result.detail
+    else:
+        assert "not valid for this name" in result.detail
+        assert "prometheus.http.tls_config.server_name" in result.detail
