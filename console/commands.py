@@ -256,7 +256,11 @@ def validate(options: Namespace) -> int:
 
         parse_keymap(path)
     else:
-        load_config(path)
+        from console.config import warnings
+        from console.text import clean
+
+        for warning in warnings(load_config(path)):
+            print(f"{path}: warning: {clean(warning, 600)}")
     print(f"{path}: valid {kind}")
     return 0
 

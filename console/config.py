@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -46,6 +47,155 @@ class _Section(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     pass
 
 
+# --- connections: the `http:` block, shaped like Prometheus's own http_config ----------
+
+
+def _inline_secret(key: str, *alternatives: str) -> ValueError:
+    forms = " or ".join(f"{alt}: ..." for alt in alternatives)
+    return ValueError(
+        f"`{key}` inline is refused: secrets never live in the config file; "
+        f"use {forms} (e.g. {alternatives[0]}: {_EXAMPLE[alternatives[0]]})"
+    )
+
+
+_EXAMPLE = {"password_env": "AM_PASSWORD", "credentials_env": "PROM_TOKEN"}
+
+
+class TlsConfig(_Section):
+    """How to trust a server and, for mutual TLS, which client certificate to show."""
+
+    # PEM file of the CA(s) that sign the server's certificate (instead of the system's)
+    ca_file: str | None = None
+    # the client certificate and its key, for servers that require one (both or neither)
+    cert_file: str | None = None
+    key_file: str | None = None
+    # the name the server's certificate must carry, when it differs from the URL's host
+    server_name: str | None = None
+    # accept any certificate: allowed, but the Services row and the header say so
+    insecure_skip_verify: bool = False
+
+    def __post_init__(self) -> None:
+        if bool(self.cert_file) != bool(self.key_file):
+            raise ValueError("cert_file and key_file go together: set both or neither")
+
+
+class BasicAuth(_Section):
+    username: str
+    password_env: EnvName | None = None
+    password_file: str | None = None
+    # refused with a message: present only so the refusal can name the right keys
+    password: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.password is not None:
+            raise _inline_secret("password", "password_env", "password_file")
+        if self.password_env and self.password_file:
+            raise ValueError("set password_env or password_file, not both")
+
+
+class Authorization(_Section):
+    # the scheme put before the credentials: `Authorization: <type> <credentials>`
+    type: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z][A-Za-z0-9._-]*$")] = "Bearer"
+    credentials_env: EnvName | None = None
+    # re-read whenever the file changes (as Kubernetes projected service-account tokens do)
+    credentials_file: str | None = None
+    credentials: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.credentials is not None:
+            raise _inline_secret("credentials", "credentials_env", "credentials_file")
+        if bool(self.credentials_env) == bool(self.credentials_file):
+            raise ValueError("set exactly one of credentials_env or credentials_file")
+
+
+#: headers the `http:` block sets itself (or httpx does): not allowed under `headers:`
+_RESERVED_HEADERS = {"authorization", "proxy-authorization", "host", "content-length", "cookie"}
+
+
+class HttpConfig(_Section):
+    """Auth, TLS and proxy for one HTTP backend; secrets only through `*_env`/`*_file`."""
+
+    basic_auth: BasicAuth | None = None
+    authorization: Authorization | None = None
+    # extra request headers, e.g. {X-Scope-OrgID: tenant}; values are not secrets
+    headers: dict[str, str] = msgspec.field(default_factory=dict)
+    tls_config: TlsConfig = msgspec.field(default_factory=TlsConfig)
+    proxy_url: Annotated[str, msgspec.Meta(pattern=r"^(https?|socks5h?)://[^\s/]+.*$")] | None = (
+        None
+    )
+
+    def __post_init__(self) -> None:
+        if self.basic_auth is not None and self.authorization is not None:
+            raise ValueError("set basic_auth or authorization, not both")
+        for name, value in self.headers.items():
+            if not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", name):
+                raise ValueError(f"headers: {name!r} is not a valid header name")
+            if name.lower() in _RESERVED_HEADERS:
+                raise ValueError(
+                    f"headers: {name} is set by the console; use basic_auth or "
+                    "authorization (with *_env or *_file) for credentials"
+                )
+            if any(c in value for c in "\r\n\x00"):
+                raise ValueError(f"headers: the value of {name} has a line break or NUL")
+        if self.proxy_url and "@" in self.proxy_url.split("://", 1)[1].split("/", 1)[0]:
+            raise ValueError(
+                "proxy_url: credentials in the proxy URL are refused (they would be a secret "
+                "in the config file)"
+            )
+
+
+def _http() -> HttpConfig:
+    return HttpConfig()
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One HTTP backend as the console talks to it: a URL without userinfo, and its http block.
+
+    `user:pass@` in a configured URL is taken out of the URL (so it is never shown or
+    logged) and kept in `userinfo`, sent as basic auth to that origin only.
+    """
+
+    name: str
+    url: str
+    http: HttpConfig
+    #: the config key the http block lives under, for messages ("alertmanager.http")
+    section: str
+    # never in a repr: it holds a password
+    userinfo: tuple[str, str] | None = field(default=None, repr=False)
+
+
+def split_userinfo(url: str) -> tuple[str, tuple[str, str] | None]:
+    """`url` without `user:pass@`, and the (user, password) taken out of it, if any."""
+    match = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*://)([^/?#@]*)@(.*)$", url, re.S)
+    if match is None:
+        return url, None
+    from urllib.parse import unquote
+
+    user, _, password = match.group(2).partition(":")
+    return match.group(1) + match.group(3), (unquote(user), unquote(password))
+
+
+def make_endpoint(name: str, url: str, http: HttpConfig, section: str) -> Endpoint:
+    bare, userinfo = split_userinfo(url)
+    return Endpoint(name=name, url=bare.rstrip("/"), http=http, section=section, userinfo=userinfo)
+
+
+def _default_name(url: str) -> str:
+    bare, _ = split_userinfo(url)
+    return re.sub(r"^https?://", "", bare).split("/", 1)[0]
+
+
+class AlertmanagerUrl(_Section):
+    """An entry of `alertmanager.urls` with its own name and http block."""
+
+    url: Url
+    # how the console (and the alert filter) calls this Alertmanager; default: host:port
+    name: str | None = None
+    # replaces alertmanager.http for this URL
+    http: HttpConfig | None = None
+
+
 class OrchestratorConfig(_Section):
     # the name production confirmations ask the engineer to type
     name: str = JOB
@@ -59,34 +209,74 @@ class OrchestratorConfig(_Section):
     restart_timeout_seconds: Seconds = 60.0
     # seconds to wait for /health/ready after a restart (the runbook's recovery target)
     ready_deadline_seconds: Seconds = 300.0
+    http: HttpConfig = msgspec.field(default_factory=_http)
+
+    def endpoint(self) -> Endpoint:
+        return make_endpoint("orchestrator", self.url, self.http, "orchestrator.http")
 
 
 class PrometheusConfig(_Section):
     url: Url = "http://localhost:9090"
     job: str = JOB
+    http: HttpConfig = msgspec.field(default_factory=_http)
+
+    def endpoint(self) -> Endpoint:
+        return make_endpoint("prometheus", self.url, self.http, "prometheus.http")
 
 
 class AlertmanagerConfig(_Section):
-    # several: alerts are merged and deduplicated by fingerprint
-    urls: list[Url] = msgspec.field(default_factory=lambda: ["http://localhost:9093"])
+    # several: alerts are merged and deduplicated by fingerprint; an entry may be
+    # {url, name, http} to name it and give it its own http block
+    urls: list[Url | AlertmanagerUrl] = msgspec.field(
+        default_factory=lambda: ["http://localhost:9093"]
+    )
+    # applies to every URL unless its entry has its own
+    http: HttpConfig = msgspec.field(default_factory=_http)
+
+    def endpoints(self) -> list[Endpoint]:
+        """Every configured Alertmanager, named, without userinfo, with its http block.
+
+        A URL listed twice (`/` or not) is one Alertmanager: the first entry wins.
+        """
+        out: list[Endpoint] = []
+        for index, entry in enumerate(self.urls):
+            if isinstance(entry, str):
+                out.append(
+                    make_endpoint(_default_name(entry), entry, self.http, "alertmanager.http")
+                )
+            else:
+                section = f"alertmanager.urls[{index}].http" if entry.http else "alertmanager.http"
+                out.append(
+                    make_endpoint(
+                        entry.name or _default_name(entry.url),
+                        entry.url,
+                        entry.http or self.http,
+                        section,
+                    )
+                )
+        seen: set[str] = set()
+        unique = []
+        for endpoint in out:
+            if endpoint.url not in seen:
+                seen.add(endpoint.url)
+                unique.append(endpoint)
+        return unique
+
+    def endpoint_for(self, url: str) -> Endpoint:
+        """The endpoint whose URL is `url` (as sources report it), or one with the shared http."""
+        bare = split_userinfo(url)[0].rstrip("/")
+        for endpoint in self.endpoints():
+            if endpoint.url == bare:
+                return endpoint
+        return make_endpoint(_default_name(url), url, self.http, "alertmanager.http")
 
 
 class GrafanaConfig(_Section):
     url: Url = "http://localhost:3000"
+    http: HttpConfig = msgspec.field(default_factory=_http)
 
-
-class TlsConfig(_Section):
-    """How to talk TLS to a server: shaped like Prometheus's `tls_config`."""
-
-    # PEM file of the CA(s) that sign the server's certificate (null: the system's CAs)
-    ca_file: str | None = None
-    # PEM client certificate and its key, for servers that ask for one (mutual TLS)
-    cert_file: str | None = None
-    key_file: str | None = None
-    # the name the server's certificate must carry, when it is not the host we dial
-    server_name: str | None = None
-    # do not check the server's certificate at all (anyone in the middle can listen)
-    insecure_skip_verify: bool = False
+    def endpoint(self) -> Endpoint:
+        return make_endpoint("grafana", self.url, self.http, "grafana.http")
 
 
 class MysqlConfig(_Section):
@@ -126,10 +316,19 @@ class SlaConfig(_Section):
 class PagerDutyConfig(_Section):
     url: Url = "https://events.pagerduty.com/v2/enqueue"
     routing_key_env: EnvName = "GENESIS_PAGERDUTY_ROUTING_KEY"
+    http: HttpConfig = msgspec.field(default_factory=_http)
+
+    def endpoint(self) -> Endpoint:
+        return make_endpoint("pagerduty", self.url, self.http, "escalation.pagerduty.http")
 
 
 class SlackConfig(_Section):
     webhook_url_env: EnvName = "GENESIS_SLACK_WEBHOOK_URL"
+    # e.g. a proxy_url or a CA for the webhook's host
+    http: HttpConfig = msgspec.field(default_factory=_http)
+
+    def endpoint(self, webhook_url: str) -> Endpoint:
+        return make_endpoint("slack", webhook_url, self.http, "escalation.slack.http")
 
 
 class EscalationConfig(_Section):
@@ -651,6 +850,20 @@ def _check(config: Config, file: str, lines: dict[tuple[Any, ...], int]) -> None
         fail(("orchestrator", "restart_command", 0), "must name the program to run, not be empty")
     if not config.alertmanager.urls:
         fail(("alertmanager", "urls"), "must list at least one Alertmanager URL")
+    names: set[str] = set()
+    for endpoint in config.alertmanager.endpoints():
+        if endpoint.name in names:
+            index = next(
+                i
+                for i, entry in enumerate(config.alertmanager.urls)
+                if split_userinfo(entry if isinstance(entry, str) else entry.url)[0].rstrip("/")
+                == endpoint.url
+            )
+            fail(
+                ("alertmanager", "urls", index),
+                f"two Alertmanagers are called {endpoint.name!r}: give each entry its own name",
+            )
+        names.add(endpoint.name)
     for key in config.sla.queries:
         if key not in SLA_QUERY_KEYS:
             fail(
@@ -674,6 +887,37 @@ def load_config(path: Path | None) -> Config:
     if path is None:
         return Config()
     return parse_config(read_file(path), str(path))
+
+
+def http_endpoints(config: Config) -> list[Endpoint]:
+    """Every configured HTTP backend (PagerDuty included; Slack's URL is a secret, so not)."""
+    return [
+        config.orchestrator.endpoint(),
+        config.prometheus.endpoint(),
+        *config.alertmanager.endpoints(),
+        config.grafana.endpoint(),
+        config.escalation.pagerduty.endpoint(),
+    ]
+
+
+def warnings(config: Config) -> list[str]:
+    """Things that work but should be done otherwise, for `validate` to print."""
+    out: list[str] = []
+    for endpoint in http_endpoints(config):
+        if endpoint.userinfo is not None:
+            section = endpoint.section.rsplit(".http", 1)[0]
+            out.append(
+                f"{section}: the URL {endpoint.url} carries user:password@; it works (the "
+                f"password is never shown), but keep the password out of the file: "
+                f"{endpoint.section}: {{basic_auth: {{username: {endpoint.userinfo[0] or '...'}, "
+                "password_env: SOME_VARIABLE}}"
+            )
+        if endpoint.http.tls_config.insecure_skip_verify:
+            out.append(
+                f"{endpoint.section}.tls_config.insecure_skip_verify is on: the server's "
+                f"certificate for {endpoint.url} is not checked; set ca_file instead"
+            )
+    return list(dict.fromkeys(out))
 
 
 def secret(env_name: str) -> str | None:

@@ -22,7 +22,8 @@ def plan_cache_clear(
     config: Config, redis_probe: Callable[[], Awaitable[ProbeResult]] | None = None
 ) -> Plan:
     """The cache-clear plan: one POST to the orchestrator."""
-    url = config.orchestrator.url.rstrip("/") + "/api/cache/clear"
+    endpoint = config.orchestrator.endpoint()
+    url = endpoint.url + "/api/cache/clear"
 
     async def execute(progress: Progress) -> Outcome:
         from console.sources.base import SourceError
@@ -31,7 +32,7 @@ def plan_cache_clear(
         before = await redis_probe() if redis_probe else None
         progress("clearing the orchestrator's cache…")
         try:
-            reply = await clear_cache(config.orchestrator.url, timeout=config.timeout_seconds)
+            reply = await clear_cache(endpoint, timeout=config.timeout_seconds)
         except SourceError as exc:
             return Outcome(False, f"cache clear failed: {exc.detail}")
         after = await redis_probe() if redis_probe else None

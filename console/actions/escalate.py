@@ -154,7 +154,9 @@ def plan_escalate(
     source = socket.gethostname()
     lines = []
     if routing_key:
-        lines.append(f"POST {pagerduty.url}  (Events API v2 trigger, routing key {key_origin})")
+        lines.append(
+            f"POST {pagerduty.endpoint().url}  (Events API v2 trigger, routing key {key_origin})"
+        )
         lines.append(f"      severity {severity}, dedup_key {dedup_key}")
     if webhook:
         lines.append(f"POST Slack incoming webhook {webhook_origin}")
@@ -169,16 +171,17 @@ def plan_escalate(
         _keep_out_of_logs((routing_key or "", webhook or ""))
         sent, failed = [], []
 
-        async def post(name: str, url: str, body: dict) -> None:
+        async def post(name: str, endpoint, body: dict) -> None:
             try:
-                reply = await request(
-                    client,
-                    "POST",
-                    url,
-                    json=body,
-                    timeout=config.timeout_seconds,
-                    max_bytes=64 * 1024,
-                )
+                async with make_client(endpoint) as client:
+                    reply = await request(
+                        client,
+                        "POST",
+                        endpoint.url,
+                        json=body,
+                        timeout=config.timeout_seconds,
+                        max_bytes=64 * 1024,
+                    )
             except SourceError as exc:
                 failed.append(f"{name}: {exc.detail}")
                 return
@@ -187,28 +190,27 @@ def plan_escalate(
             else:
                 failed.append(f"{name} answered HTTP {reply.status}")
 
-        async with make_client() as client:
-            if routing_key:
-                progress("paging through PagerDuty…")
-                await post(
-                    "PagerDuty",
-                    pagerduty.url,
-                    pagerduty_event(
-                        routing_key,
-                        dedup_key=dedup_key,
-                        summary=summary,
-                        severity=severity,
-                        source=source,
-                        details=details,
-                    ),
-                )
-            if webhook:
-                progress("posting to Slack…")
-                text = f":rotating_light: {slack_escape(summary)}\n" + "\n".join(
-                    slack_escape(f"• {d['alertname']} ({d['severity']}): {d['summary']}")
-                    for d in details["firing_alerts"]
-                )
-                await post("Slack", webhook, {"text": text})
+        if routing_key:
+            progress("paging through PagerDuty…")
+            await post(
+                "PagerDuty",
+                pagerduty.endpoint(),
+                pagerduty_event(
+                    routing_key,
+                    dedup_key=dedup_key,
+                    summary=summary,
+                    severity=severity,
+                    source=source,
+                    details=details,
+                ),
+            )
+        if webhook:
+            progress("posting to Slack…")
+            text = f":rotating_light: {slack_escape(summary)}\n" + "\n".join(
+                slack_escape(f"• {d['alertname']} ({d['severity']}): {d['summary']}")
+                for d in details["firing_alerts"]
+            )
+            await post("Slack", slack.endpoint(webhook), {"text": text})
         if not sent:
             return Outcome(False, "escalation not delivered: " + "; ".join(failed))
         message = f"escalated to {level} via {' and '.join(sent)}"

@@ -26,7 +26,8 @@ def plan_restart(config: Config, *, attempt: int = 1) -> Plan:
     """The restart plan: the argv, its timeout, and the readiness watch that follows."""
     orchestrator = config.orchestrator
     argv = list(orchestrator.restart_command)
-    ready_url = orchestrator.url.rstrip("/") + "/health/ready"
+    endpoint = orchestrator.endpoint()
+    ready_url = endpoint.url + "/health/ready"
     lines = (
         f"run:   {describe_argv(argv)}",
         f"       (as an argv, no shell; stopped after {orchestrator.restart_timeout_seconds:g}s)",
@@ -48,6 +49,7 @@ def plan_restart(config: Config, *, attempt: int = 1) -> Plan:
             progress,
             config.timeout_seconds,
             orchestrator.name,
+            endpoint=endpoint,
         )
 
     return Plan(
@@ -184,13 +186,19 @@ def _kill_group(pid: int) -> None:
 
 
 async def _watch_ready(
-    url: str, deadline: float, started: float, progress: Progress, timeout: float, name: str
+    url: str,
+    deadline: float,
+    started: float,
+    progress: Progress,
+    timeout: float,
+    name: str,
+    endpoint=None,
 ) -> Outcome:
     from console.sources.base import SourceError
     from console.sources.http import make_client, request
 
     last = "no answer yet"
-    async with make_client() as client:
+    async with make_client(endpoint) as client:
         while True:
             waited = time.monotonic() - started
             try:

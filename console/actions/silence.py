@@ -40,7 +40,8 @@ def plan_silence(
     title: str = "Silence alerts",
 ) -> Plan:
     """Create one silence in every configured Alertmanager."""
-    urls = list(config.alertmanager.urls)
+    endpoints = config.alertmanager.endpoints()
+    urls = [endpoint.url for endpoint in endpoints]
     ends_at = starts_at + duration
     lines = (
         "POST /api/v2/silences on " + ", ".join(urls),
@@ -55,12 +56,18 @@ def plan_silence(
 
         progress("creating the silence…")
 
-        async def one(url: str) -> str:
+        async def one(endpoint) -> str:
             return await create_silence(
-                url, matchers, starts_at, ends_at, author, comment, timeout=config.timeout_seconds
+                endpoint,
+                matchers,
+                starts_at,
+                ends_at,
+                author,
+                comment,
+                timeout=config.timeout_seconds,
             )
 
-        results = await asyncio.gather(*(one(url) for url in urls), return_exceptions=True)
+        results = await asyncio.gather(*(one(e) for e in endpoints), return_exceptions=True)
         made = [(url, r) for url, r in zip(urls, results, strict=True) if isinstance(r, str)]
         failed = [(url, r) for url, r in zip(urls, results, strict=True) if not isinstance(r, str)]
         if not made:
@@ -110,7 +117,7 @@ def plan_maintenance(config: Config, *, starts_at: float, author: str, would_sil
 
 
 def _silence_urls(config: Config, silence: Silence) -> list[str]:
-    return list(silence.sources) or list(config.alertmanager.urls)
+    return list(silence.sources) or [e.url for e in config.alertmanager.endpoints()]
 
 
 def plan_expire(config: Config, silence: Silence) -> Plan:
@@ -124,7 +131,11 @@ def plan_expire(config: Config, silence: Silence) -> Plan:
         errors = []
         for url in urls:
             try:
-                await expire_silence(url, silence.id, timeout=config.timeout_seconds)
+                await expire_silence(
+                    config.alertmanager.endpoint_for(url),
+                    silence.id,
+                    timeout=config.timeout_seconds,
+                )
             except Exception as exc:  # noqa: BLE001 - reported per Alertmanager
                 errors.append(getattr(exc, "detail", str(exc)))
         if errors and len(errors) == len(urls):
@@ -170,7 +181,7 @@ def plan_extend(config: Config, silence: Silence, *, by: float, now: float) -> P
             try:
                 ids.append(
                     await create_silence(
-                        url,
+                        config.alertmanager.endpoint_for(url),
                         matchers,
                         silence.starts_at,
                         new_end,

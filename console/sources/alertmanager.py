@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import msgspec
@@ -30,8 +30,18 @@ from console.model import (
     alert_sort_key,
 )
 from console.sources.base import SourceError, run_blocking
-from console.sources.http import PooledHttpSource, Reply, http_status_error, plain_client, request
+from console.sources.http import (
+    PooledHttpSource,
+    Reply,
+    as_endpoint,
+    http_status_error,
+    plain_client,
+    request,
+)
 from console.text import MASK, redact
+
+if TYPE_CHECKING:
+    from console.config import Endpoint
 
 _RFC3339 = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?\s*([Zz]|[+-]\d{2}:?\d{2})$"
@@ -221,11 +231,11 @@ class _Reading:
     cut: str = ""  # why the alert list is only its beginning; "" when it is whole
 
 
-def _base(url: str) -> str:
-    return url.rstrip("/")
+def _base(url: str | Endpoint) -> str:
+    return (url if isinstance(url, str) else url.url).rstrip("/")
 
 
-def _host(url: str) -> str:
+def _host(url: str | Endpoint) -> str:
     """The URL without its scheme and user info, for sentences: `am1:9093/prefix`."""
     shown = re.sub(r"^https?://", "", redact(_base(url)))
     return shown.partition(f"{MASK}@")[2] or shown
@@ -253,17 +263,41 @@ class AlertmanagerSource(PooledHttpSource):
     name = "alertmanager"
 
     def __init__(
-        self, urls: list[str], *, timeout: float, max_bytes: int = ALERTS_MAX_BYTES
+        self, urls: list[str | Endpoint], *, timeout: float, max_bytes: int = ALERTS_MAX_BYTES
     ) -> None:
-        super().__init__(urls[0] if urls else "", timeout=timeout)
-        self.urls = list(dict.fromkeys(urls))
+        endpoints: dict[str, Endpoint] = {}
+        for url in urls:
+            endpoint = as_endpoint(url, self.name)
+            endpoints.setdefault(endpoint.url, endpoint)
+        #: each Alertmanager by its URL (without userinfo), with its own http block
+        self.endpoints = endpoints
+        first = next(iter(endpoints.values()), None)
+        super().__init__(first if first is not None else "", timeout=timeout)
+        self.urls = list(endpoints)
+        self._clients: dict[str, Any] = {}
         self.max_bytes = max_bytes
         # replies get `timeout`; the poller waits longer, for the decode of a storm
         self.http_timeout = timeout
         self.timeout = timeout + DECODE_SECONDS
 
+    @property
+    def insecure(self) -> bool:
+        return any(e.http.tls_config.insecure_skip_verify for e in self.endpoints.values())
+
+    def _client_for(self, url: str):
+        client = self._clients.get(url)
+        if client is None:
+            client = self._clients[url] = plain_client(endpoint=self.endpoints[url])
+        return client
+
+    async def close(self) -> None:
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.aclose()
+        await super().close()
+
     async def _fetch(self, url: str) -> _Reading:
-        client = self._http()
+        client = self._client_for(url)
         host = _host(url)
         # every alert, silenced and inhibited included (Alertmanager's defaults): the
         # counts, the silences view and the alert workflow need all three
@@ -328,6 +362,9 @@ class AlertmanagerSource(PooledHttpSource):
                     if isinstance(answer, SourceError)
                     else SourceError(f"{type(answer).__name__}: {answer}", Status.UNKNOWN)
                 )
+                name = self.endpoints[url].name
+                if len(self.urls) > 1 and name not in error.detail:
+                    error = SourceError(f"{name}: {error.detail}", error.status)
                 failures.append((url, error))
                 endpoints.append(EndpointStatus(url, False, error.detail))
             else:
@@ -536,18 +573,22 @@ def _error_text(reply: Reply) -> str:
     return text
 
 
-async def _call(url: str, method: str, path: str, timeout: float, client, json=None) -> Reply:
+async def _call(
+    url: str | Endpoint, method: str, path: str, timeout: float, client, json=None
+) -> Reply:
+    """One request to an Alertmanager (a URL, or a configured Endpoint with its http block)."""
+    endpoint = as_endpoint(url, "alertmanager")
     own = client is None
-    client = plain_client(client)
+    client = plain_client(client, endpoint)
     try:
-        return await request(client, method, _base(url) + path, timeout=timeout, json=json)
+        return await request(client, method, endpoint.url + path, timeout=timeout, json=json)
     finally:
         if own:
             await client.aclose()
 
 
 async def create_silence(
-    url: str,
+    url: str | Endpoint,
     matchers: list[dict[str, Any]],
     starts_at: float,
     ends_at: float,
@@ -589,7 +630,9 @@ async def create_silence(
     return silence_id
 
 
-async def expire_silence(url: str, silence_id: str, *, timeout: float, client=None) -> None:
+async def expire_silence(
+    url: str | Endpoint, silence_id: str, *, timeout: float, client=None
+) -> None:
     """Expire a silence now; SourceError "no such silence" for an unknown id."""
     path = "/api/v2/silence/" + quote(silence_id, safe="")
     reply = await _call(url, "DELETE", path, timeout, client)
@@ -604,13 +647,13 @@ async def expire_silence(url: str, silence_id: str, *, timeout: float, client=No
     raise http_status_error(reply, f"expiring silence {silence_id} on {_host(url)}")
 
 
-async def list_silences(url: str, *, timeout: float, client=None) -> list[Silence]:
+async def list_silences(url: str | Endpoint, *, timeout: float, client=None) -> list[Silence]:
     """Every silence one Alertmanager knows (active, pending and expired), active first."""
     reply = await _call(url, "GET", "/api/v2/silences", timeout, client)
     if reply.status != 200:
         raise http_status_error(reply, f"silences from {_host(url)}")
     raw = _decode(reply, list[_Silence], f"silences reply from {_host(url)}")
-    return list(merge_silences([(url, raw)]))
+    return list(merge_silences([(_base(url), raw)]))
 
 
 class _Receiver(msgspec.Struct):
@@ -623,7 +666,9 @@ class _Group(msgspec.Struct):
     alerts: list[_Alert] = []
 
 
-async def list_alert_groups(url: str, *, timeout: float, client=None) -> list[AlertGroup]:
+async def list_alert_groups(
+    url: str | Endpoint, *, timeout: float, client=None
+) -> list[AlertGroup]:
     """Alertmanager's own grouping of its alerts (`/api/v2/alerts/groups`), as routed."""
     reply = await _call(url, "GET", "/api/v2/alerts/groups", timeout, client)
     if reply.status != 200:

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from console.model import ProbeResult, Status
 from console.sources.base import SourceError
-from console.sources.http import PooledHttpSource, Reply, http_status_error, plain_client, request
+from console.sources.http import (
+    PooledHttpSource,
+    Reply,
+    as_endpoint,
+    http_status_error,
+    plain_client,
+    request,
+)
+
+if TYPE_CHECKING:
+    from console.config import Endpoint
 
 #: values in a readiness body that mean "this part is fine"
 _FINE = {"ok", "ready", "healthy", "up", "pass", "passing", "true", "serving", "connected"}
@@ -112,12 +122,13 @@ class OrchestratorSource(PooledHttpSource):
         return ProbeResult(self.name, Status.OK if ready else Status.CRITICAL, detail, data=data)
 
 
-async def clear_cache(url: str, *, timeout: float, client=None) -> Reply:
+async def clear_cache(url: str | Endpoint, *, timeout: float, client=None) -> Reply:
     """POST /api/cache/clear; the reply on 2xx, SourceError with a sentence otherwise."""
+    endpoint = as_endpoint(url, "orchestrator")
     own = client is None
-    client = plain_client(client)
+    client = plain_client(client, endpoint)
     try:
-        reply = await request(client, "POST", url.rstrip("/") + "/api/cache/clear", timeout=timeout)
+        reply = await request(client, "POST", endpoint.url + "/api/cache/clear", timeout=timeout)
     finally:
         if own:
             await client.aclose()

@@ -14,7 +14,7 @@ from console.sources.base import SourceError
 from console.sources.http import PooledHttpSource, http_status_error, plain_client, request
 
 if TYPE_CHECKING:
-    from console.config import SlaConfig
+    from console.config import Endpoint, SlaConfig
 
 
 class PromQLError(SourceError):
@@ -191,7 +191,7 @@ class SlaSource(PooledHttpSource):
     name = "sla"
 
     def __init__(
-        self, url: str, *, queries: dict[str, str], sla: SlaConfig, timeout: float
+        self, url: str | Endpoint, *, queries: dict[str, str], sla: SlaConfig, timeout: float
     ) -> None:
         super().__init__(url, timeout=timeout)
         self.queries = dict(queries)

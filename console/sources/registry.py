@@ -24,10 +24,10 @@ def build_sources(config: Config, replace: Iterable[Source] = ()) -> list[Source
     timeout = config.timeout_seconds
     mysql = config.mysql
     sources: list[Source] = [
-        OrchestratorSource(config.orchestrator.url, timeout=timeout),
-        PrometheusSource(config.prometheus.url, timeout=timeout),
-        AlertmanagerSource(config.alertmanager.urls, timeout=timeout),
-        GrafanaSource(config.grafana.url, timeout=timeout),
+        OrchestratorSource(config.orchestrator.endpoint(), timeout=timeout),
+        PrometheusSource(config.prometheus.endpoint(), timeout=timeout),
+        AlertmanagerSource(config.alertmanager.endpoints(), timeout=timeout),
+        GrafanaSource(config.grafana.endpoint(), timeout=timeout),
         MysqlSource(
             mysql.host,
             mysql.port,
@@ -46,7 +46,10 @@ def build_sources(config: Config, replace: Iterable[Source] = ()) -> list[Source
         TemporalSource(config.temporal.address, timeout=timeout, tls=config.temporal.tls_config),
         *(PortSource(port, timeout=timeout) for port in config.ports),
         SlaSource(
-            config.prometheus.url, queries=config.sla_queries(), sla=config.sla, timeout=timeout
+            config.prometheus.endpoint(),
+            queries=config.sla_queries(),
+            sla=config.sla,
+            timeout=timeout,
         ),
         HostSource(),
     ]

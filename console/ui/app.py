@@ -29,7 +29,7 @@ from console.text import clean, clean_lines
 from console.timeline import Timeline, key_from_env
 from console.ui.action_bar import ActionBar
 from console.ui.actions import ActionKeys
-from console.ui.header import StatusHeader
+from console.ui.header import StatusHeader, insecure_backends
 from console.ui.keymaps import DEFAULT_KEYS
 from console.ui.panes.alerts import AlertsPane
 from console.ui.panes.host import HostPane
@@ -224,7 +224,12 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
         return dict(VARIABLE_DEFAULTS)
 
     def compose(self) -> ComposeResult:
-        yield StatusHeader(self.config.environment, self.read_only, id="header")
+        yield StatusHeader(
+            self.config.environment,
+            self.read_only,
+            insecure=insecure_backends(self.config),
+            id="header",
+        )
         yield ActionBar(id="action-bar")
         with Container(id="panes"):
             yield AlertsPane(clock=self.clock, id="alerts")

@@ -10,6 +10,17 @@ from textual.widgets import Static
 from console.text import clean
 
 
+def insecure_backends(config) -> tuple[str, ...]:
+    """The backends whose TLS certificate is not checked (insecure_skip_verify), by name."""
+    from console.config import http_endpoints
+
+    names = [e.name for e in http_endpoints(config) if e.http.tls_config.insecure_skip_verify]
+    slack = config.escalation.slack.http
+    if slack.tls_config.insecure_skip_verify:
+        names.append("slack")
+    return tuple(dict.fromkeys(names))
+
+
 class StatusHeader(Static):
     """One line that says where you are and how fresh the picture is."""
 
@@ -18,10 +29,14 @@ class StatusHeader(Static):
     StatusHeader.-production { background: $production-cue 35%; }
     """
 
-    def __init__(self, environment: str, read_only: bool, **kwargs) -> None:
+    def __init__(
+        self, environment: str, read_only: bool, *, insecure: tuple[str, ...] = (), **kwargs
+    ) -> None:
         super().__init__(**kwargs)
         self.environment = environment
         self.read_only = read_only
+        #: backends whose certificates are not checked: said on every screen, never hidden
+        self.insecure = insecure
         self.last_refresh: float | None = None
         self.incident: str = ""
         #: e.g. "ALERT LIST CUT" when only part of the alerts could be read
@@ -55,6 +70,12 @@ class StatusHeader(Static):
         if self.read_only:
             text.append("  │  ")
             text.append(" READ-ONLY ", style="bold reverse")
+        if self.insecure:
+            text.append("  │  ")
+            text.append(
+                f" TLS NOT VERIFIED: {clean(', '.join(self.insecure), 60)} ",
+                style=f"bold reverse {colours.get('status-at-risk', 'yellow')}",
+            )
         if self.incident:
             text.append("  │  ")
             text.append(self.incident, style=f"bold {colours.get('status-breached', 'red')}")

@@ -104,3 +104,28 @@ async def test_header_names_the_environment_and_read_only(demo_app):
         assert "PRODUCTION" in header
         assert "READ-ONLY" in header
         assert "refreshed 03:00:00 UTC" in header
+
+
+async def test_insecure_skip_verify_is_loud_in_the_header_and_on_its_row(demo_app):
+    import msgspec
+
+    from console.config import HttpConfig, TlsConfig
+
+    def with_insecure(app_config):
+        grafana = app_config.grafana
+        return msgspec.structs.replace(
+            grafana, http=HttpConfig(tls_config=TlsConfig(insecure_skip_verify=True))
+        )
+
+    plain = demo_app("healthy")
+    app = demo_app("healthy", grafana=with_insecure(plain.config))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await app.poll_once()
+        await pilot.pause()
+        header = shown(app.query_one("#header"), 200)
+        assert "TLS NOT VERIFIED: grafana" in header
+        rows = app.query_one(ServicesPane).query_one(DataTable)
+        detail = rows.get_cell("grafana", "detail").plain
+        assert detail.startswith("TLS NOT VERIFIED (insecure_skip_verify)")
+        # the others are checked as usual and say nothing of it
+        assert "TLS NOT VERIFIED" not in rows.get_cell("prometheus", "detail").plain

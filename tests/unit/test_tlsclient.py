@@ -141,11 +141,11 @@ def test_an_encrypted_key_is_refused_without_prompting_on_the_terminal(pems, tmp
     assert "encrypted" in str(caught.value)
 
 
-def test_a_key_without_a_certificate_is_named(pems):
-    with pytest.raises(TlsSetupError, match="key_file is set without tls_config.cert_file"):
-        client_context(tls(key_file=str(pems["key"])))
-    with pytest.raises(TlsSetupError, match="key_file is set without tls_config.cert_file"):
-        grpc_credentials(tls(key_file=str(pems["key"])))
+def test_a_key_without_a_certificate_is_refused_by_the_config(pems):
+    # refused when the file is read (validate names it), before any connection is tried
+    for section in ("redis", "mysql", "temporal", "warroom"):
+        with pytest.raises(ConfigError, match=f"{section}.tls_config.*set both or neither"):
+            parse_config(f'{section}: {{tls_config: {{key_file: "{pems["key"]}"}}}}')
 
 
 def test_grpc_credentials_refuse_a_file_that_is_not_pem(pems):
