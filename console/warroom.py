@@ -7,6 +7,7 @@ import json
 import time
 from collections.abc import AsyncIterator, Callable
 
+from console import paths
 from console.actions.runner import ActionBusy
 from console.audit import who
 from console.sources.base import run_blocking
@@ -19,8 +20,9 @@ _RELEASE = (
 )
 
 
-def lock_key(kind: str) -> str:
-    return f"genesis-console:lock:{kind}"
+def lock_key(kind: str, env: str | None = None) -> str:
+    """The Redis key of an action lock: one per action kind and environment."""
+    return f"{paths.warroom_prefix(env)}lock:{kind}"
 
 
 class WarRoomLock:
@@ -34,8 +36,10 @@ class WarRoomLock:
         on_warning=None,
         clock: Callable[[], float] = time.time,
         password: str | None = None,
+        env: str | None = None,
     ) -> None:
         self.redis_url = redis_url
+        self.env = env
         self._password = password
         self.timeout = timeout
         self.on_warning = on_warning or (lambda text: None)
@@ -53,7 +57,7 @@ class WarRoomLock:
     async def __call__(self, kind: str, title: str) -> AsyncIterator[None]:
         person = who()
         holder = json.dumps({**person, "action": title, "since": self.clock()})
-        key = lock_key(kind)
+        key = lock_key(kind, self.env)
         try:
             acquired = await run_blocking(
                 lambda: self._redis().set(key, holder, nx=True, ex=LOCK_SECONDS)

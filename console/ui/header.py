@@ -18,10 +18,14 @@ class StatusHeader(Static):
     StatusHeader.-production { background: $production-cue 35%; }
     """
 
-    def __init__(self, environment: str, read_only: bool, **kwargs) -> None:
+    def __init__(
+        self, environment: str, read_only: bool, *, hint: str | None = None, **kwargs
+    ) -> None:
         super().__init__(**kwargs)
         self.environment = environment
         self.read_only = read_only
+        #: one dim line at the end, e.g. that there is no config file and how to make one
+        self.hint = hint
         self.last_refresh: float | None = None
         self.incident: str = ""
         self._drawn: tuple | None = None
@@ -33,6 +37,13 @@ class StatusHeader(Static):
     def on_mount(self) -> None:
         self.set_class(self.production, "-production")
         self.redraw()
+
+    def switch(self, environment: str, read_only: bool) -> None:
+        """Show another environment (and its production cue, or not)."""
+        self.environment = environment
+        self.read_only = read_only
+        self.set_class(self.production, "-production")
+        self.redraw(force=True)
 
     def redraw(self, force: bool = False) -> None:
         key = (self.environment, self.read_only, self.last_refresh, self.incident)
@@ -62,4 +73,7 @@ class StatusHeader(Static):
         else:
             stamp = datetime.fromtimestamp(self.last_refresh, UTC).strftime("%H:%M:%S UTC")
             text.append(f"refreshed {stamp}", style="dim")
+        if self.hint:
+            text.append("  │  ")
+            text.append(clean(self.hint, 200), style="dim italic")
         self.update(text, layout=False)  # always one line: no need to lay the screen out
