@@ -31,10 +31,10 @@ def no_config_hint(options: Namespace) -> str | None:
     """One line saying where a config is expected and how to make one, when there is none."""
     if paths.config_file(getattr(options, "config", None)) is not None:
         return None
-    where = paths.default_config_file()
-    home = str(Path.home())
-    shown = "~" + str(where)[len(home) :] if str(where).startswith(home + "/") else str(where)
-    return f"no config at {shown}: localhost defaults; `genesis-console init` writes one"
+    return (
+        f"no config at {paths.default_config_file()}: localhost defaults; "
+        "`genesis-console init` writes one"
+    )
 
 
 def _appearance(config: Config, options: Namespace) -> tuple[dict, str, dict[str, str]]:
