@@ -9,7 +9,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Container
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import DataTable, Footer
 
 from console.actions.escalate import StandIn
 from console.actions.runner import ActionRunner
@@ -165,6 +165,8 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
         #: one line for the header when there is no config file
         self.config_hint = config_hint
         self._warroom_timer = None
+        #: True while the panes are being replaced by another environment's
+        self._switching = False
         self._bind(config, audit_log=audit_log, timeline=timeline, timeline_path=timeline_path)
         #: what was written to the terminal for alerts (kept for tests and the curious)
         self.terminal_writes: list[str] = []
@@ -318,7 +320,12 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
 
     def _panes_gone(self) -> bool:
         """True while the app is shutting down and its panes are already unmounted."""
-        return not self.is_running or not self.screen_stack or not self.query("#panes")
+        return (
+            self._switching
+            or not self.is_running
+            or not self.screen_stack
+            or not self.query("#panes")
+        )
 
     def on_result(self, result: ProbeResult) -> None:
         if self._panes_gone():
@@ -443,10 +450,14 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
         self.read_only = config.read_only if self._read_only_option is None else True
         self._bind(config)
         panes = self.query_one("#panes")
-        await panes.remove_children()
-        await panes.mount_all(self._panes())
-        header = self.query_one(StatusHeader)
-        header.switch(config.environment, self.read_only)
+        self._switching = True
+        try:
+            await panes.remove_children()
+            await panes.mount_all(self._panes())
+        finally:
+            self._switching = False
+        self.query_one(AlertsPane).query_one(DataTable).focus()
+        self.query_one(StatusHeader).switch(config.environment, self.read_only)
         self._start_warroom()
         self.warn_about_audit_log()
         self.tick()

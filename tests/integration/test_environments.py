@@ -139,6 +139,7 @@ async def test_switching_environment_moves_every_pane_to_the_other_stack(tmp_pat
         )
 
         assert "ProductionOnlyFire" not in alert_names(app)
+        assert app.focused is app.query_one(AlertsPane).query_one(DataTable)  # keys still work
         header = app.query_one(StatusHeader)
         assert not header.has_class("-production")
         assert "staging" in header_text(app) and "PRODUCTION" not in header_text(app)
