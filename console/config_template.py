@@ -177,8 +177,8 @@ def _config_type() -> msgspec.inspect.StructType:
 
 
 def _comment(lines: list[str], indent: str, text: str, marker: str) -> None:
-    for line in textwrap.wrap(text, _WIDTH - len(indent) - len(marker) - 2):
-        lines.append(f"{indent}{marker}# {line}")
+    for line in textwrap.wrap(text, _WIDTH - len(indent) - 2):
+        lines.append(f"{indent}# {line}")
 
 
 def _render(
@@ -198,11 +198,13 @@ def _render(
         if depth == 0 and lines and lines[-1] != "":
             lines.append("")
         doc = doc_for(here)
-        if doc:
+        if doc and not marker:
             _comment(lines, indent, doc, marker)
+        # in a commented-out block, what a key is for follows it on its line
+        tail = f"  # {doc}" if doc and marker else ""
         inner = _structs_in(field.type)
         if isinstance(value, msgspec.Struct):
-            lines.append(f"{indent}{marker}{key}:")
+            lines.append(f"{indent}{marker}{key}:{tail}")
             nested = msgspec.inspect.type_info(type(value))
             _render(nested, value, here, depth + 1, lines, marker)
             continue
@@ -210,12 +212,12 @@ def _render(
             # an optional block: off by default, its keys shown commented out
             if not marker:
                 lines.append(f"{indent}{key}: null")
-            lines.append(f"{indent}# {key}:")
+            lines.append(f"{indent}# {key}:{tail}")
             for struct in inner:
                 _render(struct, None, here, depth + 1, lines, "# ")
             continue
         shown = "" if value is msgspec.NODEFAULT else " " + _value(value)
-        lines.append(f"{indent}{marker}{key}:{shown}")
+        lines.append(f"{indent}{marker}{key}:{shown}{tail}")
         for struct in inner:
             lines.append(f"{indent}# (an entry may also be a mapping with these keys:)")
             _render(struct, None, here, depth + 1, lines, "# ")
