@@ -5,7 +5,17 @@ from __future__ import annotations
 import argparse
 import sys
 
-COMMANDS = ("demo", "check", "validate", "timeline")
+COMMANDS = ("demo", "check", "validate", "timeline", "init")
+#: options every command that reads the config takes, before or after the command
+GLOBAL_OPTIONS = ("--config", "--env")
+
+
+def _config_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", help="config file (default: $GENESIS_CONSOLE_CONFIG, then XDG)")
+    parser.add_argument(
+        "--env",
+        help="one of the config's environments (default: $GENESIS_ENV, then default_env)",
+    )
 
 
 def _ui_options(parser: argparse.ArgumentParser) -> None:
@@ -20,10 +30,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="genesis-console",
         description="War-room console for the GENESIS Orchestrator.",
-        epilog="commands: demo, check, validate, timeline (genesis-console COMMAND --help)",
+        epilog="commands: demo, check, validate, timeline, init (genesis-console COMMAND --help)",
     )
     parser.add_argument("--version", action="version", version=f"genesis-console {__version__}")
-    parser.add_argument("--config", help="config file (default: $GENESIS_CONSOLE_CONFIG, then XDG)")
+    _config_options(parser)
     _ui_options(parser)
     return parser
 
@@ -47,13 +57,19 @@ def build_command_parser(command: str) -> argparse.ArgumentParser:
         )
         _ui_options(parser)
     elif command == "check":
-        parser.add_argument("--config")
+        _config_options(parser)
         parser.add_argument("--format", choices=("text", "json"), default="text")
     elif command == "validate":
         parser.add_argument("path", nargs="?", help="a config, theme or keymap file")
         parser.add_argument("--kind", choices=("config", "theme", "keymap"))
+        _config_options(parser)
+    elif command == "init":
+        parser.add_argument(
+            "--output",
+            help="where to write it (default: $XDG_CONFIG_HOME/genesis-console/config.yaml)",
+        )
     elif command == "timeline":
-        parser.add_argument("--config")
+        _config_options(parser)
         parser.add_argument(
             "--since",
             default="2h",
@@ -73,9 +89,23 @@ def main(argv: list[str] | None = None) -> int:
 
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        if args and args[0] in COMMANDS:
-            command = args.pop(0)
-            options = build_command_parser(command).parse_args(args)
+        leading, rest = split_leading_options(args)
+        if rest and rest[0] in COMMANDS:
+            command = rest.pop(0)
+            parser = build_command_parser(command)
+            known = {a for action in parser._actions for a in action.option_strings}
+            if command == "demo":  # the demo reads no config, whatever --config says
+                leading = [
+                    x
+                    for i in range(0, len(leading), 2)
+                    if leading[i] != "--config"
+                    for x in leading[i : i + 2]
+                ]
+            for option in leading[::2]:
+                if option not in known:
+                    parser.error(f"{option} does not apply to `{command}`")
+            # the command's own options win over those given before it
+            options = parser.parse_args(leading + rest)
         else:
             command = "run"
             options = build_parser().parse_args(args)
@@ -94,6 +124,27 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `genesis-console check | head`: the reader left, not an error
         sys.stderr.close()
         return 0
+
+
+def split_leading_options(args: list[str]) -> tuple[list[str], list[str]]:
+    """`--config P --env E check ...` → (["--config", P, "--env", E], ["check", ...]):
+    the global options given before the command, and the rest."""
+    leading: list[str] = []
+    rest = list(args)
+    while rest:
+        head = rest[0]
+        name, eq, value = head.partition("=")
+        if name not in GLOBAL_OPTIONS:
+            break
+        if eq:
+            leading += [name, value]
+            rest.pop(0)
+        elif len(rest) >= 2:
+            leading += [name, rest[1]]
+            del rest[:2]
+        else:
+            break
+    return leading, rest
 
 
 if __name__ == "__main__":

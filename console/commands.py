@@ -10,11 +10,32 @@ from pathlib import Path
 
 from console import paths
 from console.clock import Clock
-from console.config import MAX_FILE_BYTES, Config, ConfigError, load_config, secret
+from console.config import (
+    MAX_FILE_BYTES,
+    Config,
+    ConfigError,
+    Environments,
+    load_environments,
+    secret,
+)
+
+
+def _environments(options: Namespace) -> Environments:
+    return load_environments(paths.config_file(getattr(options, "config", None)))
 
 
 def _load(options: Namespace) -> Config:
-    return load_config(paths.config_file(getattr(options, "config", None)))
+    return _environments(options).pick(getattr(options, "env", None))
+
+
+def no_config_hint(options: Namespace) -> str | None:
+    """One line saying where a config is expected and how to make one, when there is none."""
+    if paths.config_file(getattr(options, "config", None)) is not None:
+        return None
+    return (
+        f"no config at {paths.default_config_file()}: localhost defaults; "
+        "`genesis-console init` writes one"
+    )
 
 
 def _appearance(config: Config, options: Namespace) -> tuple[dict, str, dict[str, str]]:
@@ -55,16 +76,31 @@ def _run_app(app) -> int:
     return app.return_code or 0
 
 
-def run(options: Namespace) -> int:
-    """The TUI against the configured stack."""
-    config = _load(options)
+def sources_for(config: Config):
+    """The sources factory of one environment's config."""
 
     def factory():
         from console.sources.registry import build_sources
 
         return build_sources(config)
 
-    return _run_app(_make_app(config, options, factory))
+    return factory
+
+
+def run(options: Namespace) -> int:
+    """The TUI against the configured stack."""
+    environments = _environments(options)
+    config = environments.pick(options.env)
+    return _run_app(
+        _make_app(
+            config,
+            options,
+            sources_for(config),
+            environments=None if environments.single else environments.configs,
+            make_sources=sources_for,
+            config_hint=no_config_hint(options),
+        )
+    )
 
 
 def demo_app(options: Namespace, *, clock=None, autostart: bool = True):
@@ -220,10 +256,15 @@ def _alerts_sentence(counts: dict, results: list) -> str:
 
 def check(options: Namespace) -> int:
     """Every probe once, then exit with the monitoring-plugin code."""
+    import sys
+
     from console.model import Status
     from console.text import clean, redact_data
 
     config = _load(options)
+    hint = no_config_hint(options)
+    if hint:
+        print(f"genesis-console check: {hint}", file=sys.stderr)
     status, results, counts = check_results(config)
     if options.format == "json":
         # details and unreachable Alertmanagers name URLs: their passwords are masked
@@ -241,10 +282,13 @@ def check(options: Namespace) -> int:
 
 
 def validate(options: Namespace) -> int:
-    """Validate a config, theme or keymap file."""
-    path = Path(options.path).expanduser() if options.path else paths.config_file(None)
+    """Validate a config, theme or keymap file (a config: every one of its environments)."""
+    path = Path(options.path).expanduser() if options.path else paths.config_file(options.config)
     if path is None:
-        print("no config file found; the defaults are valid")
+        print(
+            f"no config file at {paths.default_config_file()}; the defaults are valid "
+            "(`genesis-console init` writes a commented one)"
+        )
         return 0
     kind = options.kind or _guess_kind(path)
     if kind == "theme":
@@ -259,9 +303,46 @@ def validate(options: Namespace) -> int:
         from console.config import warnings
         from console.text import clean
 
-        for warning in warnings(load_config(path)):
-            print(f"{path}: warning: {clean(warning, 600)}")
+        environments = load_environments(path)
+        if options.env is not None:
+            environments.pick(options.env)
+        for name, config in environments.configs.items():
+            where = "" if environments.single else f" (environment {name})"
+            for warning in warnings(config):
+                print(f"{path}: warning{where}: {clean(warning, 600)}")
+        if not environments.single:
+            print(f"{path}: valid config, environments: {', '.join(environments.names)}")
+            return 0
     print(f"{path}: valid {kind}")
+    return 0
+
+
+def init(options: Namespace) -> int:
+    """Write a commented config with every key and its default; never overwrite."""
+    import sys
+
+    from console.config_template import render_config_template
+
+    path = Path(options.output).expanduser() if options.output else paths.default_config_file()
+    text = render_config_template()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # O_EXCL: a file that appears meanwhile is not overwritten either
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        print(
+            f"genesis-console init: {path} already exists; not overwriting it "
+            "(--output PATH writes elsewhere)",
+            file=sys.stderr,
+        )
+        return 2
+    except OSError as exc:
+        print(f"genesis-console init: cannot write {path}: {exc.strerror}", file=sys.stderr)
+        return 2
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
+    print(f"wrote {path}")
+    print(f"next: edit it, then `genesis-console validate {path}` and `genesis-console check`")
     return 0
 
 
@@ -314,12 +395,13 @@ def timeline(options: Namespace, clock: Clock | None = None) -> int:
         return 2
     config = _load(options)
     story = Timeline(
-        paths.default_timeline_file(),
+        config.timeline_path,
         config.warroom.redis_url,
         timeout=min(config.timeout_seconds, 3.0),
         key=key_from_env(config.warroom.key_env),
         password=secret(config.warroom.password_env) if config.warroom.password_env else None,
         tls=config.warroom.tls_config,
+        env=config.env_key,
     )
     if config.warroom.redis_url:
 

@@ -387,18 +387,41 @@ class Config(_Section):
     notifications: NotificationsConfig = msgspec.field(default_factory=NotificationsConfig)
 
     @property
+    def env_key(self) -> str | None:
+        """The key under `environments:` this config is (None: a single-environment file).
+
+        It is part of the default audit and timeline file names and of the war-room
+        Redis keys, so two environments never share a record or a war room."""
+        return None
+
+    @property
     def audit_path(self) -> Path:
         """The audit log path with ~ and $XDG_STATE_HOME resolved."""
         default = AuditConfig().path
         if self.audit.path == default:
-            return paths.default_audit_file()
+            return paths.default_audit_file(self.env_key)
         return Path(os.path.expandvars(self.audit.path)).expanduser()
+
+    @property
+    def timeline_path(self) -> Path:
+        """The local war-room timeline file (one per environment)."""
+        return paths.default_timeline_file(self.env_key)
 
     def sla_queries(self) -> dict[str, str]:
         """The default PromQL for each SLA value, with the config's overrides applied."""
         queries = default_sla_queries(self.prometheus.job)
         queries.update(self.sla.queries)
         return queries
+
+
+class EnvironmentConfig(Config):
+    """One environment of a file with `environments:`: a Config that knows its key."""
+
+    key: str = ""
+
+    @property
+    def env_key(self) -> str | None:
+        return self.key
 
 
 SLA_QUERY_KEYS = ("availability", "p95_latency", "error_rate")
@@ -874,19 +897,158 @@ def _check(config: Config, file: str, lines: dict[tuple[Any, ...], int]) -> None
             fail(("sla", "queries", key), "must be a PromQL expression")
 
 
-def parse_config(text: str, file: str = "<config>") -> Config:
-    """Parse and validate config text."""
-    data, lines = load_yaml(text, file)
+def parse_config(text: str, file: str = "<config>", env: str | None = None) -> Config:
+    """Parse and validate config text; with `environments:`, the one `env` names."""
+    return parse_environments(text, file).pick(env)
+
+
+def _decode_checked(data: Any, file: str, lines: dict[tuple[Any, ...], int]) -> Config:
     config = decode(data, Config, file, lines)
     _check(config, file, lines)
     return config
 
 
-def load_config(path: Path | None) -> Config:
-    """Load the config file, or the defaults when there is none."""
+#: an environment's key: part of file names and Redis keys, so nothing exotic
+ENV_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
+#: the top-level keys that describe environments rather than one environment
+ENV_KEYS = ("environments", "default_env")
+#: where --env falls back to when it is not given
+ENV_VARIABLE = "GENESIS_ENV"
+
+
+def merge_mappings(base: Any, override: Any) -> Any:
+    """`override` on top of `base`: mappings merge key by key, anything else replaces."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        out = dict(base)
+        for key, value in override.items():
+            out[key] = merge_mappings(base[key], value) if key in base else value
+        return out
+    return override
+
+
+class Environments:
+    """Every environment of one config file, by key, and the one picked by default.
+
+    A file without `environments:` is one environment, `single`: its key is None, so
+    its audit and timeline files and war-room keys keep their single-file names."""
+
+    def __init__(self, file: str, configs: dict[str, Config], default: str, single: bool):
+        self.file = file
+        self.configs = configs
+        self.default = default
+        self.single = single
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.configs)
+
+    def pick(self, name: str | None = None, *, source: str = "--env") -> Config:
+        """The environment `name` (else $GENESIS_ENV, else the default); ConfigError if unknown."""
+        if name is None:
+            name = os.environ.get(ENV_VARIABLE) or None
+            source = f"${ENV_VARIABLE}"
+        if name is None:
+            return self.configs[self.default]
+        if name in self.configs:
+            return self.configs[name]
+        if self.single:
+            raise ConfigError(
+                self.file,
+                f"{source} {name!r}: this config has no `environments:`; its one environment "
+                f"is {self.default!r}",
+            )
+        raise ConfigError(
+            self.file,
+            f"{source} {name!r}: no such environment; known: {', '.join(self.configs)}",
+            "environments",
+        )
+
+
+def parse_environments(text: str, file: str = "<config>") -> Environments:
+    """Parse a config file into its environments, validating every one of them.
+
+    Keys outside `environments:` are shared defaults; each environment's block is
+    merged over them (mappings key by key, lists and values replaced) before it is
+    decoded, and its `environment:` defaults to its key."""
+    data, lines = load_yaml(text, file)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict) or "environments" not in data:
+        if isinstance(data, dict) and "default_env" in data:
+            raise ConfigError(
+                file,
+                "needs `environments:` to pick from",
+                "default_env",
+                lines.get(("default_env",)),
+            )
+        config = _decode_checked(data, file, lines)
+        return Environments(file, {config.environment: config}, config.environment, single=True)
+
+    def fail(path: tuple[Any, ...], message: str) -> ConfigError:
+        return ConfigError(file, message, _path_text(list(path)), lines.get(path))
+
+    blocks = data["environments"]
+    if not isinstance(blocks, dict) or not blocks:
+        raise fail(("environments",), "must map each environment's name to its settings")
+    shared = {k: v for k, v in data.items() if k not in ENV_KEYS}
+    shared_lines = {p: n for p, n in lines.items() if not p or p[0] not in ENV_KEYS}
+    configs: dict[str, Config] = {}
+    for key, block in blocks.items():
+        where = ("environments", key)
+        if not isinstance(key, str) or not ENV_KEY.match(key):
+            raise fail(where, "an environment's name is letters, digits, `_`, `.`, `-`")
+        if block is None:
+            block = {}
+        if not isinstance(block, dict):
+            raise fail(where, "must be a mapping of config keys")
+        for nested in ENV_KEYS:
+            if nested in block:
+                raise fail(where + (nested,), "environments do not nest")
+        merged = merge_mappings(shared, block)
+        merged["environment"] = block.get("environment", key)
+        # a key set in the block is reported at its line in the block
+        env_lines = dict(shared_lines)
+        own: set[int] = set()
+        for path, line in lines.items():
+            if path[:2] == where and len(path) > 2:
+                env_lines[path[2:]] = line
+                own.add(line)
+        try:
+            config = _decode_checked(merged, file, env_lines)
+        except ConfigError as exc:
+            if exc.line in own:
+                exc.key = _path_text([*where, *_split_key(exc.key)])
+            else:
+                exc.message += f" (in environment {key})"
+            raise ConfigError(exc.file, exc.message, exc.key, exc.line) from None
+        configs[key] = EnvironmentConfig(**msgspec.structs.asdict(config), key=key)
+    default = data.get("default_env")
+    if default is None:
+        default = next(iter(configs))
+    elif default not in configs:
+        raise fail(
+            ("default_env",), f"{default!r} is not one of the environments: {', '.join(configs)}"
+        )
+    return Environments(file, configs, default, single=False)
+
+
+def _split_key(text: str) -> list[Any]:
+    """`mysql.port` / `ports[2]` back into path parts."""
+    return _split_path("." + text) if text else []
+
+
+def load_environments(path: Path | None) -> Environments:
+    """Every environment of the config file (the defaults, one environment, when there is none)."""
     if path is None:
-        return Config()
-    return parse_config(read_file(path), str(path))
+        config = Config()
+        return Environments("<defaults>", {config.environment: config}, config.environment, True)
+    return parse_environments(read_file(path), str(path))
+
+
+def load_config(path: Path | None, env: str | None = None) -> Config:
+    """Load the config file (the environment `env`, else $GENESIS_ENV, else the default),
+    or the defaults when there is none."""
+    return load_environments(path).pick(env)
 
 
 def http_endpoints(config: Config) -> list[Endpoint]:

@@ -60,9 +60,19 @@ def named_files(kind: str, suffix: str = ".yaml") -> dict[str, Path]:
     return found
 
 
-def default_audit_file() -> Path:
-    return state_home() / "audit.jsonl"
+def default_audit_file(env: str | None = None) -> Path:
+    """The audit log: `audit.jsonl`, or `audit-<env>.jsonl` for an environment of a
+    config with `environments:`."""
+    return state_home() / ("audit.jsonl" if env is None else f"audit-{env}.jsonl")
 
 
-def default_timeline_file() -> Path:
-    return state_home() / "timeline.jsonl"
+def default_timeline_file(env: str | None = None) -> Path:
+    """The local war-room timeline: `timeline.jsonl`, or `timeline-<env>.jsonl`."""
+    return state_home() / ("timeline.jsonl" if env is None else f"timeline-{env}.jsonl")
+
+
+def warroom_prefix(env: str | None = None) -> str:
+    """The prefix of every war-room Redis key: `genesis-console:`, or
+    `genesis-console:env:<env>:` for an environment, so environments sharing one Redis
+    never share a timeline stream, presence or action locks."""
+    return "genesis-console:" if env is None else f"genesis-console:env:{env}:"

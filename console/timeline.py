@@ -12,7 +12,8 @@ HMAC-SHA256 over the entry without `sig`, as UTF-8 JSON with sorted keys, separa
 kept but `verified=False`: marked everywhere, left out of counts, and it never
 displaces a verified entry or one of ours with the same id.
 
-Redis keys:
+Redis keys (for an environment of a config with `environments:`, every key starts with
+`genesis-console:env:<env>:` instead of `genesis-console:`, see paths.warroom_prefix):
   genesis-console:timeline                stream, one field `entry` = Entry JSON (+ `sig`),
                                           trimmed to about 10 000 entries (MAXLEN ~)
   genesis-console:presence:<console_id>   JSON {console_id, user, host, ssh_client, since},
@@ -44,7 +45,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from console import jsonl
+from console import jsonl, paths
 from console.audit import who as _who
 from console.text import clean, redact
 
@@ -381,7 +382,9 @@ def _size(fields: dict[Any, Any]) -> int:
     return sum(len(k) + len(v) for k, v in fields.items() if isinstance(v, (bytes, str)))
 
 
-def _fetch(client: Any, start: str | None) -> tuple[list[tuple[Any, dict]], str, bool]:
+def _fetch(
+    client: Any, start: str | None, stream_key: str = STREAM_KEY
+) -> tuple[list[tuple[Any, dict]], str, bool]:
     """At most one sync's share of stream items (SYNC_MAX_ENTRIES, about SYNC_MAX_BYTES),
     oldest first: from after `start`, or, with no `start` (a console joining, a server
     that restarted), the newest items; older ones are not read at all. Returns the
@@ -391,7 +394,7 @@ def _fetch(client: Any, start: str | None) -> tuple[list[tuple[Any, dict]], str,
     if start is None:
         cursor = "+"
         while True:
-            batch = client.xrevrange(STREAM_KEY, max=cursor, min="-", count=_READ_BATCH)
+            batch = client.xrevrange(stream_key, max=cursor, min="-", count=_READ_BATCH)
             got.extend(batch)
             size += sum(_size(fields) for _, fields in batch)
             if len(batch) < _READ_BATCH or len(got) >= SYNC_MAX_ENTRIES or size >= SYNC_MAX_BYTES:
@@ -402,7 +405,7 @@ def _fetch(client: Any, start: str | None) -> tuple[list[tuple[Any, dict]], str,
     last = start
     while True:
         count = min(_READ_BATCH, SYNC_MAX_ENTRIES - len(got))
-        reply = client.xread({STREAM_KEY: last}, count=count)
+        reply = client.xread({stream_key: last}, count=count)
         batch = reply[0][1] if reply else []
         got.extend(batch)
         size += sum(_size(fields) for _, fields in batch)
@@ -429,7 +432,12 @@ class Timeline:
         key: bytes | None = None,
         password: str | None = None,
         tls: TlsConfig | None = None,
+        env: str | None = None,
     ) -> None:
+        #: the war-room Redis keys: one stream and one presence set per environment
+        prefix = paths.warroom_prefix(env)
+        self.stream_key = prefix + STREAM_KEY.removeprefix("genesis-console:")
+        self.presence_prefix = prefix + PRESENCE_PREFIX.removeprefix("genesis-console:")
         #: why the local file could not be written (None while it can)
         self.local_error: str | None = None
         self.local_path = Path(local_path)
@@ -664,7 +672,9 @@ class Timeline:
                 if self._key is not None:
                     body["sig"] = sign(body, self._key)
                 payload = json.dumps(body, ensure_ascii=False)
-                pipe.xadd(STREAM_KEY, {"entry": payload}, maxlen=STREAM_MAXLEN, approximate=True)
+                pipe.xadd(
+                    self.stream_key, {"entry": payload}, maxlen=STREAM_MAXLEN, approximate=True
+                )
             pipe.execute()
         if to_send or run_id != self._run_id:
             _append_lines(self.local_path, [{"sent": list(to_send), "run_id": run_id}])
@@ -675,7 +685,7 @@ class Timeline:
     ) -> tuple[list[Entry], str, set[str], bool]:
         """New entries from at most one sync's share of the stream, the last stream id
         read, every entry id seen, and whether more is waiting for the next sync."""
-        items, last, more = _fetch(client, start)
+        items, last, more = _fetch(client, start, self.stream_key)
         new: dict[str, Entry] = {}
         seen_here: set[str] = set()
         for _stream_id, fields in items:
@@ -709,7 +719,7 @@ class Timeline:
     # -- presence
 
     def _presence_key(self) -> str:
-        return PRESENCE_PREFIX + self.console_id
+        return self.presence_prefix + self.console_id
 
     async def heartbeat(self) -> bool:
         """Say we have a console open (expires after PRESENCE_TTL s); False when Redis is away."""
@@ -750,7 +760,7 @@ class Timeline:
 
         def collect() -> list[dict[str, Any]]:
             client = self._redis()
-            keys = list(client.scan_iter(match=PRESENCE_PREFIX + "*", count=100))
+            keys = list(client.scan_iter(match=self.presence_prefix + "*", count=100))
             values = client.mget(keys) if keys else []
             people = []
             for key, raw in zip(keys, values, strict=True):
@@ -766,7 +776,7 @@ class Timeline:
                 since = value.get("since")
                 people.append(
                     {
-                        "console_id": key[len(PRESENCE_PREFIX) :],
+                        "console_id": key[len(self.presence_prefix) :],
                         **{k: _opt_str(value.get(k)) for k in ("user", "host", "ssh_client")},
                         "since": since if isinstance(since, (int, float)) else None,
                     }

@@ -8,6 +8,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 
+from console import paths
 from console.actions.runner import ActionBusy
 from console.audit import who
 from console.sources.base import run_blocking
@@ -23,8 +24,9 @@ _RELEASE = (
 )
 
 
-def lock_key(kind: str) -> str:
-    return f"genesis-console:lock:{kind}"
+def lock_key(kind: str, env: str | None = None) -> str:
+    """The Redis key of an action lock: one per action kind and environment."""
+    return f"{paths.warroom_prefix(env)}lock:{kind}"
 
 
 class WarRoomLock:
@@ -39,8 +41,10 @@ class WarRoomLock:
         clock: Callable[[], float] = time.time,
         password: str | None = None,
         tls: TlsConfig | None = None,
+        env: str | None = None,
     ) -> None:
         self.redis_url = redis_url
+        self.env = env
         self._password = password
         self._tls = tls
         self.timeout = timeout
@@ -59,7 +63,7 @@ class WarRoomLock:
     async def __call__(self, kind: str, title: str) -> AsyncIterator[None]:
         person = who()
         holder = json.dumps({**person, "action": title, "since": self.clock()})
-        key = lock_key(kind)
+        key = lock_key(kind, self.env)
         try:
             acquired = await run_blocking(
                 lambda: self._redis().set(key, holder, nx=True, ex=LOCK_SECONDS)

@@ -62,6 +62,7 @@ def _isolated_home(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
     monkeypatch.delenv("GENESIS_CONSOLE_CONFIG", raising=False)
+    monkeypatch.delenv("GENESIS_ENV", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
     # a developer's own shell may hold real escalation secrets, a war-room key or an
     # environment choice: no test may page real people or pick up another setup

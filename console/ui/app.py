@@ -9,9 +9,8 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Container
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import DataTable, Footer
 
-from console import paths
 from console.actions.escalate import StandIn
 from console.actions.runner import ActionRunner
 from console.audit import AuditLog
@@ -141,15 +140,17 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
         audit_log: AuditLog | None = None,
         timeline: Timeline | None = None,
         escalation_stand_in: StandIn | None = None,
+        environments: dict[str, Config] | None = None,
+        make_sources: Callable[[Config], Callable[[], list]] | None = None,
+        config_hint: str | None = None,
     ) -> None:
         super().__init__()
         self.config = config
         self.sources_factory = sources_factory
         self.clock = clock or Clock()
+        #: --read-only (True) holds in every environment; None: each config says
+        self._read_only_option = read_only
         self.read_only = config.read_only if read_only is None else read_only
-        self.state = State()
-        self.incidents = IncidentTracker()
-        self.incident_classes = ClassTracker()
         self.poller: Poller | None = None
         self.autostart = autostart
         self._themes = themes or {}
@@ -157,6 +158,25 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
         self.keymap_spec = keymap or {}
         #: takes escalations instead of PagerDuty and Slack (the demo's receiver), or None
         self.escalation_stand_in = escalation_stand_in
+        #: every environment of the config by key (None: a single-environment config),
+        #: and how to build one's sources: the command palette switches between them
+        self.environments = environments
+        self.make_sources = make_sources
+        #: one line for the header when there is no config file
+        self.config_hint = config_hint
+        self._warroom_timer = None
+        #: True while the panes are being replaced by another environment's
+        self._switching = False
+        self._bind(config, audit_log=audit_log, timeline=timeline, timeline_path=timeline_path)
+        #: what was written to the terminal for alerts (kept for tests and the curious)
+        self.terminal_writes: list[str] = []
+
+    def _bind(self, config: Config, *, audit_log=None, timeline=None, timeline_path=None) -> None:
+        """Point the audit log, war room, timeline and alert state at one environment."""
+        self.config = config
+        self.state = State()
+        self.incidents = IncidentTracker()
+        self.incident_classes = ClassTracker()
         warroom = config.warroom
         warroom_password = secret(warroom.password_env) if warroom.password_env else None
         self.runner = ActionRunner(
@@ -168,6 +188,7 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
                 clock=self.clock.time,
                 password=warroom_password,
                 tls=warroom.tls_config,
+                env=config.env_key,
             )
             if warroom.redis_url
             else None,
@@ -176,22 +197,22 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
             on_warning=self.warn_about_audit_log,
         )
         self.timeline = timeline or Timeline(
-            timeline_path or paths.default_timeline_file(),
+            timeline_path or config.timeline_path,
             config.warroom.redis_url,
             clock=self.clock.time,
             key=key_from_env(config.warroom.key_env),
             password=warroom_password,
             tls=warroom.tls_config,
+            env=config.env_key,
         )
         self.presence = "just you"
+        self._warroom_joined = False
         self._firing: dict[str, object] = {}
         self.terminal_alerts = TerminalAlerts(
             bell=config.notifications.bell,
             desktop=config.notifications.desktop,
             environment=config.environment,
         )
-        #: what was written to the terminal for alerts (kept for tests and the curious)
-        self.terminal_writes: list[str] = []
         #: failed restarts in the current incident (the runbook escalates after three)
         self.restart_failures = 0
 
@@ -228,15 +249,22 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
             self.config.environment,
             self.read_only,
             insecure=insecure_backends(self.config),
+            hint=self.config_hint,
             id="header",
         )
         yield ActionBar(id="action-bar")
         with Container(id="panes"):
-            yield AlertsPane(clock=self.clock, id="alerts")
-            yield SlaPane(availability_target=self.config.sla.availability_percent, id="sla")
-            yield ServicesPane(ports=self.config.ports, id="services")
-            yield HostPane(id="host")
+            yield from self._panes()
         yield Footer()
+
+    def _panes(self) -> list:
+        """The four panes, fresh, for the current environment."""
+        return [
+            AlertsPane(clock=self.clock, id="alerts"),
+            SlaPane(availability_target=self.config.sla.availability_percent, id="sla"),
+            ServicesPane(ports=self.config.ports, id="services"),
+            HostPane(id="host"),
+        ]
 
     def on_mount(self) -> None:
         for theme in self._themes.values():
@@ -248,13 +276,22 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
         self._layout_for(self.size.width)
         self.set_interval(1.0, self.tick)
         self.warn_about_audit_log()
-        if self.config.warroom.redis_url:
-            self.set_interval(max(1.0, self.config.refresh_seconds), self._warroom_tick)
-            self.call_after_refresh(self._warroom_tick)
+        self._start_warroom()
         if self.autostart:
             self.run_worker(
                 self.start_polling(), name="poller", group="poller", exit_on_error=False
             )
+
+    def _start_warroom(self) -> None:
+        """Share the timeline and presence on the current environment's war room, if any."""
+        if self._warroom_timer is not None:
+            self._warroom_timer.stop()
+            self._warroom_timer = None
+        if self.config.warroom.redis_url:
+            self._warroom_timer = self.set_interval(
+                max(1.0, self.config.refresh_seconds), self._warroom_tick
+            )
+            self.call_after_refresh(self._warroom_tick)
 
     def on_resize(self, event) -> None:
         self._layout_for(event.size.width)
@@ -289,7 +326,12 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
 
     def _panes_gone(self) -> bool:
         """True while the app is shutting down and its panes are already unmounted."""
-        return not self.is_running or not self.screen_stack or not self.query("#panes")
+        return (
+            self._switching
+            or not self.is_running
+            or not self.screen_stack
+            or not self.query("#panes")
+        )
 
     def on_result(self, result: ProbeResult) -> None:
         if self._panes_gone():
@@ -367,6 +409,72 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
                 f"Switch to the {name} theme",
                 lambda name=name: setattr(self, "theme", name),
             )
+        for key, config in (self.environments or {}).items():
+            if config is self.config:
+                continue
+            yield SystemCommand(
+                f"Switch environment: {clean(key, 64)}",
+                f"Watch {clean(config.environment, 64)}: its alerts, SLA, services, "
+                "war room and audit log",
+                lambda key=key: self.run_worker(
+                    self.switch_environment(key), group="switch", exclusive=True
+                ),
+            )
+
+    async def switch_environment(self, key: str) -> bool:
+        """Move the whole console to another environment of the config (like k9s contexts).
+
+        The poller, every pane, the war room, the timeline, the audit log and the header
+        follow; nothing of the old environment's picture stays on screen. Refused while an
+        action runs (its record belongs to the environment it runs in)."""
+        config = (self.environments or {}).get(key)
+        if config is None or self.make_sources is None:
+            self.notify(f"No environment {key!r} in this config", severity="error")
+            return False
+        if config is self.config:
+            return True
+        running = ", ".join(self.runner.running.values())
+        if running:
+            self.notify(
+                f"{running} is running: wait for it to finish before switching",
+                severity="warning",
+            )
+            return False
+        # what other screens show (an alert, the timeline, a confirmation) is the old one's
+        while len(self.screen_stack) > 1:
+            await self.pop_screen()
+        self.workers.cancel_group(self, "poller")
+        poller, self.poller = self.poller, None
+        if poller is not None:
+            await poller.stop()
+        if self.config.warroom.redis_url:
+            try:
+                await asyncio.wait_for(self.timeline.leave(), 2.0)
+            except TimeoutError:
+                pass
+        self.sources_factory = self.make_sources(config)
+        self.read_only = config.read_only if self._read_only_option is None else True
+        self._bind(config)
+        panes = self.query_one("#panes")
+        self._switching = True
+        try:
+            await panes.remove_children()
+            await panes.mount_all(self._panes())
+        finally:
+            self._switching = False
+        self.query_one(AlertsPane).query_one(DataTable).focus()
+        self.query_one(StatusHeader).switch(
+            config.environment, self.read_only, insecure=insecure_backends(config)
+        )
+        self._start_warroom()
+        self.warn_about_audit_log()
+        self.tick()
+        self.notify(f"Switched to {config.environment}", title="Environment", timeout=5)
+        if self.autostart:
+            self.run_worker(
+                self.start_polling(), name="poller", group="poller", exit_on_error=False
+            )
+        return True
 
     def action_nav(self, where: str) -> None:
         """j/k/g/G style movement in whatever has the focus."""

@@ -30,13 +30,21 @@ class StatusHeader(Static):
     """
 
     def __init__(
-        self, environment: str, read_only: bool, *, insecure: tuple[str, ...] = (), **kwargs
+        self,
+        environment: str,
+        read_only: bool,
+        *,
+        insecure: tuple[str, ...] = (),
+        hint: str | None = None,
+        **kwargs,
     ) -> None:
         super().__init__(**kwargs)
         self.environment = environment
         self.read_only = read_only
         #: backends whose certificates are not checked: said on every screen, never hidden
         self.insecure = insecure
+        #: one dim line at the end, e.g. that there is no config file and how to make one
+        self.hint = hint
         self.last_refresh: float | None = None
         self.incident: str = ""
         #: e.g. "ALERT LIST CUT" when only part of the alerts could be read
@@ -50,6 +58,14 @@ class StatusHeader(Static):
     def on_mount(self) -> None:
         self.set_class(self.production, "-production")
         self.redraw()
+
+    def switch(self, environment: str, read_only: bool, *, insecure: tuple[str, ...] = ()) -> None:
+        """Show another environment (and its production cue, or not)."""
+        self.environment = environment
+        self.read_only = read_only
+        self.insecure = insecure
+        self.set_class(self.production, "-production")
+        self.redraw(force=True)
 
     def redraw(self, force: bool = False) -> None:
         key = (self.environment, self.read_only, self.last_refresh, self.incident, self.alerts_note)
@@ -91,4 +107,7 @@ class StatusHeader(Static):
         else:
             stamp = datetime.fromtimestamp(self.last_refresh, UTC).strftime("%H:%M:%S UTC")
             text.append(f"refreshed {stamp}", style="dim")
+        if self.hint:
+            text.append("  │  ")
+            text.append(clean(self.hint, 200), style="dim italic")
         self.update(text, layout=False)  # always one line: no need to lay the screen out

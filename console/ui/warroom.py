@@ -212,13 +212,19 @@ class WarRoom:
         if getattr(self, "_warroom_busy", False):
             return
         self._warroom_busy = True
+        # the war room of the environment this tick began in (a switch may come meanwhile)
+        timeline = self.timeline
         try:
-            await self.timeline.heartbeat()
-            news = await self.timeline.sync()
-            if self.timeline.online:
+            await timeline.heartbeat()
+            news = await timeline.sync()
+            if timeline is not self.timeline:
+                return
+            if timeline.online:
                 self.announce(news, joining=not getattr(self, "_warroom_joined", False))
                 self._warroom_joined = True
-            self.presence = describe_presence(await self.timeline.presence()) or "just you"
+            presence = describe_presence(await timeline.presence()) or "just you"
+            if timeline is self.timeline:
+                self.presence = presence
         finally:
             self._warroom_busy = False
 
