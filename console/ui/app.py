@@ -9,7 +9,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Container
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable
 
 from console.actions.escalate import StandIn
 from console.actions.runner import ActionRunner
@@ -28,6 +28,7 @@ from console.text import clean, clean_lines
 from console.timeline import Timeline, key_from_env
 from console.ui.action_bar import ActionBar
 from console.ui.actions import ActionKeys
+from console.ui.footer import KeyFooter
 from console.ui.header import StatusHeader, insecure_backends
 from console.ui.keymaps import DEFAULT_KEYS
 from console.ui.panes.alerts import AlertsPane
@@ -35,7 +36,7 @@ from console.ui.panes.host import HostPane
 from console.ui.panes.services import ServicesPane
 from console.ui.panes.sla import SlaPane
 from console.ui.screens.alert_detail import AlertDetailScreen
-from console.ui.screens.help import HelpScreen, key_label
+from console.ui.screens.help import HelpScreen, key_label, sections
 from console.ui.terminal_alerts import TerminalAlerts
 from console.ui.themes import VARIABLE_DEFAULTS
 from console.ui.warroom import WarRoom
@@ -255,7 +256,7 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
         yield ActionBar(id="action-bar")
         with Container(id="panes"):
             yield from self._panes()
-        yield Footer()
+        yield KeyFooter()
 
     def _panes(self) -> list:
         """The four panes, fresh, for the current environment."""
@@ -559,7 +560,7 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
             (", ".join(key_label(self, k) for k in keys), description, binding_id)
             for (binding_id, description), keys in grouped.items()
         ]
-        return sorted(rows, key=lambda row: row[1].lower())
+        return [row for _, section in sections(rows) for row in section]
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
