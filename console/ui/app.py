@@ -36,6 +36,7 @@ from console.ui.panes.host import HostPane
 from console.ui.panes.services import ServicesPane
 from console.ui.panes.sla import SlaPane
 from console.ui.screens.alert_detail import AlertDetailScreen
+from console.ui.scrollbar import use_whole_cell_scrollbars
 from console.ui.screens.help import HelpScreen, key_label, sections
 from console.ui.terminal_alerts import TerminalAlerts
 from console.ui.themes import VARIABLE_DEFAULTS
@@ -70,6 +71,8 @@ PALETTE = (
     ("help", "Help", "Every active key", "help"),
     ("refresh", "Refresh now", "Poll every source now", "refresh"),
 )
+
+use_whole_cell_scrollbars()
 
 #: a pane is stale when its data is older than this many refresh intervals
 STALE_INTERVALS = 3
