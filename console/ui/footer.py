@@ -34,9 +34,7 @@ def choose(items: list[tuple[str, str, str]], width: int, compact: bool) -> set[
     """The binding ids (of `items`: id, key, description) to show in `width` cells:
     by PRIORITY, then the rest in order, each whole or not at all."""
     rank = {binding_id: n for n, binding_id in enumerate(PRIORITY)}
-    ordered = sorted(
-        range(len(items)), key=lambda n: (rank.get(items[n][0], len(PRIORITY)), n)
-    )
+    ordered = sorted(range(len(items)), key=lambda n: (rank.get(items[n][0], len(PRIORITY)), n))
     chosen: set[str] = set()
     used = 0
     for n in ordered:
@@ -83,7 +81,9 @@ class KeyFooter(Footer):
         palette_cells = 0
         if palette is not None:
             _node, binding, _enabled, _tooltip = palette
-            palette_cells = footer_width(self.app.get_key_display(binding), binding.description, False) + 2
+            palette_cells = (
+                footer_width(self.app.get_key_display(binding), binding.description, False) + 2
+            )
         everything = sum(footer_width(k, d, compact) for _, k, d in items)
         with_palette = palette is not None and everything + palette_cells <= room
         chosen = choose(items, room, compact)

@@ -10,7 +10,6 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-
 #: the console's own keys first, in groups a person looks for; Textual's generic keys last
 GROUPS = (
     ("Act on the incident", ("restart", "silence", "escalate", "maintenance", "cache_clear")),
