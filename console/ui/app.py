@@ -311,6 +311,8 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
 
     def _layout_for(self, width: int) -> None:
         self.query_one("#panes").set_class(width < 120, "-narrow")
+        # wide: the alert summaries get the width the SLA gauges do not need
+        self.query_one("#panes").set_class(width >= 150, "-wide")
 
     # -- data flow: sources → poller → state → panes --------------------------------
 
