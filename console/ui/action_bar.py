@@ -36,8 +36,15 @@ class ActionBar(Static):
         """Show how the last action ended (stays until the next one)."""
         self._timer.pause()
         self.set_classes(f"-visible {'-ok' if ok else '-failed'}")
-        self.update(Text(("✔ " if ok else "✖ ") + clean(text, 300)), layout=False)
+        whole = ("✔ " if ok else "✖ ") + clean(text, 300)
+        # one line, cut with an ellipsis when it must be; the whole of it is the tooltip and
+        # the action's entry in the timeline (t, then Enter on the row)
+        self.tooltip = whole
+        self.update(Text(whole, no_wrap=True, overflow="ellipsis"), layout=False)
 
     def _spin(self) -> None:
         self._frame = (self._frame + 1) % len(FRAMES)
-        self.update(Text(f"{FRAMES[self._frame]} {self._text}"), layout=False)
+        self.update(
+            Text(f"{FRAMES[self._frame]} {self._text}", no_wrap=True, overflow="ellipsis"),
+            layout=False,
+        )

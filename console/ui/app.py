@@ -9,7 +9,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Container
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable
 
 from console.actions.escalate import StandIn
 from console.actions.runner import ActionRunner
@@ -28,6 +28,7 @@ from console.text import clean, clean_lines
 from console.timeline import Timeline, key_from_env
 from console.ui.action_bar import ActionBar
 from console.ui.actions import ActionKeys
+from console.ui.footer import KeyFooter
 from console.ui.header import StatusHeader, insecure_backends
 from console.ui.keymaps import DEFAULT_KEYS
 from console.ui.panes.alerts import AlertsPane
@@ -35,7 +36,9 @@ from console.ui.panes.host import HostPane
 from console.ui.panes.services import ServicesPane
 from console.ui.panes.sla import SlaPane
 from console.ui.screens.alert_detail import AlertDetailScreen
-from console.ui.screens.help import HelpScreen, key_label
+from console.ui.screens.detail import DetailScreen, copy_value
+from console.ui.screens.help import HelpScreen, key_label, sections
+from console.ui.scrollbar import use_whole_cell_scrollbars
 from console.ui.terminal_alerts import TerminalAlerts
 from console.ui.themes import VARIABLE_DEFAULTS
 from console.ui.warroom import WarRoom
@@ -70,6 +73,8 @@ PALETTE = (
     ("refresh", "Refresh now", "Poll every source now", "refresh"),
 )
 
+use_whole_cell_scrollbars()
+
 #: a pane is stale when its data is older than this many refresh intervals
 STALE_INTERVALS = 3
 
@@ -92,6 +97,13 @@ class MainScreen(Screen):
         Binding("ctrl+c,super+c", "screen.copy_text", "Copy selected text", show=False),
     ]
 
+    def copy_text(self) -> str | None:
+        """What the copy key copies here: the selected row of the focused pane."""
+        node = self.focused
+        while node is not None and not hasattr(node, "copy_text"):
+            node = node.parent
+        return node.copy_text() if node is not None and node is not self else None
+
 
 class GenesisApp(ActionKeys, WarRoom, App[int]):
     """The war-room console."""
@@ -110,6 +122,7 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
         Binding(DEFAULT_KEYS["timeline"], "timeline", "Timeline", id="timeline"),
         Binding(DEFAULT_KEYS["quit"], "quit", "Quit", id="quit"),
         Binding(DEFAULT_KEYS["help"], "help", "Help", id="help", key_display="?"),
+        Binding(DEFAULT_KEYS["copy"], "copy", "Copy to the clipboard", id="copy", show=False),
         Binding(DEFAULT_KEYS["refresh"], "refresh", "Refresh", id="refresh", show=False),
         Binding(DEFAULT_KEYS["nav_down"], "nav('down')", "Down", id="nav_down", show=False),
         Binding(DEFAULT_KEYS["nav_up"], "nav('up')", "Up", id="nav_up", show=False),
@@ -255,7 +268,7 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
         yield ActionBar(id="action-bar")
         with Container(id="panes"):
             yield from self._panes()
-        yield Footer()
+        yield KeyFooter()
 
     def _panes(self) -> list:
         """The four panes, fresh, for the current environment."""
@@ -298,6 +311,8 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
 
     def _layout_for(self, width: int) -> None:
         self.query_one("#panes").set_class(width < 120, "-narrow")
+        # wide: the alert summaries get the width the SLA gauges do not need
+        self.query_one("#panes").set_class(width >= 150, "-wide")
 
     # -- data flow: sources → poller → state → panes --------------------------------
 
@@ -364,6 +379,24 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
         from console.runbooks import load_procedure
 
         self.push_screen(AlertDetailScreen(message.alert, load_procedure(message.alert.name)))
+
+    def on_services_pane_opened(self, message: ServicesPane.Opened) -> None:
+        self.push_screen(DetailScreen(message.title, message.rows))
+
+    def action_copy(self) -> None:
+        """Put the selected command, URL, alert (Markdown) or entry on the clipboard with
+        OSC 52: through SSH, and tmux with `set-clipboard on`."""
+        value = copy_value(self.screen)
+        if not value:
+            self.notify("Nothing selected to copy", severity="warning", timeout=4)
+            return
+        self.copy_to_clipboard(value)
+        first = value.splitlines()[0] if value else ""
+        self.notify(
+            f"Copied {len(value):,} characters: {clean(first, 60)}",
+            title="Clipboard (OSC 52)",
+            timeout=4,
+        )
 
     def on_alert_detail_screen_run_action(self, message: AlertDetailScreen.RunAction) -> None:
         self.call_after_refresh(self.run_action, message.action)
@@ -559,7 +592,7 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
             (", ".join(key_label(self, k) for k in keys), description, binding_id)
             for (binding_id, description), keys in grouped.items()
         ]
-        return sorted(rows, key=lambda row: row[1].lower())
+        return [row for _, section in sections(rows) for row in section]
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

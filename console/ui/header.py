@@ -67,15 +67,45 @@ class StatusHeader(Static):
         self.set_class(self.production, "-production")
         self.redraw(force=True)
 
+    def on_resize(self) -> None:
+        self.redraw(force=True)
+
     def redraw(self, force: bool = False) -> None:
-        key = (self.environment, self.read_only, self.last_refresh, self.incident, self.alerts_note)
+        width = max(0, self.size.width - 2)
+        key = (
+            self.environment,
+            self.read_only,
+            self.last_refresh,
+            self.incident,
+            self.alerts_note,
+            width,
+        )
         if key == self._drawn and not force:
             return
         self._drawn = key
+        # the widest form that fits: the refresh time is the last thing to go
+        for tight in range(4):
+            text = self._line(tight)
+            if not width or text.cell_len <= width:
+                break
+        if self.hint:
+            # last, and cut with an ellipsis when it must be (the whole of it is the tooltip)
+            text.append(" │ " if tight else "  │  ")
+            text.append(clean(self.hint, 200), style="dim italic")
+            self.tooltip = clean(self.hint, 200)
+        text.no_wrap = True
+        text.overflow = "ellipsis"
+        self.update(text, layout=False)  # always one line: no need to lay the screen out
+
+    def _line(self, tight: int) -> Text:
+        """The header line; each step of `tight` gives up something to keep the rest whole:
+        1 narrower separators, 2 no product name, 3 a shorter refresh time."""
         colours = self.app.theme_variables
+        bar = "  │  " if tight == 0 else " │ "
         text = Text()
-        text.append("GENESIS", style="bold")
-        text.append("  │  ")
+        if tight < 2:
+            text.append("GENESIS", style="bold")
+            text.append(bar)
         env = clean(self.environment, 40)
         if self.production:
             text.append(
@@ -84,30 +114,30 @@ class StatusHeader(Static):
         else:
             text.append(env, style="bold")
         if self.read_only:
-            text.append("  │  ")
+            text.append(bar)
             text.append(" READ-ONLY ", style="bold reverse")
         if self.insecure:
-            text.append("  │  ")
+            text.append(bar)
             text.append(
                 f" TLS NOT VERIFIED: {clean(', '.join(self.insecure), 60)} ",
                 style=f"bold reverse {colours.get('status-at-risk', 'yellow')}",
             )
         if self.incident:
-            text.append("  │  ")
+            text.append(bar)
             text.append(self.incident, style=f"bold {colours.get('status-breached', 'red')}")
         if self.alerts_note:
-            text.append("  │  ")
+            text.append(bar)
             text.append(
                 f" ⚠ {self.alerts_note} ",
                 style=f"bold reverse {colours.get('status-at-risk', 'yellow')}",
             )
-        text.append("  │  ")
+        text.append(bar)
         if self.last_refresh is None:
             text.append("connecting…", style="dim")
         else:
-            stamp = datetime.fromtimestamp(self.last_refresh, UTC).strftime("%H:%M:%S UTC")
-            text.append(f"refreshed {stamp}", style="dim")
-        if self.hint:
-            text.append("  │  ")
-            text.append(clean(self.hint, 200), style="dim italic")
-        self.update(text, layout=False)  # always one line: no need to lay the screen out
+            stamp = datetime.fromtimestamp(self.last_refresh, UTC)
+            if tight < 3:
+                text.append(f"refreshed {stamp:%H:%M:%S} UTC", style="dim")
+            else:
+                text.append(f"↻ {stamp:%H:%M:%SZ}", style="dim")
+        return text

@@ -20,6 +20,7 @@ DEFAULT_KEYS = {
     "timeline": "t",
     "help": "question_mark",
     "quit": "q",
+    "copy": "Y",
     "refresh": "ctrl+r",
     "command_palette": "ctrl+p",
     "focus_next": "tab",

@@ -30,10 +30,15 @@ class SteadyPorts:
         import dataclasses
         import re
 
+        def steady(text: str) -> str:
+            return re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", text)
+
         result = await self.source.probe()
-        return dataclasses.replace(
-            result, detail=re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", result.detail)
-        )
+        data = result.data
+        if getattr(data, "endpoints", None):
+            endpoints = tuple(dataclasses.replace(e, url=steady(e.url)) for e in data.endpoints)
+            data = dataclasses.replace(data, endpoints=endpoints)
+        return dataclasses.replace(result, detail=steady(result.detail), data=data)
 
     async def close(self) -> None:
         await self.source.close()

@@ -43,6 +43,8 @@ class AlertsPane(Pane):
     DEFAULT_CSS = """
     AlertsPane #alerts-problem { color: $status-breached; height: auto; display: none; }
     AlertsPane.-failing #alerts-problem { display: block; }
+    AlertsPane #alerts-empty { color: $status-ok; height: auto; display: none; }
+    AlertsPane.-empty #alerts-empty { display: block; }
     """
 
     class Opened(Message):
@@ -68,6 +70,7 @@ class AlertsPane(Pane):
 
     def compose(self) -> ComposeResult:
         yield Static(id="alerts-problem")
+        yield Static(id="alerts-empty")
         table = FitTable(id="alerts-table", flex_column="summary", cursor_type="row")
         for key, label, width in COLUMNS:
             table.add_column(label, key=key, width=width)
@@ -85,6 +88,13 @@ class AlertsPane(Pane):
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         return self._alerts.get(key or "")
+
+    def copy_text(self) -> str | None:
+        """The selected alert as Markdown."""
+        from console.ui.screens.detail import alert_markdown
+
+        alert = self.selected
+        return alert_markdown(alert) if alert is not None else None
 
     def forget(self) -> None:
         """Drop what was drawn, so the next show() redraws every cell (after a theme change)."""
@@ -113,6 +123,24 @@ class AlertsPane(Pane):
             return
         self.update_rows(data.alerts[:MAX_ROWS])
         self.update_title(data.alerts, data)
+        self.show_empty(data)
+
+    def show_empty(self, data) -> None:
+        """An empty list says so, and which Alertmanagers it was read from: a blank pane
+        could as well mean "not loaded"; and a missing Alertmanager is never "all quiet"."""
+        empty = not data.alerts
+        self.set_class(empty, "-empty")
+        if not empty:
+            return
+        read = [endpoint_name(e.url) for e in data.endpoints if e.ok]
+        missing = [endpoint_name(e.url) for e in data.endpoints if not e.ok]
+        if read:
+            text = f"✔ no alerts firing (from {', '.join(read)})"
+        else:
+            text = "? no Alertmanager could be read: alerts unknown"
+        if read and missing:
+            text += f"; not read: {', '.join(missing)}, its alerts are unknown"
+        self.query_one("#alerts-empty", Static).update(literal(text, 400))
 
     def clock_text(self, stamp: float | None) -> str:
         if stamp is None:
@@ -202,6 +230,14 @@ class AlertsPane(Pane):
             index = table.get_row_index(selected_key)
             if index != table.cursor_row:
                 table.move_cursor(row=index, animate=False)
+
+
+def endpoint_name(url: str) -> str:
+    """An Alertmanager as people name it: host:port (or its name), never credentials."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url if "//" in url else f"//{url}")
+    return clean(parts.netloc.rpartition("@")[2] or url, 80)
 
 
 def _age(alert: Alert, now: float) -> str:

@@ -6,6 +6,7 @@ import time
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.message import Message
 from textual.widgets import DataTable
 
 from console.model import ProbeResult
@@ -28,6 +29,14 @@ class ServicesPane(Pane):
     """One row per service and port: status, latency, a one-line detail."""
 
     TITLE = "Services"
+
+    class Opened(Message):
+        """Enter on a service: show its whole row."""
+
+        def __init__(self, title: str, rows: list[tuple[str, str]]) -> None:
+            super().__init__()
+            self.title = title
+            self.rows = rows
 
     def __init__(self, *, ports: list[int], **kwargs) -> None:
         super().__init__(**kwargs)
@@ -76,6 +85,44 @@ class ServicesPane(Pane):
         if shown is None or abs(value - shown) > max(5.0, 0.25 * shown):
             self._latency[name] = shown = value
         return latency_text(shown)
+
+    def detail_rows(self, name: str) -> list[tuple[str, str]]:
+        """The whole of one service's row, for its detail view and the copy key."""
+        state = self._last
+        result = state.results.get(name) if state is not None else None
+        if result is None:
+            return [("Service", name), ("Status", "unknown: not probed yet")]
+        rows = [
+            ("Service", name),
+            ("Status", result.status.value),
+            ("Latency", latency_text(result.latency_ms) or "unknown"),
+            ("Detail", result.detail),
+        ]
+        since = state.since.get(name)
+        if since is not None:
+            rows.append(("Since", time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(since))))
+        return rows
+
+    @property
+    def selected(self) -> str | None:
+        """The service under the cursor."""
+        table = self.query_one("#services-table", DataTable)
+        if not table.row_count:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    def copy_text(self) -> str | None:
+        """The selected service's whole row, as lines of `label: value`."""
+        name = self.selected
+        if name is None:
+            return None
+        return "\n".join(f"{label}: {value}" for label, value in self.detail_rows(name))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        name = event.row_key.value
+        if name:
+            event.stop()
+            self.post_message(self.Opened(f"Service {name}", self.detail_rows(name)))
 
     def forget(self) -> None:
         """Drop what was drawn, so the next show() redraws every row (after a theme change)."""

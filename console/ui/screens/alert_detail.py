@@ -16,6 +16,7 @@ from textual.widgets import Button, Static
 from console.model import Alert
 from console.runbooks import Procedure
 from console.text import clean
+from console.ui.screens.detail import COPY_BINDING, CopyLine, alert_markdown
 
 ACTION_LABELS = {
     "restart": "Restart the orchestrator",
@@ -50,12 +51,14 @@ class AlertDetailScreen(ModalScreen[None]):
     AlertDetailScreen VerticalScroll { padding: 0 1; }
     AlertDetailScreen .heading { text-style: bold; margin-top: 1; color: $accent; }
     AlertDetailScreen .step { height: auto; }
-    AlertDetailScreen .command { height: auto; background: $panel; padding: 0 1; margin: 0 0 0 4; }
+    AlertDetailScreen .command { margin: 0 0 0 4; padding: 0 1; }
+    AlertDetailScreen .link-label { text-style: bold; }
+    AlertDetailScreen .link { padding: 0 1; }
     AlertDetailScreen .run { height: auto; margin: 0 0 0 4; }
     AlertDetailScreen Button { min-width: 20; height: 3; }
     AlertDetailScreen #missing { color: $warning; }
     """
-    BINDINGS = [Binding("escape,q", "close", "Close", id="detail_close")]
+    BINDINGS = [Binding("escape,q", "close", "Close", id="detail_close"), COPY_BINDING]
 
     class RunAction(Message):
         """A procedure step asked for a console action (it still goes through confirmation)."""
@@ -76,9 +79,10 @@ class AlertDetailScreen(ModalScreen[None]):
             box.border_title = clean(
                 f"{alert.name} · {alert.severity} · {alert.display_state}", 100
             )
-            box.border_subtitle = "escape closes · action keys work here too"
+            box.border_subtitle = "escape closes · tab picks a command or URL · copy key copies it"
             with VerticalScroll(id="detail"):
                 yield Static(self._facts())
+                yield from self._links()
                 yield Static("Labels", classes="heading")
                 yield Static(self._pairs(alert.labels))
                 yield Static("Annotations", classes="heading")
@@ -100,17 +104,28 @@ class AlertDetailScreen(ModalScreen[None]):
         if alert.inhibited_by:
             table.add_row("Inhibited by", Text(", ".join(clean(s, 64) for s in alert.inhibited_by)))
         table.add_row("Alertmanagers", Text(", ".join(clean(s, 200) for s in alert.sources) or "—"))
-        runbook = alert.annotation_map.get("runbook_url")
-        table.add_row("Runbook", Text(clean(runbook, 300) if runbook else "—"))
-        if alert.generator_url:
-            table.add_row("Source", Text(clean(alert.generator_url, 300)))
+        if not alert.annotation_map.get("runbook_url"):
+            table.add_row("Runbook", "—")
         return table
+
+    def _links(self) -> ComposeResult:
+        """The runbook and source URLs whole, one line each, for the copy key."""
+        alert = self.alert
+        runbook = alert.annotation_map.get("runbook_url")
+        for label, url in (("Runbook", runbook), ("Source", alert.generator_url)):
+            if url:
+                yield Static(Text(label), classes="link-label")
+                yield CopyLine(url, classes="link")
+
+    def copy_text(self) -> str:
+        """The alert as Markdown (the copy key, when no command or URL has the focus)."""
+        return alert_markdown(self.alert)
 
     @staticmethod
     def _pairs(pairs: tuple[tuple[str, str], ...]) -> Table:
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold", no_wrap=True, max_width=32)
-        table.add_column()
+        table.add_column(overflow="fold")
         for name, value in pairs:
             table.add_row(Text(clean(name, 64)), _wrapped(value))
         return table
@@ -142,7 +157,7 @@ class AlertDetailScreen(ModalScreen[None]):
                             variant="warning",
                         )
                 for command in step.commands:
-                    yield Static(Text("$ " + clean(command, 500)), classes="command")
+                    yield CopyLine(command, prefix="$ ", classes="command")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         button_id = event.button.id or ""

@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Input, Static
 
 from console.text import clean, literal
 from console.timeline import format_utc
+from console.ui.screens.detail import COPY_BINDING, DetailScreen
 
 KIND_LABELS = {
     "alert_firing": "firing",
@@ -58,7 +59,7 @@ class TimelineScreen(ModalScreen[None]):
     TimelineScreen #presence { height: auto; padding: 0 1; color: $text-muted; }
     TimelineScreen DataTable { height: 1fr; }
     """
-    BINDINGS = [Binding("escape,q", "close", "Close", id="timeline_close")]
+    BINDINGS = [Binding("escape,q", "close", "Close", id="timeline_close"), COPY_BINDING]
 
     def __init__(self, entries: list, presence: str, status: str) -> None:
         super().__init__()
@@ -72,11 +73,9 @@ class TimelineScreen(ModalScreen[None]):
         table.add_column("Who", width=16)
         table.add_column("Kind", width=9)
         table.add_column("What")
-        for entry in reversed(self.entries[-500:]):
-            who = entry.who or {}
-            person = clean(who.get("user") or "?", 20)
-            if who.get("ssh_client"):
-                person += f" ({clean(who['ssh_client'], 40)})"
+        self.shown = list(reversed(self.entries[-500:]))
+        for number, entry in enumerate(self.shown):
+            person = _person(entry, 20)
             table.add_row(
                 Text(format_utc(entry.time, "%H:%M:%S")),
                 literal(person, 40),
@@ -84,6 +83,7 @@ class TimelineScreen(ModalScreen[None]):
                 literal(entry.text, 400)
                 if entry.counts
                 else Text.assemble(("UNVERIFIED", "bold reverse"), " ", literal(entry.text, 400)),
+                key=str(number),
             )
         unverified = sum(1 for entry in self.entries if not entry.counts)
         with Vertical() as box:
@@ -92,12 +92,53 @@ class TimelineScreen(ModalScreen[None]):
                 if unverified
                 else ""
             )
-            box.border_subtitle = "escape closes · genesis-console timeline exports it"
+            box.border_subtitle = (
+                "enter: whole entry · escape closes · genesis-console timeline exports it"
+            )
             yield Static(
                 Text(f"{clean(self.status, 400)} · here now: {clean(self.presence, 300)}"),
                 id="presence",
             )
             yield table
 
+    def detail_rows(self, entry) -> list[tuple[str, str]]:
+        """The whole of one entry, for its detail view and the copy key."""
+        rows = [
+            ("When", format_utc(entry.time, "%Y-%m-%d %H:%M:%S UTC")),
+            ("Who", _person(entry, 200)),
+            ("Kind", KIND_LABELS.get(entry.kind, entry.kind)),
+            ("What", entry.text),
+        ]
+        if not entry.counts:
+            rows.append(("Signature", "UNVERIFIED: not signed with the war-room key"))
+        return rows
+
+    def _selected(self):
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        return self.shown[table.cursor_row]
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        entry = self.shown[int(event.row_key.value or 0)]
+        event.stop()
+        self.app.push_screen(DetailScreen("Timeline entry", self.detail_rows(entry)))
+
+    def copy_text(self) -> str | None:
+        """The selected entry as one line: time, who, kind, what."""
+        entry = self._selected()
+        if entry is None:
+            return None
+        return " · ".join(value for _, value in self.detail_rows(entry))
+
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+def _person(entry, limit: int) -> str:
+    """Who wrote an entry: the user, and the SSH client they came from."""
+    who = entry.who or {}
+    person = clean(who.get("user") or "?", limit)
+    if who.get("ssh_client"):
+        person += f" ({clean(who['ssh_client'], 40)})"
+    return person
