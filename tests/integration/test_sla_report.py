@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import time
 from argparse import Namespace
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -19,8 +20,8 @@ from tests.integration.sla_history import (
     DAY,
     Scenario,
     expected_error_rate,
-    start_prometheus_with_history,
     standard_scenario,
+    start_prometheus_with_history,
 )
 
 TARGET = 99.9
@@ -188,3 +189,66 @@ def test_cli_writes_the_report_to_output(history, tmp_path, capsys):
     assert code in (0, 1, 2)
     assert data["window"]["days"] == 7
     assert capsys.readouterr().out == ""
+
+
+class _Page(HTMLParser):
+    """Collects tags, ids and text of an HTML page, and what it would fetch."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.ids: set[str] = set()
+        self.text: list[str] = []
+        self.fetches: list[str] = []
+        self.bars: list[dict] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.tags.append(tag)
+        if attrs.get("id"):
+            self.ids.add(attrs["id"])
+        for key in ("src", "href"):
+            if attrs.get(key):
+                self.fetches.append(attrs[key])
+        if tag == "rect" and attrs.get("class") == "bar":
+            self.bars.append(attrs)
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def test_html_report_is_one_self_contained_page_with_figures_and_charts(history, tmp_path, capsys):
+    scenario, server = history
+    out = tmp_path / "report.html"
+    code = run_report(tmp_path, server.url, scenario.end, 30, fmt="html", output=str(out))
+    assert code == 2
+    page = _Page()
+    source = out.read_text(encoding="utf-8")
+    page.feed(source)
+    text = " ".join(page.text)
+    assert "script" not in page.tags
+    assert page.fetches == []  # nothing loaded from anywhere
+    assert "<style>" in source and "@media print" in source
+    expected, _, _ = _expected_percent(scenario, 30)
+    assert f"{expected:.3f}%" in text
+    assert "spent 42.00 of 43.20, left 1.20" in text
+    assert "AT RISK" in text and "BREACHED" in text
+    assert {"availability-chart", "budget-chart", "summary", "days", "incidents"} <= page.ids
+    # one bar per day; day 3 (20 minutes gone) is the shortest, it and day 10 are red
+    assert len(page.bars) == 30
+    heights = [float(b["height"]) for b in page.bars]
+    assert heights.index(min(heights)) == 2
+    assert heights[2] < heights[9] < heights[0] == max(heights)
+    assert page.bars[2]["fill"] == page.bars[9]["fill"] == "#b3261e"
+    assert page.bars[0]["fill"] == "#2da44e"
+
+
+def test_markdown_report_for_a_ticket(history, tmp_path, capsys):
+    scenario, server = history
+    code = run_report(tmp_path, server.url, scenario.end, 7, fmt="markdown")
+    text = capsys.readouterr().out
+    assert code == 1
+    assert text.startswith("## GENESIS SLA report: last 7 days — AT RISK")
+    assert "| Availability | 99.901% | ≥ 99.9% | AT RISK |" in text
+    assert "| Error budget (min) | spent 10.00 of 10.08, left 0.08 |" in text
+    assert text.count("\n| 20") == 7 + 3  # seven days and three incidents
