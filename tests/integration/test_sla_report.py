@@ -252,21 +252,3 @@ def test_markdown_report_for_a_ticket(history, tmp_path, capsys):
     assert "| Availability | 99.901% | ≥ 99.9% | AT RISK |" in text
     assert "| Error budget (min) | spent 10.00 of 10.08, left 0.08 |" in text
     assert text.count("\n| 20") == 7 + 3  # seven days and three incidents
-
-
-async def test_sla_pane_counts_availability_as_the_report_does(history):
-    """The pane's default availability query counts the vanished target's minutes too."""
-    from console.config import parse_config
-    from console.sources.prometheus import SlaSource
-
-    scenario, server = history
-    config = parse_config(f"prometheus:\n  url: {server.url}\n")
-    source = SlaSource(server.url, queries=config.sla_queries(), sla=config.sla, timeout=10)
-    try:
-        result = await source.probe()
-    finally:
-        await source.close()
-    availability = next(v for v in result.data.values if v.key == "availability")
-    # now is after the history's end: the 30-day window holds all 42 down minutes
-    assert availability.value == pytest.approx(100 * (1 - 42 / 43110), abs=0.01)
-    assert availability.value < 100 * (1 - 30 / 43110) - 0.02  # not avg_over_time(up[30d])
