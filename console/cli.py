@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-COMMANDS = ("demo", "check", "validate", "timeline", "init")
+COMMANDS = ("demo", "check", "validate", "timeline", "init", "report")
 #: options every command that reads the config takes, before or after the command
 GLOBAL_OPTIONS = ("--config", "--env")
 
@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="genesis-console",
         description="War-room console for the GENESIS Orchestrator.",
-        epilog="commands: demo, check, validate, timeline, init (genesis-console COMMAND --help)",
+        epilog="commands: demo, check, validate, timeline, init, report (genesis-console COMMAND --help)",
     )
     parser.add_argument("--version", action="version", version=f"genesis-console {__version__}")
     _config_options(parser)
@@ -80,6 +80,11 @@ def build_command_parser(command: str) -> argparse.ArgumentParser:
             help="end of the window: a time (2026-12-02T05:00Z) or how long ago (30m); default now",
         )
         parser.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    elif command == "report":
+        _config_options(parser)
+        parser.add_argument("--days", type=int, default=30, help="the window: the last N days")
+        parser.add_argument("--format", choices=("json", "html", "markdown"), default="markdown")
+        parser.add_argument("--output", help="write the report here instead of stdout")
     return parser
 
 

@@ -430,3 +430,62 @@ def timeline(options: Namespace, clock: Clock | None = None) -> int:
     else:
         print(render_markdown(entries, since=since, until=until), end="")
     return 0
+
+
+def report(options: Namespace, clock: Clock | None = None) -> int:
+    """The SLA report over the last N days: 0 met, 1 at risk, 2 breached, 3 unknown.
+
+    The window ends at `clock`'s now (the real clock by default), on a whole minute.
+    """
+    import sys
+
+    from console.report import EXIT_CODES, make_report
+
+    if options.days < 1 or options.days > 3650:
+        print("genesis-console report: --days must be between 1 and 3650", file=sys.stderr)
+        return 3
+    config = _load(options)
+    now = (clock or Clock()).time()
+    entries = _report_entries(config, now - options.days * 86400)
+    data = make_report(config, days=options.days, now=now, entries=entries)
+    if options.format == "json":
+        text = json.dumps(data, indent=2) + "\n"
+    else:
+        from console import report_render
+
+        render = report_render.html if options.format == "html" else report_render.markdown
+        text = render(data, environment=config.environment)
+    if options.output:
+        try:
+            Path(options.output).expanduser().write_text(text, encoding="utf-8")
+        except OSError as exc:
+            print(
+                f"genesis-console report: cannot write {options.output}: {exc.strerror}",
+                file=sys.stderr,
+            )
+            return 3
+    else:
+        sys.stdout.write(text)
+    if data.get("errors", {}).get("prometheus"):
+        from console.text import clean
+
+        print(
+            f"genesis-console report: SLA unknown: {clean(data['errors']['prometheus'], 400)}",
+            file=sys.stderr,
+        )
+    return EXIT_CODES[data["status"]]
+
+
+def _report_entries(config: Config, since: float) -> list:
+    """The war-room timeline at hand (the local file and the audit log), to enrich incidents."""
+    from console.timeline import entries_from_audit, merge, read_timeline_file
+
+    try:
+        local = read_timeline_file(config.timeline_path) if config.timeline_path else []
+    except OSError:
+        local = []
+    try:
+        audit = entries_from_audit(config.audit_path, since)
+    except OSError:
+        audit = []
+    return merge(local, audit, since=since)

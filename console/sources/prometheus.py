@@ -98,7 +98,13 @@ def _json_or_none(body: bytes) -> Any:
 
 
 async def instant_query(
-    client, base_url: str, promql: str, timeout: float, *, label: str | None = None
+    client,
+    base_url: str,
+    promql: str,
+    timeout: float,
+    *,
+    label: str | None = None,
+    at: float | None = None,
 ) -> float | None:
     """One number from an instant query; None for NaN or no data.
 
@@ -106,9 +112,10 @@ async def instant_query(
     so queries meant for this should aggregate to one series. Raises PromQLError for a
     query Prometheus refuses and SourceError when Prometheus cannot be asked.
     """
-    data = await _query(
-        client, base_url, "/api/v1/query", {"query": promql}, label or promql, timeout
-    )
+    params = {"query": promql}
+    if at is not None:  # evaluated at that moment, not Prometheus's now
+        params["time"] = f"{at:.3f}"
+    data = await _query(client, base_url, "/api/v1/query", params, label or promql, timeout)
     return parse_instant(data, label or promql)
 
 

@@ -128,3 +128,39 @@ def test_tests_file_fires_and_clears_every_alert():
                 assert set(alert["exp_annotations"]) == {"summary", "description", "runbook_url"}
     assert fires == ALERTS
     assert quiet == ALERTS
+
+
+SLO_RULES = ROOT / "monitoring" / "alert_rules" / "genesis_slo.yml"
+SLO_TESTS = ROOT / "monitoring" / "alert_rules" / "genesis_slo_test.yml"
+
+
+def test_slo_burn_rate_rules_pass_promtool():
+    check = promtool("check", "rules", str(SLO_RULES))
+    assert check.returncode == 0, check.stdout + check.stderr
+    result = promtool("test", "rules", str(SLO_TESTS))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(("factor", "moved"), [("14.4", "20"), ("(3 *", "(5 *")])
+def test_slo_tests_fail_when_a_burn_threshold_is_wrong(tmp_path, factor, moved):
+    text = SLO_RULES.read_text(encoding="utf-8")
+    assert factor in text
+    (tmp_path / SLO_RULES.name).write_text(text.replace(factor, moved), encoding="utf-8")
+    (tmp_path / SLO_TESTS.name).write_text(SLO_TESTS.read_text(encoding="utf-8"))
+    result = promtool("test", "rules", str(tmp_path / SLO_TESTS.name))
+    assert result.returncode != 0
+
+
+def test_slo_rules_use_the_workbook_windows_and_thresholds():
+    data = yaml.safe_load(SLO_RULES.read_text(encoding="utf-8"))
+    found = {
+        r["alert"]: " ".join(r["expr"].split())
+        for g in data["groups"]
+        for r in g["rules"]
+        if "alert" in r
+    }
+    fast, slow = found["GenesisErrorBudgetBurnFast"], found["GenesisErrorBudgetBurnSlow"]
+    for window, factor in (("1h", "14.4"), ("5m", "14.4"), ("6h", "6"), ("30m", "6")):
+        assert f"ratio_rate{window}{{{JOB_SELECTOR}}} > ({factor} * 0.001)" in fast
+    for window, factor in (("1d", "3"), ("2h", "3"), ("3d", "1"), ("6h", "1")):
+        assert f"ratio_rate{window}{{{JOB_SELECTOR}}} > ({factor} * 0.001)" in slow
