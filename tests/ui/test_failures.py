@@ -44,6 +44,9 @@ async def test_a_dead_stack_is_reported_pane_by_pane():
         assert alerts.has_class("-failing")
         problem = shown(alerts.query_one("#alerts-problem"))
         assert f"connection refused by 127.0.0.1:{port}" in problem and "since" in problem
+        # counts nobody could read are unknown, never "0 critical"
+        assert "unknown" in str(alerts.border_title), alerts.border_title
+        assert "0 critical" not in str(alerts.border_title), alerts.border_title
 
         sla = app.query_one(SlaPane)
         assert sla.has_class("-failing")

@@ -119,7 +119,10 @@ class AlertsPane(Pane):
         self.set_class(failing, "-failing")
         data = state.alerts
         if data is None:
-            self.update_title(())
+            # never read: the counts are unknown, not zero
+            title = "Alerts · unknown: no Alertmanager answered" if failing else "Alerts · …"
+            if self.border_title != title:
+                self.border_title = title
             return
         self.update_rows(data.alerts[:MAX_ROWS])
         self.update_title(data.alerts, data)
@@ -156,7 +159,8 @@ class AlertsPane(Pane):
         warning = sum(1 for a in alerts if a.severity == "warning" and a.display_state == "active")
         quiet = sum(1 for a in alerts if a.display_state != "active")
         # a cut list or a skipped alert: the counts are at least these, never "all"
-        more = "+" if data is not None and (data.cut or data.unreadable) else ""
+        partial = data is not None and any(not e.ok for e in data.endpoints)
+        more = "+" if data is not None and (data.cut or data.unreadable or partial) else ""
         title = f"Alerts · {critical:,}{more} critical · {warning:,}{more} warning"
         if quiet:
             title += f" · {quiet:,}{more} silenced/inhibited"
