@@ -144,6 +144,9 @@ def _translate(pattern: str) -> str:
     return "".join(out)
 
 
+_LEADING_FLAGS = re.compile(r"^\(\?([imsU]+)\)")
+
+
 @functools.lru_cache(maxsize=512)
 def compile_regex(pattern: str) -> re.Pattern[str]:
     """An Alertmanager regex matcher value, anchored as Alertmanager anchors it.
@@ -151,8 +154,15 @@ def compile_regex(pattern: str) -> re.Pattern[str]:
     FilterError (one sentence) when RE2 would refuse it or Python cannot read it.
     """
     translated = _translate(pattern)
+    # RE2's leading (?i) applies to the whole pattern; Python wants it outside the group
+    flags = _LEADING_FLAGS.match(translated)
+    head = ""
+    if flags is not None:
+        if "U" in flags.group(1):
+            raise FilterError("the ungreedy flag (?U) is not supported in filters")
+        head, translated = flags.group(0), translated[flags.end() :]
     try:
-        return re.compile(f"(?:{translated})", re.ASCII)
+        return re.compile(f"{head}(?:{translated})", re.ASCII)
     except re.error as exc:
         raise FilterError(f"not a regular expression: {exc}") from None
     except (RecursionError, OverflowError):
@@ -431,7 +441,7 @@ def _holds(term: _Term, alert: Alert, labels: Mapping[str, str], context: Filter
 
 _FIELD = re.compile(r"@([A-Za-z_]*)\s*(=~|!=|!~|>=|<=|=|>|<)?\s*")
 _LABEL_OP = re.compile(r"([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(=~|!=|!~|=)\s*")
-_STRAY = re.compile(r"[=!~<>{}]")
+_STRAY = re.compile(r'[=!~<>{}"]')
 
 
 def _read_value(text: str, i: int) -> tuple[str, int]:
@@ -444,6 +454,11 @@ def _read_value(text: str, i: int) -> tuple[str, int]:
                 j += 2
                 continue
             if text[j] == '"':
+                if j + 1 < n and not text[j + 1].isspace() and text[j + 1] != ",":
+                    raise FilterError(
+                        f"the value {_read_value(text, i + 1)[0]!r} has a double quote "
+                        'that is not escaped (\\")'
+                    )
                 return text[i : j + 1], j + 1
             j += 1
         raise FilterError(f"the value {text[i:]} is missing its closing double quote")
