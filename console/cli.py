@@ -59,6 +59,11 @@ def build_command_parser(command: str) -> argparse.ArgumentParser:
     elif command == "check":
         _config_options(parser)
         parser.add_argument("--format", choices=("text", "json"), default="text")
+        parser.add_argument(
+            "--filter",
+            help="count only the alerts this filter keeps (as `/` in the console), "
+            "e.g. 'team=\"db\" @state=active'",
+        )
     elif command == "validate":
         parser.add_argument("path", nargs="?", help="a config, theme or keymap file")
         parser.add_argument("--kind", choices=("config", "theme", "keymap"))

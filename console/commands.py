@@ -157,7 +157,7 @@ def demo(options: Namespace) -> int:
         )
 
 
-def check_results(config: Config) -> tuple[str, list, dict]:
+def check_results(config: Config, alert_filter=None) -> tuple[str, list, dict]:
     """Run every probe once; the overall status, the results, and alert counts.
 
     The counts are those of `check --format json`: None each when no Alertmanager
@@ -177,7 +177,7 @@ def check_results(config: Config) -> tuple[str, list, dict]:
             await asyncio.wait_for(poller.stop(), 1.0)
 
     results = asyncio.run(go())
-    counts = alert_counts(results)
+    counts = alert_counts(results, alert_filter, config)
     return verdict(results, counts).value.upper(), results, counts
 
 
@@ -206,13 +206,25 @@ def _alertmanager_data(results: list):
     return next((r.data for r in results if isinstance(r.data, AlertmanagerData)), None)
 
 
-def alert_counts(results: list) -> dict:
-    """Firing critical and warning alerts and silenced ones, from the alertmanager result."""
+def alert_counts(results: list, alert_filter=None, config=None) -> dict:
+    """Firing critical and warning alerts and silenced ones, from the alertmanager result
+    (only those `alert_filter` keeps, when given)."""
     data = _alertmanager_data(results)
     if data is None:
         return {"critical": None, "warning": None, "silenced": None}
     counts: dict = {"critical": 0, "warning": 0, "silenced": 0}
-    for alert in data.alerts:
+    alerts = data.alerts
+    if alert_filter is not None:
+        from console.matchers import FilterContext
+
+        # ages as of the moment Alertmanager answered (the poller's injectable clock)
+        now = next(r.obtained_at for r in results if r.data is data)
+        context = FilterContext.of(now, data.silences, config)
+        alerts = alert_filter.apply(data.alerts, context)
+        counts["filter"] = alert_filter.text
+        counts["matched"] = len(alerts)
+        counts["total"] = len(data.alerts)
+    for alert in alerts:
         if alert.display_state in ("silenced", "inhibited"):
             counts["silenced"] += 1
         elif alert.severity in ("critical", "warning"):
@@ -244,6 +256,11 @@ def _alerts_sentence(counts: dict, results: list) -> str:
             f" from {asked - len(missing)} of {asked} Alertmanagers"
             f" (unreachable: {clean(', '.join(missing), 300)})"
         )
+    if "filter" in counts:
+        text += (
+            f" (filter {clean(counts['filter'], 200)}: {counts['matched']:,} of"
+            f" {counts['total']:,} alerts)"
+        )
     if counts.get("cut"):
         text += (
             f" (partial: list cut after {len(data.alerts):,} alerts, {clean(data.cut_reason, 300)})"
@@ -265,7 +282,17 @@ def check(options: Namespace) -> int:
     hint = no_config_hint(options)
     if hint:
         print(f"genesis-console check: {hint}", file=sys.stderr)
-    status, results, counts = check_results(config)
+    alert_filter = None
+    if getattr(options, "filter", None):
+        from console.matchers import FilterError, parse_filter
+
+        try:
+            alert_filter = parse_filter(options.filter)
+        except FilterError as exc:
+            # a monitoring plugin that cannot do what it was asked says UNKNOWN
+            print(f"genesis-console check: --filter: {clean(exc, 500)}", file=sys.stderr)
+            return Status.UNKNOWN.exit_code
+    status, results, counts = check_results(config, alert_filter)
     if options.format == "json":
         # details and unreachable Alertmanagers name URLs: their passwords are masked
         report = {"status": status, "checks": [r.to_json() for r in results], "alerts": counts}

@@ -72,6 +72,7 @@ class Alert:
     inhibited_by: tuple[str, ...] = ()
     generator_url: str = ""
     sources: tuple[str, ...] = ()  # the Alertmanager URLs that returned it
+    receivers: tuple[str, ...] = ()  # the receivers Alertmanager routes it to (v2 API)
 
     @property
     def label_map(self) -> dict[str, str]:

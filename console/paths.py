@@ -76,3 +76,8 @@ def warroom_prefix(env: str | None = None) -> str:
     `genesis-console:env:<env>:` for an environment, so environments sharing one Redis
     never share a timeline stream, presence or action locks."""
     return "genesis-console:" if env is None else f"genesis-console:env:{env}:"
+
+
+def default_filters_file(env: str | None = None) -> Path:
+    """The alert filters used last: `filters.json`, or `filters-<env>.json`."""
+    return state_home() / ("filters.json" if env is None else f"filters-{env}.json")

@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 import msgspec
 
+from console.matchers import as_matcher, matchers_match  # noqa: F401 - re-exported
 from console.model import (
     Alert,
     AlertGroup,
@@ -96,6 +97,10 @@ class _AlertStatus(msgspec.Struct):
     inhibitedBy: list[str] = msgspec.field(default_factory=list)  # noqa: N815 - wire name
 
 
+class _AlertReceiver(msgspec.Struct):
+    name: str = ""
+
+
 class _Alert(msgspec.Struct):
     fingerprint: str
     labels: dict[str, str] = msgspec.field(default_factory=dict)
@@ -104,6 +109,7 @@ class _Alert(msgspec.Struct):
     endsAt: str = ""  # noqa: N815 - wire name
     status: _AlertStatus = msgspec.field(default_factory=_AlertStatus)
     generatorURL: str = ""  # noqa: N815 - wire name
+    receivers: list[_AlertReceiver] = msgspec.field(default_factory=list)
 
 
 class _Matcher(msgspec.Struct):
@@ -437,6 +443,7 @@ def merge_alerts(replies: Iterable[tuple[str, list[_Alert]]]) -> tuple[Alert, ..
                     "states": {raw.status.state},
                     "silenced": list(raw.status.silencedBy),
                     "inhibited": list(raw.status.inhibitedBy),
+                    "receivers": [r.name for r in raw.receivers if r.name],
                 }
                 continue
             if url not in entry["sources"]:
@@ -444,6 +451,9 @@ def merge_alerts(replies: Iterable[tuple[str, list[_Alert]]]) -> tuple[Alert, ..
             entry["states"].add(raw.status.state)
             entry["silenced"] += [s for s in raw.status.silencedBy if s not in entry["silenced"]]
             entry["inhibited"] += [s for s in raw.status.inhibitedBy if s not in entry["inhibited"]]
+            entry["receivers"] += [
+                r.name for r in raw.receivers if r.name and r.name not in entry["receivers"]
+            ]
     out: list[Alert] = []
     for fingerprint, entry in merged.items():
         raw: _Alert = entry["raw"]
@@ -465,6 +475,7 @@ def merge_alerts(replies: Iterable[tuple[str, list[_Alert]]]) -> tuple[Alert, ..
                 inhibited_by=inhibited,
                 generator_url=raw.generatorURL,
                 sources=tuple(entry["sources"]),
+                receivers=tuple(entry["receivers"]),
             )
         )
     out.sort(key=alert_sort_key)
@@ -514,46 +525,14 @@ def summarize(alerts: Iterable[Alert]) -> str:
     return text
 
 
-# --- matchers -----------------------------------------------------------------------
+# --- matchers (one module decides, for the filter, check --filter and silences) ---
 
 MatcherLike = Mapping[str, Any] | tuple[str, str, bool, bool]
 
 
 def _matcher_fields(matcher: MatcherLike) -> tuple[str, str, bool, bool]:
-    if isinstance(matcher, Mapping):
-        return (
-            str(matcher["name"]),
-            str(matcher.get("value", "")),
-            bool(matcher.get("isRegex", False)),
-            bool(matcher.get("isEqual", True)),
-        )
-    name, value, is_regex, is_equal = matcher
-    return name, value, is_regex, is_equal
-
-
-def matchers_match(matchers: Iterable[MatcherLike], labels: Mapping[str, str]) -> bool:
-    """Whether every matcher matches these labels, as Alertmanager decides it.
-
-    Matchers are dicts `{name, value, isRegex, isEqual}` or Silence tuples. A missing
-    label counts as the empty string; regexes are anchored at both ends; an invalid
-    regex matches nothing. No matchers match nothing (Alertmanager refuses them).
-    """
-    matchers = list(matchers)
-    if not matchers:
-        return False
-    for matcher in matchers:
-        name, value, is_regex, is_equal = _matcher_fields(matcher)
-        actual = labels.get(name, "")
-        if is_regex:
-            try:
-                hit = re.fullmatch(f"(?:{value})", actual, re.DOTALL) is not None
-            except re.error:
-                return False
-        else:
-            hit = actual == value
-        if hit != is_equal:
-            return False
-    return True
+    m = as_matcher(matcher)
+    return m.name, m.value, m.is_regex, m.is_equal
 
 
 # --- silence actions ----------------------------------------------------------------

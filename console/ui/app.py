@@ -67,6 +67,7 @@ PALETTE = (
     ),
     ("escalate", "Escalate", "Page the level the escalation matrix says is due", "escalate"),
     ("silences", "Silences", "List active silences; expire or extend them", "silences"),
+    ("filter", "Filter the alerts", 'e.g. severity="critical" @state=active @age>15m', "filter"),
     ("note", "Note", "Add a note to the war-room timeline", "note"),
     ("timeline", "Timeline", "The war-room timeline and who is here", "timeline"),
     ("help", "Help", "Every active key", "help"),
@@ -118,6 +119,7 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
         Binding(DEFAULT_KEYS["maintenance"], "maintenance", "Maintenance", id="maintenance"),
         Binding(DEFAULT_KEYS["escalate"], "escalate", "Escalate", id="escalate"),
         Binding(DEFAULT_KEYS["silences"], "silences", "Silences", id="silences"),
+        Binding(DEFAULT_KEYS["filter"], "filter", "Filter", id="filter", key_display="/"),
         Binding(DEFAULT_KEYS["note"], "note", "Note", id="note"),
         Binding(DEFAULT_KEYS["timeline"], "timeline", "Timeline", id="timeline"),
         Binding(DEFAULT_KEYS["quit"], "quit", "Quit", id="quit"),
@@ -574,6 +576,10 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
         header.incident = self.incident_line(now)
         header.alerts_note = alerts_note(self.state.alerts)
         header.redraw()
+
+    def action_filter(self) -> None:
+        """Open the alerts' filter line (Enter keeps the filter, Escape clears it)."""
+        self.query_one(AlertsPane).open_filter()
 
     def action_refresh(self) -> None:
         if self.poller is not None:

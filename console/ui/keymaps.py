@@ -17,6 +17,7 @@ DEFAULT_KEYS = {
     "escalate": "e",
     "note": "n",
     "silences": "S",
+    "filter": "slash",
     "timeline": "t",
     "help": "question_mark",
     "quit": "q",

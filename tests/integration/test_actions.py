@@ -488,7 +488,7 @@ async def test_silence_the_selected_alert_then_expire_and_extend_it(world):
             assert form.query_one(f"#use-{index}", Checkbox).value is True
             assert form.query_one(f"#regex-{index}", Checkbox).value is False
         assert {name for name, _ in form.labels} == set(labels)
-        assert "would silence 1 current alert." in str(form.query_one("#preview", Static).render())
+        assert "would silence 1 current alert:" in str(form.query_one("#preview", Static).render())
 
         await press(pilot, "enter")  # no comment: refused, like amtool
         assert app.screen is form
@@ -672,7 +672,7 @@ async def test_a_hostile_label_is_shown_literally_and_nothing_runs(world):
         text = screen_text(app)
         assert "[bold red]BOOM[/]" in text and "\x1b" not in text
         # the matcher keeps the real value, so it still matches the alert
-        assert "would silence 1 current alert." in str(form.query_one("#preview", Static).render())
+        assert "would silence 1 current alert:" in str(form.query_one("#preview", Static).render())
         await type_text(pilot, "x")
         await press(pilot, "enter")
         confirm_screen(app)  # the prompt's title names the alert, literally too

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Static
 
+from console import filter_history
 from console.clock import format_age
+from console.matchers import Filter, FilterContext, FilterError, parse_filter
 from console.model import Alert, Status, alert_sort_key
 from console.state import State
 from console.text import clean, literal
@@ -29,6 +33,37 @@ COLUMNS = (
 MAX_ROWS = 1000
 
 
+#: how much of the filter the pane title shows
+TITLE_FILTER_CHARS = 24
+
+
+class FilterInput(Input):
+    """The filter line: Enter keeps the filter, Escape clears it, up/down recall the last ones."""
+
+    BINDINGS = [
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("up", "recall(1)", "Older filter", show=False),
+        Binding("down", "recall(-1)", "Newer filter", show=False),
+    ]
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.history: list[str] = []
+        self.position = -1
+
+    def action_clear_filter(self) -> None:
+        pane = next((a for a in self.ancestors if isinstance(a, AlertsPane)), None)
+        if pane is not None:
+            pane.clear_filter()
+
+    def action_recall(self, step: int) -> None:
+        if not self.history:
+            return
+        self.position = max(-1, min(len(self.history) - 1, self.position + step))
+        self.value = "" if self.position < 0 else self.history[self.position]
+        self.cursor_position = len(self.value)
+
+
 class SortedText(Text):
     """A cell that carries the row's sort key, so DataTable.sort can order by it."""
 
@@ -45,7 +80,15 @@ class AlertsPane(Pane):
     AlertsPane.-failing #alerts-problem { display: block; }
     AlertsPane #alerts-empty { color: $status-ok; height: auto; display: none; }
     AlertsPane.-empty #alerts-empty { display: block; }
+    AlertsPane #filter-line { height: auto; display: none; }
+    AlertsPane.-filtering #filter-line { display: block; }
+    AlertsPane #filter-input, AlertsPane #filter-input:focus {
+        border: none; height: 1; padding: 0 1; background: $boost;
+    }
+    AlertsPane #filter-error { color: $error; height: auto; display: none; }
+    AlertsPane #filter-error.-shown { display: block; }
     """
+    BINDINGS = [Binding("escape", "clear_filter", "Clear filter", show=False)]
 
     class Opened(Message):
         """Enter on an alert: show its detail and procedure."""
@@ -67,10 +110,21 @@ class AlertsPane(Pane):
         self._order: list[str] = []
         self._alerts: dict[str, Alert] = {}
         self._seen: dict[str, tuple[Alert, str]] = {}
+        #: the filter in force (None: every alert), and the last state shown
+        self.filter: Filter | None = None
+        self._state: State | None = None
+        self._title_text = ""
 
     def compose(self) -> ComposeResult:
         yield Static(id="alerts-problem")
         yield Static(id="alerts-empty")
+        with Vertical(id="filter-line"):
+            yield FilterInput(
+                id="filter-input",
+                placeholder='/ filter: severity="critical" @state=active @age>15m words',
+                disabled=True,  # never focused (nor typed into) while the line is closed
+            )
+            yield Static(id="filter-error")
         table = FitTable(id="alerts-table", flex_column="summary", cursor_type="row")
         for key, label, width in COLUMNS:
             table.add_column(label, key=key, width=width)
@@ -117,15 +171,26 @@ class AlertsPane(Pane):
         else:
             problem.display = False
         self.set_class(failing, "-failing")
-        data = state.alerts
+        self._state = state
+        self.redraw_rows()
+
+    def redraw_rows(self) -> None:
+        """The rows and title from the last state, through the filter in force."""
+        state = self._state
+        data = state.alerts if state is not None else None
         if data is None:
             # never read: the counts are unknown, not zero
+            result = state.results.get("alertmanager") if state is not None else None
+            failing = result is not None and result.status in (Status.CRITICAL, Status.UNKNOWN)
             title = "Alerts · unknown: no Alertmanager answered" if failing else "Alerts · …"
             if self.border_title != title:
                 self.border_title = title
             return
-        self.update_rows(data.alerts[:MAX_ROWS])
-        self.update_title(data.alerts, data)
+        shown = data.alerts
+        if self.filter is not None:
+            shown = tuple(self.filter.apply(data.alerts, self.filter_context()))
+        self.update_rows(shown[:MAX_ROWS])
+        self.update_title(data.alerts, data, shown=len(shown))
         self.show_empty(data)
 
     def show_empty(self, data) -> None:
@@ -145,6 +210,86 @@ class AlertsPane(Pane):
             text += f"; not read: {', '.join(missing)}, its alerts are unknown"
         self.query_one("#alerts-empty", Static).update(literal(text, 400))
 
+    # -- the filter ------------------------------------------------------------------
+
+    def filter_context(self) -> FilterContext:
+        state = self._state
+        data = state.alerts if state is not None else None
+        return FilterContext.of(
+            self.clock.time(),
+            data.silences if data is not None else (),
+            getattr(self.app, "config", None),
+        )
+
+    def _env_key(self) -> str | None:
+        config = getattr(self.app, "config", None)
+        return getattr(config, "env_key", None)
+
+    def open_filter(self) -> None:
+        """Show the filter line (with the filter in force) and give it the focus."""
+        line = self.query_one("#filter-input", FilterInput)
+        line.history = filter_history.load(self._env_key())
+        line.position = -1
+        self.add_class("-filtering")
+        line.disabled = False
+        line.focus()
+        line.cursor_position = len(line.value)
+
+    def set_filter(self, text: str) -> str | None:
+        """Filter the rows by `text` ("" for none); the sentence saying why not, or None."""
+        try:
+            parsed = parse_filter(text)
+        except FilterError as exc:
+            return str(exc)
+        self.filter = None if parsed.empty else parsed
+        self.redraw_rows()
+        return None
+
+    def _show_error(self, sentence: str | None) -> None:
+        error = self.query_one("#filter-error", Static)
+        error.update(literal(sentence or "", 300))
+        error.set_class(bool(sentence), "-shown")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id != "filter-input":
+            return
+        event.stop()
+        # as the engineer types: rows follow every expression that reads, and one that
+        # does not says why (the rows stay as the last good one left them)
+        self._show_error(self.set_filter(event.value))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "filter-input":
+            return
+        event.stop()
+        problem = self.set_filter(event.value)
+        self._show_error(problem)
+        if problem:
+            return
+        if self.filter is not None:
+            filter_history.remember(self._env_key(), self.filter.text)
+        self._close_line()
+
+    def _close_line(self) -> None:
+        self.remove_class("-filtering")
+        self.table.focus()
+        self.query_one("#filter-input", FilterInput).disabled = True
+
+    def clear_filter(self) -> None:
+        """Escape: every alert again, the line closed and empty, the focus on the rows."""
+        line = self.query_one("#filter-input", FilterInput)
+        with line.prevent(Input.Changed):
+            line.value = ""
+        self._show_error(None)
+        if self.filter is not None:
+            self.filter = None
+            self.redraw_rows()
+        self._close_line()
+
+    def action_clear_filter(self) -> None:
+        if self.filter is not None or self.has_class("-filtering"):
+            self.clear_filter()
+
     def clock_text(self, stamp: float | None) -> str:
         if stamp is None:
             return "start"
@@ -152,7 +297,7 @@ class AlertsPane(Pane):
 
         return datetime.fromtimestamp(stamp, UTC).strftime("%H:%M:%S UTC")
 
-    def update_title(self, alerts, data=None) -> None:
+    def update_title(self, alerts, data=None, shown: int | None = None) -> None:
         critical = sum(
             1 for a in alerts if a.severity == "critical" and a.display_state == "active"
         )
@@ -161,17 +306,23 @@ class AlertsPane(Pane):
         # a cut list or a skipped alert: the counts are at least these, never "all"
         partial = data is not None and any(not e.ok for e in data.endpoints)
         more = "+" if data is not None and (data.cut or data.unreadable or partial) else ""
-        title = f"Alerts · {critical:,}{more} critical · {warning:,}{more} warning"
+        title = "Alerts"
+        if self.filter is not None and shown is not None:
+            # the counts after it stay those of every alert: a filter never hides a critical
+            text = clean(self.filter.text, TITLE_FILTER_CHARS)
+            title += f" · {shown:,} of {len(alerts):,}{more} · filter: {text}"
+        title += f" · {critical:,}{more} critical · {warning:,}{more} warning"
         if quiet:
             title += f" · {quiet:,}{more} silenced/inhibited"
         if data is not None and data.cut:
             title += f" · LIST CUT: read {len(alerts):,} of more"
-        if len(alerts) > MAX_ROWS:
+        if (len(alerts) if shown is None else shown) > MAX_ROWS:
             title += f" · rows: first {MAX_ROWS:,}"
         if data is not None and data.unreadable:
             title += f" · {data.unreadable:,} unreadable"
-        if self.border_title != title:
-            self.border_title = title
+        if self._title_text != title:
+            self._title_text = title
+            self.border_title = Text(title)  # the filter is the engineer's text: never markup
 
     def row_cells(self, alert: Alert, now: float) -> tuple:
         severity = alert.severity

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -13,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from console.clock import parse_duration
+from console.matchers import matchers_match, regex_problem
 from console.model import Alert
 from console.text import clean
 
@@ -125,19 +125,38 @@ class SilenceScreen(ModalScreen[SilenceRequest | None]):
                 )
         return out
 
-    def matching(self) -> int:
-        from console.sources.alertmanager import matchers_match
-
+    def caught(self) -> list[Alert]:
+        """The current alerts these matchers would silence (as Alertmanager matches them)."""
         matchers = self.matchers()
         if not matchers:
-            return 0
-        return sum(1 for alert in self.alerts if matchers_match(matchers, alert.label_map))
+            return []
+        return [alert for alert in self.alerts if matchers_match(matchers, alert.label_map)]
+
+    def matching(self) -> int:
+        return len(self.caught())
 
     def update_preview(self) -> None:
-        count = self.matching()
-        self.query_one("#preview", Static).update(
-            f"These matchers would silence {count} current alert{'s' if count != 1 else ''}."
+        preview = self.query_one("#preview", Static)
+        problem = next(
+            (
+                f"matcher {clean(m['name'], 40)}: {regex_problem(m['value'])}"
+                for m in self.matchers()
+                if m["isRegex"] and regex_problem(m["value"])
+            ),
+            None,
         )
+        if problem:
+            preview.update(Text(problem))
+            return
+        caught = self.caught()
+        count = len(caught)
+        text = f"These matchers would silence {count} current alert{'s' if count != 1 else ''}"
+        names = sorted({alert.name for alert in caught})
+        if names:
+            listed = ", ".join(clean(name, 60) for name in names[:5])
+            more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+            text += f": {listed}{more}"
+        preview.update(Text(text + "."))
 
     def on_input_changed(self) -> None:
         self.update_preview()
@@ -152,10 +171,10 @@ class SilenceScreen(ModalScreen[SilenceRequest | None]):
             return "keep at least one matcher"
         for matcher in matchers:
             if matcher["isRegex"]:
-                try:
-                    re.compile(matcher["value"])
-                except re.error as exc:
-                    return f"matcher {clean(matcher['name'], 40)}: not a regex ({exc})"
+                # as Alertmanager (RE2) reads it: what it would refuse is refused here
+                reason = regex_problem(matcher["value"])
+                if reason:
+                    return f"matcher {clean(matcher['name'], 40)}: {reason}"
         try:
             duration = parse_duration(self.query_one("#duration", Input).value)
         except ValueError as exc:
