@@ -101,7 +101,6 @@ def build_command_parser(command: str) -> argparse.ArgumentParser:
         parser.add_argument(
             "--config", help="a config file to take the theme, keymap and read_only from"
         )
-        parser.add_argument("--env", help="which of that config's environments (its look and feel)")
         _ui_options(parser)
     elif command == "check":
         _config_options(parser)

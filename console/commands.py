@@ -160,7 +160,7 @@ def _look_and_feel(options: Namespace) -> dict:
     path = getattr(options, "config", None)
     if not path:
         return {}
-    config = load_environments(Path(path).expanduser()).pick(getattr(options, "env", None))
+    config = load_environments(Path(path).expanduser()).pick(None)
     return {key: getattr(config, key) for key in LOOK_AND_FEEL}
 
 
