@@ -49,6 +49,8 @@ class StatusHeader(Static):
         self.incident: str = ""
         #: e.g. "ALERT LIST CUT" when only part of the alerts could be read
         self.alerts_note: str = ""
+        #: "PAUSED" while the refresh is paused, "every 10s" when its interval was changed
+        self.refresh_note: str = ""
         self._drawn: tuple | None = None
 
     @property
@@ -68,7 +70,14 @@ class StatusHeader(Static):
         self.redraw(force=True)
 
     def redraw(self, force: bool = False) -> None:
-        key = (self.environment, self.read_only, self.last_refresh, self.incident, self.alerts_note)
+        key = (
+            self.environment,
+            self.read_only,
+            self.last_refresh,
+            self.incident,
+            self.alerts_note,
+            self.refresh_note,
+        )
         if key == self._drawn and not force:
             return
         self._drawn = key
@@ -107,6 +116,11 @@ class StatusHeader(Static):
         else:
             stamp = datetime.fromtimestamp(self.last_refresh, UTC).strftime("%H:%M:%S UTC")
             text.append(f"refreshed {stamp}", style="dim")
+        if self.refresh_note == "PAUSED":
+            text.append(" ")
+            text.append(" ⏸ PAUSED ", style="bold reverse")
+        elif self.refresh_note:
+            text.append(f" · {self.refresh_note}", style="dim")
         if self.hint:
             text.append("  │  ")
             text.append(clean(self.hint, 200), style="dim italic")
