@@ -313,6 +313,21 @@ def validate(options: Namespace) -> int:
         )
         return 0
     kind = options.kind or _guess_kind(path)
+    try:
+        return _validate(path, kind, options)
+    except ConfigError:
+        if not options.kind:
+            import sys
+
+            print(
+                f"genesis-console validate: read as a {kind} file from its content "
+                "(--kind config|theme|keymap to say otherwise)",
+                file=sys.stderr,
+            )
+        raise
+
+
+def _validate(path: Path, kind: str, options: Namespace) -> int:
     if kind == "theme":
         from console.ui.themes import load_theme
 
@@ -379,6 +394,18 @@ def _guess_kind(path: Path) -> str:
         return "config"
     if "\nprimary:" in "\n" + head:
         return "theme"
+    from console.config import Config, load_yaml
+    from console.ui.keymaps import DEFAULT_KEYS
+
+    try:
+        data, _ = load_yaml(head, str(path))
+    except ConfigError:
+        return "config"
+    if isinstance(data, dict) and data:
+        keys = {str(k) for k in data}
+        # binding ids and no config key: a keymap, wherever it lives
+        if keys & set(DEFAULT_KEYS) and not keys & set(Config.__struct_fields__):
+            return "keymap"
     return "config"
 
 

@@ -141,3 +141,45 @@ def test_the_readme_stands_on_its_own():
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     assert "CONTRACT.md" not in readme
     assert '"status": "OK|WARNING|CRITICAL|UNKNOWN"' in readme  # check's JSON, spelled out
+
+
+# -- validate ------------------------------------------------------------------------
+
+
+def _validate(path: Path, capsys) -> tuple[int, str]:
+    code = main(["validate", str(path)])
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+def test_validate_tells_a_keymap_from_its_content(tmp_path, capsys):
+    keymap = tmp_path / "mine.yaml"  # not in a keymaps/ folder
+    keymap.write_text('restart: "x"\nquit: "q"\n')
+    code, text = _validate(keymap, capsys)
+    assert code == 0 and "valid keymap" in text and "unknown key" not in text
+    keymap.write_text('restart: "x"\nquit: "x"\n')
+    code, text = _validate(keymap, capsys)
+    assert code == 2 and "bound twice" in text and "--kind" in text
+
+
+def test_validate_says_what_a_url_must_be_in_words(tmp_path, capsys):
+    config = tmp_path / "c.yaml"
+    config.write_text("prometheus:\n  url: ftp://prom:9090\n")
+    code, text = _validate(config, capsys)
+    assert code == 2
+    assert "c.yaml:2: prometheus.url: must be an http:// or https:// URL" in text
+    assert "regex" not in text
+
+
+def test_validate_refuses_duplicate_keys_with_both_lines(tmp_path, capsys):
+    config = tmp_path / "c.yaml"
+    config.write_text("theme: daylight\nrefresh_seconds: 2\ntheme: war-room\n")
+    code, text = _validate(config, capsys)
+    assert code == 2 and "c.yaml:3" in text and "appears twice (first at line 1)" in text
+
+
+def test_validate_suggests_the_key_meant(tmp_path, capsys):
+    config = tmp_path / "c.yaml"
+    config.write_text("prometheus:\n  ulr: http://prom:9090\n")
+    code, text = _validate(config, capsys)
+    assert code == 2 and "prometheus.ulr: unknown key (did you mean url?)" in text
