@@ -5,9 +5,47 @@ from __future__ import annotations
 import argparse
 import sys
 
-COMMANDS = ("demo", "check", "validate", "timeline", "init", "report")
-#: options every command that reads the config takes, before or after the command
-GLOBAL_OPTIONS = ("--config", "--env")
+#: every command, with the one line its `--help` and the command list show
+COMMANDS = {
+    "demo": "the console against a built-in simulated GENESIS stack (needs nothing installed)",
+    "check": "every probe once, then exit with the monitoring-plugin code",
+    "validate": "check a config, theme or keymap file; every error, with its line",
+    "timeline": "the war-room timeline (alerts, actions, notes) for a post-mortem",
+    "init": "write a commented config with every key and its default",
+    "report": "the SLA report over the last N days (availability, budget, incidents)",
+}
+#: options that take a value and may come before or after the command
+GLOBAL_OPTIONS = ("--config", "--env", "--theme", "--keymap")
+#: options without a value that may come before or after the command
+GLOBAL_FLAGS = ("--read-only",)
+
+COMMAND_EPILOGS = {
+    "check": """exit codes (the monitoring-plugin convention):
+  0  OK        every check ok and no firing warning or critical alert
+  1  WARNING   a check warns, or a warning alert fires
+  2  CRITICAL  a check is critical, or a critical alert fires (also: a config error)
+  3  UNKNOWN   something could not be read (e.g. no Alertmanager answered)""",
+    "validate": """the kind (config, theme or keymap) is told from the file's content; --kind
+overrides it. Every error is listed as FILE:LINE: key: what is wrong.
+exit codes: 0 valid, 2 invalid""",
+    "timeline": """durations: 90s, 5m, 2h, 1d, 1w (and sums such as 1d12h); times: ISO 8601
+such as 2026-12-02T03:00Z (UTC unless a zone is given).
+exit codes: 0; 2 on a bad --since/--until or a config error""",
+    "demo": """--config takes only the look and feel from the file (theme, keymap,
+read_only, notifications); its URLs, audit path and war room are ignored, so the
+demo never touches a real stack.
+exit code: 0""",
+    "init": "exit codes: 0 written; 2 if the file exists or cannot be written",
+    "report": """exit codes: 0 the window met its SLA, 1 at risk, 2 breached, 3 unknown
+(Prometheus could not be read)""",
+}
+
+
+def commands_text() -> str:
+    width = max(map(len, COMMANDS))
+    return "commands:\n" + "\n".join(
+        f"  {name:<{width}}  {what}" for name, what in COMMANDS.items()
+    )
 
 
 def _config_options(parser: argparse.ArgumentParser) -> None:
@@ -29,8 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="genesis-console",
-        description="War-room console for the GENESIS Orchestrator.",
-        epilog="commands: demo, check, validate, timeline, init, report (genesis-console COMMAND --help)",
+        description="War-room console for the GENESIS Orchestrator. Without a command: "
+        "the console against the configured stack.",
+        epilog=commands_text() + "\n\ngenesis-console COMMAND --help describes one; "
+        "the options above may come before or after the command.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"genesis-console {__version__}")
     _config_options(parser)
@@ -39,7 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def build_command_parser(command: str) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=f"genesis-console {command}")
+    parser = argparse.ArgumentParser(
+        prog=f"genesis-console {command}",
+        description=COMMANDS[command][0].upper() + COMMANDS[command][1:] + ".",
+        epilog=COMMAND_EPILOGS.get(command),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     if command == "demo":
         from console.demo import SCENARIOS
 
@@ -54,6 +100,9 @@ def build_command_parser(command: str) -> argparse.ArgumentParser:
             "--seed",
             type=int,
             help="the simulated world's seed, to replay a run (default: a fresh one each run)",
+        )
+        parser.add_argument(
+            "--config", help="a config file to take the theme, keymap and read_only from"
         )
         _ui_options(parser)
     elif command == "check":
@@ -78,11 +127,12 @@ def build_command_parser(command: str) -> argparse.ArgumentParser:
         parser.add_argument(
             "--since",
             default="2h",
-            help="how far back (90s, 5m, 2h, 1d; default 2h) or a time (2026-12-02T03:00Z)",
+            help="how far back (90s, 5m, 2h, 1d, 1w; default 2h) or a time (2026-12-02T03:00Z)",
         )
         parser.add_argument(
             "--until",
-            help="end of the window: a time (2026-12-02T05:00Z) or how long ago (30m); default now",
+            help="end of the window: a time (2026-12-02T05:00Z) or how long ago (30m, 1d, 1w); "
+            "default now",
         )
         parser.add_argument("--format", choices=("markdown", "json"), default="markdown")
     elif command == "report":
@@ -104,18 +154,13 @@ def main(argv: list[str] | None = None) -> int:
             command = rest.pop(0)
             parser = build_command_parser(command)
             known = {a for action in parser._actions for a in action.option_strings}
-            if command == "demo":  # the demo reads no config, whatever --config says
-                leading = [
-                    x
-                    for i in range(0, len(leading), 2)
-                    if leading[i] != "--config"
-                    for x in leading[i : i + 2]
-                ]
-            for option in leading[::2]:
-                if option not in known:
+            for option in leading:
+                if option.startswith("--") and option not in known:
                     parser.error(f"{option} does not apply to `{command}`")
             # the command's own options win over those given before it
             options = parser.parse_args(leading + rest)
+        elif rest and not rest[0].startswith("-"):
+            return unknown_command(rest[0])
         else:
             command = "run"
             options = build_parser().parse_args(args)
@@ -136,17 +181,36 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
+def unknown_command(word: str) -> int:
+    """`genesis-console chek`: say so, suggest the nearest command, list them all."""
+    import difflib
+
+    from console.text import clean
+
+    near = difflib.get_close_matches(word, list(COMMANDS), n=1, cutoff=0.5)
+    hint = f" (did you mean {near[0]}?)" if near else ""
+    print(
+        f"genesis-console: unknown command {clean(word, 60)!r}{hint}\n{commands_text()}\n"
+        "(genesis-console --help for the options)",
+        file=sys.stderr,
+    )
+    return 2
+
+
 def split_leading_options(args: list[str]) -> tuple[list[str], list[str]]:
-    """`--config P --env E check ...` → (["--config", P, "--env", E], ["check", ...]):
+    """`--config P --read-only check ...` → (["--config", P, "--read-only"], ["check", ...]):
     the global options given before the command, and the rest."""
     leading: list[str] = []
     rest = list(args)
     while rest:
         head = rest[0]
         name, eq, value = head.partition("=")
-        if name not in GLOBAL_OPTIONS:
+        if name in GLOBAL_FLAGS and not eq:
+            leading.append(name)
+            rest.pop(0)
+        elif name not in GLOBAL_OPTIONS:
             break
-        if eq:
+        elif eq:
             leading += [name, value]
             rest.pop(0)
         elif len(rest) >= 2:

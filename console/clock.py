@@ -77,15 +77,15 @@ def format_span(seconds: float, *, exact: bool = False) -> str:
 
 
 def parse_duration(text: str) -> float:
-    """Parse 90s, 5m, 2h, 1d, 1h30m into seconds (the amtool/Prometheus form)."""
+    """Parse 90s, 5m, 2h, 1d, 1w, 1h30m into seconds (the amtool/Prometheus form)."""
     import re
 
     text = text.strip()
-    parts = re.fullmatch(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?", text)
+    parts = re.fullmatch(r"(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?", text)
     if not text or parts is None:
-        raise ValueError(f"not a duration: {text!r} (use e.g. 90s, 5m, 2h, 1d)")
-    days, hours, minutes, secs = (int(p) if p else 0 for p in parts.groups())
-    return float(days * 86400 + hours * 3600 + minutes * 60 + secs)
+        raise ValueError(f"not a duration: {text!r} (use e.g. 90s, 5m, 2h, 1d, 1w)")
+    weeks, days, hours, minutes, secs = (int(p) if p else 0 for p in parts.groups())
+    return float(weeks * 604800 + days * 86400 + hours * 3600 + minutes * 60 + secs)
 
 
 def parse_moment(text: str, reference: float) -> float:

@@ -106,9 +106,10 @@ def run(options: Namespace) -> int:
 def demo_app(options: Namespace, *, clock=None, autostart: bool = True):
     """The demo's stack and its console, ready to run; the caller stops the stack.
 
-    Nothing of the user's setup is read: no config file (whatever --config or
-    $GENESIS_CONSOLE_CONFIG say), no escalation secret, no war room. The console gets
-    the demo's own audit log, timeline and escalation receiver.
+    Nothing of the user's setup is read but the look and feel of an explicit --config
+    (theme, keymap, read_only, notifications): not its URLs, audit path or war room,
+    nor $GENESIS_CONSOLE_CONFIG, no escalation secret. The console gets the demo's own
+    audit log, timeline and escalation receiver.
     """
     from console.clock import parse_duration
     from console.demo import start_demo
@@ -120,8 +121,14 @@ def demo_app(options: Namespace, *, clock=None, autostart: bool = True):
             offset = float(text) if text.isdigit() else parse_duration(text)
         except ValueError as exc:
             raise ConfigError("--at", str(exc)) from None
+    look = _look_and_feel(options)  # before the stack starts: a bad file stops nothing
     stack = start_demo(options.scenario, clock=clock, offset=offset, seed=options.seed)
     try:
+        config = stack.config
+        if look:
+            import msgspec
+
+            config = msgspec.structs.replace(config, **look)
 
         def factory():
             from console.sources.registry import build_sources
@@ -129,7 +136,7 @@ def demo_app(options: Namespace, *, clock=None, autostart: bool = True):
             return build_sources(stack.config, replace=stack.simulated_sources())
 
         app = _make_app(
-            stack.config,
+            config,
             options,
             factory,
             clock=clock,
@@ -140,6 +147,21 @@ def demo_app(options: Namespace, *, clock=None, autostart: bool = True):
         stack.stop()
         raise
     return stack, app
+
+
+#: what `demo --config` takes from the file: how the console looks and behaves, never
+#: where it connects or what it writes (URLs, audit path, war room stay the demo's)
+LOOK_AND_FEEL = ("theme", "keymap", "read_only", "notifications")
+
+
+def _look_and_feel(options: Namespace) -> dict:
+    """The look-and-feel keys of `demo --config FILE` (only an explicit --config: the
+    demo ignores $GENESIS_CONSOLE_CONFIG and the XDG config)."""
+    path = getattr(options, "config", None)
+    if not path:
+        return {}
+    config = load_environments(Path(path).expanduser()).pick(None)
+    return {key: getattr(config, key) for key in LOOK_AND_FEEL}
 
 
 def demo(options: Namespace) -> int:
@@ -318,6 +340,21 @@ def validate(options: Namespace) -> int:
         )
         return 0
     kind = options.kind or _guess_kind(path)
+    try:
+        return _validate(path, kind, options)
+    except ConfigError:
+        if not options.kind:
+            import sys
+
+            print(
+                f"genesis-console validate: read as a {kind} file from its content "
+                "(--kind config|theme|keymap to say otherwise)",
+                file=sys.stderr,
+            )
+        raise
+
+
+def _validate(path: Path, kind: str, options: Namespace) -> int:
     if kind == "theme":
         from console.ui.themes import load_theme
 
@@ -384,6 +421,18 @@ def _guess_kind(path: Path) -> str:
         return "config"
     if "\nprimary:" in "\n" + head:
         return "theme"
+    from console.config import Config, load_yaml
+    from console.ui.keymaps import DEFAULT_KEYS
+
+    try:
+        data, _ = load_yaml(head, str(path))
+    except ConfigError:
+        return "config"
+    if isinstance(data, dict) and data:
+        keys = {str(k) for k in data}
+        # binding ids and no config key: a keymap, wherever it lives
+        if keys & set(DEFAULT_KEYS) and not keys & set(Config.__struct_fields__):
+            return "keymap"
     return "config"
 
 

@@ -594,6 +594,14 @@ def load_yaml(text: str, file: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
                                 key_node.start_mark.line + 1,
                             )
                         key = scalar(key_node)
+                        if key in own:  # YAML keys are unique; the second would win silently
+                            raise ConfigError(
+                                file,
+                                f"key {key!r} appears twice (first at line "
+                                f"{lines[path + (key,)]}); keep one",
+                                ".".join(map(str, path + (key,))),
+                                key_node.start_mark.line + 1,
+                            )
                         lines[path + (key,)] = key_node.start_mark.line + 1
                         own[key] = build(value_node, path + (key,), depth + 1)
                     out.update(own)
@@ -670,13 +678,57 @@ def explain(exc: msgspec.ValidationError, file: str, lines: dict[tuple[Any, ...]
     unknown = re.match(r"Object contains unknown field `([^`]+)`", message)
     if unknown:
         parts.append(unknown.group(1))
-        message = "unknown key"
+        message = "unknown key" + _did_you_mean(unknown.group(1), parts[:-1])
+    message = _in_words(message)
     line = None
     for depth in range(len(parts), -1, -1):
         line = lines.get(tuple(parts[:depth]))
         if line:
             break
     return ConfigError(file, message, _path_text(parts), line)
+
+
+#: msgspec's "Expected `str` matching regex '…'" for each key pattern, in plain words
+_PATTERN_WORDS = (
+    ("(https?|socks5h?)://", "must be an http://, https:// or socks5:// proxy URL"),
+    ("https?://", "must be an http:// or https:// URL with a host (e.g. http://localhost:9090)"),
+    ("rediss?://", "must be a redis:// or rediss:// URL (e.g. redis://localhost:6379/0)"),
+    (":\\d+$", "must be host:port (e.g. localhost:7233)"),
+    ("[A-Za-z_][A-Za-z0-9_]*$", "must be the name of an environment variable (letters, digits, _)"),
+    ("[A-Za-z][A-Za-z0-9._-]*$", "must be a word such as Bearer"),
+)
+
+
+def _in_words(message: str) -> str:
+    match = re.match(r"Expected `str` matching regex '(.*)'$", message)
+    if not match:
+        return message
+    pattern = match.group(1).replace("\\\\", "\\")
+    for needle, words in _PATTERN_WORDS:
+        if needle in pattern:
+            return words
+    return f"does not have the expected form ({pattern})"
+
+
+def _did_you_mean(key: str, parts: list[Any]) -> str:
+    """' (did you mean url?)' when a known key of that section is close to `key`."""
+    import difflib
+
+    cls: Any = Config
+    for part in parts:
+        if isinstance(part, int):
+            continue
+        field = getattr(cls, "__struct_fields__", ())
+        if part not in field:
+            return ""
+        hint = msgspec.inspect.type_info(cls)
+        sub = next((f.type for f in hint.fields if f.name == part), None)
+        cls = getattr(sub, "cls", None)
+        if cls is None:
+            return ""
+    known = list(getattr(cls, "__struct_fields__", ()))
+    near = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+    return f" (did you mean {near[0]}?)" if near else ""
 
 
 def decode(data: Any, cls: type, file: str, lines: dict[tuple[Any, ...], int]) -> Any:

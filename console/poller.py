@@ -38,6 +38,10 @@ class Poller:
         self._inflight: dict[str, asyncio.Future[ProbeResult]] = {}
         self._wake: dict[str, asyncio.Event] = {}
         self._tasks: list[asyncio.Task[None]] = []
+        #: while paused no source is polled on its own; refresh() still polls at once
+        self.paused = False
+        #: set (and replaced) whenever the interval or the pause changes: loops re-time
+        self._retime = asyncio.Event()
 
     def timeout_for(self, source: Source) -> float:
         return source.timeout if source.timeout is not None else self.timeout
@@ -89,16 +93,46 @@ class Poller:
             if wanted is None or name in wanted or any(name.startswith(w) for w in wanted):
                 event.set()
 
+    def pause(self, paused: bool = True) -> None:
+        """Stop (or restart) polling on the interval; what was read stays as it is."""
+        self.paused = paused
+        self._changed()
+
+    def set_interval(self, seconds: float) -> None:
+        """Poll every `seconds` from now on (a wait under way is shortened or stretched)."""
+        self.interval = seconds
+        self._changed()
+
+    def _changed(self) -> None:
+        retime, self._retime = self._retime, asyncio.Event()
+        retime.set()
+
+    async def _wait(self, wake: asyncio.Event) -> None:
+        """Until the next poll of one source: its interval since now, a refresh, or, after
+        a change of interval, whatever is left of the new one."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        while not wake.is_set():
+            left = None if self.paused else self.interval - (loop.time() - started)
+            if left is not None and left <= 0:
+                return
+            waiters = [
+                asyncio.ensure_future(wake.wait()),
+                asyncio.ensure_future(self._retime.wait()),
+            ]
+            try:
+                await asyncio.wait(waiters, timeout=left, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for waiter in waiters:
+                    waiter.cancel()
+
     async def _loop(self, source: Source) -> None:
         wake = self._wake[source.name]
         while True:
             result = await self.poll(source)
             if result is not None:
                 self.on_result(result)
-            try:
-                await asyncio.wait_for(wake.wait(), self.interval)
-            except TimeoutError:
-                pass
+            await self._wait(wake)
             wake.clear()
 
     async def stop(self) -> None:

@@ -170,7 +170,17 @@ class ActionKeys:
 
     def action_silences(self) -> None:
         data = self.state.alerts
-        self.push_screen(SilencesScreen(data.silences if data else (), self.clock.time()))
+        self.push_screen(
+            SilencesScreen(
+                data.silences if data else (), self.clock.time(), read_only=self.read_only
+            )
+        )
+
+    def silences_changed(self, silences) -> None:
+        """Keep an open silences view in step with Alertmanager (e.g. after an extend)."""
+        for screen in self.screen_stack:
+            if isinstance(screen, SilencesScreen):
+                screen.show(silences, self.clock.time())
 
     def on_silences_screen_expire(self, message: SilencesScreen.Expire) -> None:
         if self._allowed("expire_silence"):

@@ -31,6 +31,7 @@ from console.ui.actions import ActionKeys
 from console.ui.footer import KeyFooter
 from console.ui.header import StatusHeader, insecure_backends
 from console.ui.keymaps import DEFAULT_KEYS
+from console.ui.keys import ConsoleKeys
 from console.ui.panes.alerts import AlertsPane
 from console.ui.panes.host import HostPane
 from console.ui.panes.services import ServicesPane
@@ -72,6 +73,20 @@ PALETTE = (
     ("timeline", "Timeline", "The war-room timeline and who is here", "timeline"),
     ("help", "Help", "Every active key", "help"),
     ("refresh", "Refresh now", "Poll every source now", "refresh"),
+    ("pause", "Pause refresh", "Stop (or restart) polling; what you see stays", "pause"),
+    (
+        "refresh_faster",
+        "Refresh more often",
+        "Shorten the refresh interval",
+        "refresh_interval(-1)",
+    ),
+    (
+        "refresh_slower",
+        "Refresh less often",
+        "Lengthen the refresh interval",
+        "refresh_interval(1)",
+    ),
+    ("quit", "Quit", "Stop polling and leave the console", "quit"),
 )
 
 use_whole_cell_scrollbars()
@@ -106,7 +121,7 @@ class MainScreen(Screen):
         return node.copy_text() if node is not None and node is not self else None
 
 
-class GenesisApp(ActionKeys, WarRoom, App[int]):
+class GenesisApp(ConsoleKeys, ActionKeys, WarRoom, App[int]):
     """The war-room console."""
 
     CSS_PATH = "app.tcss"
@@ -122,10 +137,25 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
         Binding(DEFAULT_KEYS["filter"], "filter", "Filter", id="filter", key_display="/"),
         Binding(DEFAULT_KEYS["note"], "note", "Note", id="note"),
         Binding(DEFAULT_KEYS["timeline"], "timeline", "Timeline", id="timeline"),
-        Binding(DEFAULT_KEYS["quit"], "quit", "Quit", id="quit"),
+        Binding(DEFAULT_KEYS["quit"], "quit_key", "Quit", id="quit"),
         Binding(DEFAULT_KEYS["help"], "help", "Help", id="help", key_display="?"),
         Binding(DEFAULT_KEYS["copy"], "copy", "Copy to the clipboard", id="copy", show=False),
-        Binding(DEFAULT_KEYS["refresh"], "refresh", "Refresh", id="refresh", show=False),
+        Binding(DEFAULT_KEYS["refresh"], "refresh", "Refresh now", id="refresh", show=False),
+        Binding(DEFAULT_KEYS["pause"], "pause", "Pause refresh", id="pause", show=False),
+        Binding(
+            DEFAULT_KEYS["refresh_faster"],
+            "refresh_interval(-1)",
+            "Refresh more often",
+            id="refresh_faster",
+            show=False,
+        ),
+        Binding(
+            DEFAULT_KEYS["refresh_slower"],
+            "refresh_interval(1)",
+            "Refresh less often",
+            id="refresh_slower",
+            show=False,
+        ),
         Binding(DEFAULT_KEYS["nav_down"], "nav('down')", "Down", id="nav_down", show=False),
         Binding(DEFAULT_KEYS["nav_up"], "nav('up')", "Up", id="nav_up", show=False),
         Binding(DEFAULT_KEYS["nav_top"], "nav('top')", "Top", id="nav_top", show=False),
@@ -288,6 +318,7 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
             self.theme = self._theme_name
         if self.keymap_spec:
             self.set_keymap(self.keymap_spec)
+        self.show_what_can_run()
         self._layout_for(self.size.width)
         self.set_interval(1.0, self.tick)
         self.warn_about_audit_log()
@@ -359,6 +390,7 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
         if "alerts" in changed and alerts is not None:
             self.ring(self.terminal_alerts.check(alerts.alerts, now))
             self.record_alerts(alerts.alerts, now, alerts.silences, alerts.unreachable)
+            self.silences_changed(alerts.silences)
         if result.name in ("alertmanager", "orchestrator") and self.update_incident(now):
             changed.add("sla")
             if self.incidents.open_since is None:
@@ -429,7 +461,12 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
 
     def get_system_commands(self, screen):
         """The command palette offers every action and view, and every theme."""
-        yield from super().get_system_commands(screen)
+        # Textual's own, but for those this palette offers better: "Keys" (our Help
+        # lists every key as the keymap has it), "Theme" (one "Theme: x" per theme) and
+        # "Quit" (ours names its keys)
+        for command in super().get_system_commands(screen):
+            if command.title not in ("Keys", "Theme", "Quit"):
+                yield command
         for binding_id, title, help_text, action in PALETTE:
             keys = self.keymap_spec.get(binding_id, DEFAULT_KEYS.get(binding_id, ""))
             shown = ", ".join(key_label(self, k) for k in keys.split(",") if k)
@@ -501,6 +538,7 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
         self.query_one(StatusHeader).switch(
             config.environment, self.read_only, insecure=insecure_backends(config)
         )
+        self.show_what_can_run()
         self._start_warroom()
         self.warn_about_audit_log()
         self.tick()
@@ -575,6 +613,7 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
         header.last_refresh = self.state.last_refresh
         header.incident = self.incident_line(now)
         header.alerts_note = alerts_note(self.state.alerts)
+        header.refresh_note = self.refresh_note()
         header.redraw()
 
     def action_filter(self) -> None:
@@ -591,9 +630,10 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
         grouped: dict[tuple[str, str], list[str]] = {}
         for key, active in self.active_bindings.items():
             binding = active.binding
-            grouped.setdefault(
-                (binding.id or binding.action, binding.description or binding.action), []
-            ).append(key)
+            description = binding.description or binding.action
+            # one style: Textual's own mix "Page Left" and "Page down"
+            description = description[:1].upper() + description[1:].lower()
+            grouped.setdefault((binding.id or binding.action, description), []).append(key)
         rows = [
             (", ".join(key_label(self, k) for k in keys), description, binding_id)
             for (binding_id, description), keys in grouped.items()

@@ -49,6 +49,8 @@ class StatusHeader(Static):
         self.incident: str = ""
         #: e.g. "ALERT LIST CUT" when only part of the alerts could be read
         self.alerts_note: str = ""
+        #: "PAUSED" while the refresh is paused, "every 10s" when its interval was changed
+        self.refresh_note: str = ""
         self._drawn: tuple | None = None
 
     @property
@@ -79,6 +81,7 @@ class StatusHeader(Static):
             self.incident,
             self.alerts_note,
             width,
+            self.refresh_note,
         )
         if key == self._drawn and not force:
             return
@@ -140,4 +143,9 @@ class StatusHeader(Static):
                 text.append(f"refreshed {stamp:%H:%M:%S} UTC", style="dim")
             else:
                 text.append(f"↻ {stamp:%H:%M:%SZ}", style="dim")
+        if self.refresh_note == "PAUSED":
+            text.append(" ")
+            text.append(" ⏸ PAUSED ", style="bold reverse")
+        elif self.refresh_note:
+            text.append(f" · {self.refresh_note}", style="dim")
         return text

@@ -201,7 +201,7 @@ async def test_vim_keys_move_and_reflex_keys_do_nothing(demo_app):
             await pilot.press(key)
             await pilot.pause()
             assert app.screen is app.screen_stack[0], key
-        await pilot.press("f8")
+        await pilot.press("f2")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
 
@@ -213,7 +213,7 @@ async def test_help_is_generated_from_the_active_keymap(demo_app):
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         rows = {binding_id: keys for keys, _, binding_id in app.screen.rows}
-        assert rows["restart"] == "f8" and rows["nav_down"] == "j"
+        assert rows["restart"] == "f2" and rows["nav_down"] == "j"
         assert set(DEFAULT_KEYS) - {"note"} <= set(rows)
 
 

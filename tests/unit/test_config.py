@@ -39,7 +39,12 @@ def test_overrides_are_read_and_sla_queries_merge_with_defaults():
         ("bogus: 1\n", "bogus", 1, "unknown key"),
         ("ports: [1, 2, 0]\n", "ports[2]", 1, ">= 1"),
         ("alertmanager:\n  urls: []\n", "alertmanager.urls", 2, "at least one"),
-        ("alertmanager:\n  urls: [ftp://x]\n", "alertmanager.urls[0]", 2, "regex"),
+        (
+            "alertmanager:\n  urls: [ftp://x]\n",
+            "alertmanager.urls[0]",
+            2,
+            "an http:// or https:// URL",
+        ),
         (
             "orchestrator:\n  restart_command: systemctl restart\n",
             "orchestrator.restart_command",

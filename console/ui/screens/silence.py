@@ -25,6 +25,15 @@ def shown(value: str) -> str:
     return clean(value, len(value) + 1)
 
 
+class TickBox(Checkbox):
+    """A checkbox whose state reads without colour: [X] ticked, [ ] not (Textual's shows
+    X either way and tells them apart by colour alone)."""
+
+    @property
+    def BUTTON_INNER(self) -> str:  # noqa: N802 (Textual's name)
+        return "X" if self.value else " "
+
+
 @dataclass(frozen=True)
 class SilenceRequest:
     """What the engineer filled in; the app turns it into a plan."""
@@ -86,9 +95,9 @@ class SilenceScreen(ModalScreen[SilenceRequest | None]):
             with VerticalScroll(id="matchers"):
                 for index, (name, value) in enumerate(self.labels):
                     with Horizontal(classes="matcher"):
-                        yield Checkbox(Text(clean(name, 28)), value=True, id=f"use-{index}")
+                        yield TickBox(Text(clean(name, 28)), value=True, id=f"use-{index}")
                         yield Input(value=shown(value), id=f"value-{index}")
-                        yield Checkbox("regex", value=False, id=f"regex-{index}", classes="regex")
+                        yield TickBox("regex", value=False, id=f"regex-{index}", classes="regex")
             with Horizontal(classes="field"):
                 yield Label("Duration")
                 yield Input(value="1h", id="duration", placeholder="e.g. 30m, 1h, 2h30m")

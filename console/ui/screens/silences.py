@@ -43,12 +43,17 @@ class SilencesScreen(ModalScreen[None]):
             super().__init__()
             self.silence = silence
 
-    def __init__(self, silences: tuple[Silence, ...], now: float) -> None:
+    def __init__(
+        self, silences: tuple[Silence, ...], now: float, *, read_only: bool = False
+    ) -> None:
         super().__init__()
+        self.read_only = read_only
         self.now = now
-        self.silences = sorted(
-            (s for s in silences if s.state == "active"), key=lambda s: s.ends_at
-        )
+        self.silences = _active(silences)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # read-only: expire and extend cannot run, so they are not offered
+        return not (self.read_only and action in ("expire", "extend"))
 
     def compose(self) -> ComposeResult:
         table = DataTable(id="silences-table", cursor_type="row")
@@ -57,6 +62,44 @@ class SilencesScreen(ModalScreen[None]):
         table.add_column("By", key="by", width=14)
         table.add_column("Comment", key="comment", width=30)
         table.add_column("ID", key="id", width=36)
+        self._fill(table)
+        with Vertical(id="box") as box:
+            box.border_title = f"Silences · {len(self.silences)} active"
+            box.border_subtitle = (
+                "read-only · escape close"
+                if self.read_only
+                else "x expire · + extend by 1h · escape close"
+            )
+            yield table
+            yield Static("No active silences.", id="none")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._show_empty()
+
+    def _show_empty(self) -> None:
+        self.query_one(DataTable).display = bool(self.silences)
+        self.query_one("#none").display = not self.silences
+        self.query_one("#box").border_title = f"Silences · {len(self.silences)} active"
+
+    def show(self, silences: tuple[Silence, ...], now: float) -> None:
+        """The silences as they are now (after an extend or expire), the cursor staying on
+        the same silence (or where it was, when that one is gone)."""
+        table = self.query_one(DataTable)
+        selected = self.selected()
+        row = table.cursor_row
+        self.now = now
+        self.silences = _active(silences)
+        table.clear()
+        self._fill(table)
+        ids = [s.id for s in self.silences]
+        if selected is not None and selected.id in ids:
+            row = ids.index(selected.id)
+        if ids:
+            table.move_cursor(row=min(row, len(ids) - 1))
+        self._show_empty()
+
+    def _fill(self, table: DataTable) -> None:
         for silence in self.silences:
             matchers = ", ".join(
                 f'{n}{"=~" if r else "="}{"" if e else "!"}"{v}"' for n, v, r, e in silence.matchers
@@ -69,11 +112,6 @@ class SilencesScreen(ModalScreen[None]):
                 literal(silence.id, 64, style="dim"),
                 key=silence.id,
             )
-        with Vertical(id="box") as box:
-            box.border_title = f"Silences · {len(self.silences)} active"
-            box.border_subtitle = "x expire · + extend by 1h · escape close"
-            yield table if self.silences else Static("No active silences.")
-        yield Footer()
 
     def selected(self) -> Silence | None:
         if not self.silences:
@@ -84,15 +122,18 @@ class SilencesScreen(ModalScreen[None]):
 
     def action_expire(self) -> None:
         silence = self.selected()
-        if silence is not None:
-            self.dismiss(None)
+        if silence is not None:  # the view stays: the confirmation opens over it
             self.app.post_message(self.Expire(silence))
 
     def action_extend(self) -> None:
         silence = self.selected()
         if silence is not None:
-            self.dismiss(None)
             self.app.post_message(self.Extend(silence))
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+def _active(silences: tuple[Silence, ...]) -> list[Silence]:
+    """Active silences, ending soonest first."""
+    return sorted((s for s in silences if s.state == "active"), key=lambda s: s.ends_at)
