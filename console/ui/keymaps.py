@@ -18,6 +18,7 @@ DEFAULT_KEYS = {
     "note": "n",
     "silences": "S",
     "timeline": "t",
+    "checklist": "p",
     "help": "question_mark",
     "quit": "q",
     "copy": "Y",
