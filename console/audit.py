@@ -7,15 +7,29 @@ import os
 import socket
 import stat
 from collections.abc import Iterator
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from console import jsonl
 
+#: who acted, when the console knows better than its environment: the tmux seat that
+#: confirmed (console.seats). Set around an action's task; `who()` returns it then.
+ACTING: ContextVar[dict[str, str | None] | None] = ContextVar("acting", default=None)
+
 
 def who() -> dict[str, str | None]:
-    """The person at the keyboard: $SUDO_USER or $USER, the host, and the SSH client if any."""
+    """The person at the keyboard: the tmux seat that acted (ACTING) when known, else
+    $SUDO_USER or $USER, the host, and the SSH client if any."""
+    acting = ACTING.get()
+    if acting is not None:
+        return dict(acting)
+    return environment_who()
+
+
+def environment_who() -> dict[str, str | None]:
+    """$SUDO_USER or $USER, the host, and the SSH client if any (never the seat)."""
     user = os.environ.get("SUDO_USER") or os.environ.get("USER")
     if not user:
         try:

@@ -504,7 +504,7 @@ def timeline(options: Namespace, clock: Clock | None = None) -> int:
     if options.format == "json":
         print(render_json(entries))
     else:
-        print(render_markdown(entries, since=since, until=until), end="")
+        print(render_markdown(entries, since=since, until=until, now=now), end="")
     return 0
 
 

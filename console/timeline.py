@@ -16,7 +16,8 @@ Redis keys (for an environment of a config with `environments:`, every key start
 `genesis-console:env:<env>:` instead of `genesis-console:`, see paths.warroom_prefix):
   genesis-console:timeline                stream, one field `entry` = Entry JSON (+ `sig`),
                                           trimmed to about 10 000 entries (MAXLEN ~)
-  genesis-console:presence:<console_id>   JSON {console_id, user, host, ssh_client, since},
+  genesis-console:presence:<console_id>   JSON {console_id, user, host, ssh_client, since,
+                                          seats: ["oncall1 from /dev/pts/3", ...]},
                                           expires PRESENCE_TTL seconds after the last heartbeat
 
 Local file lines (JSONL, torn last line tolerated):
@@ -77,7 +78,11 @@ KINDS = (
     "incident",
     "action",
     "note",
+    "seat",
+    "checklist",
 )
+#: seat: someone attached to or detached from the console's tmux session (console.seats);
+#: checklist: a P0 checklist item ticked (console.checklist)
 #: stream items per round trip (each is held in memory whole, whatever its size)
 _READ_BATCH = 200
 _TEXT_LIMIT = 2000
@@ -146,7 +151,7 @@ class Entry:
             id=entry_id,
             time=moment,
             kind=kind,
-            who={key: _opt_str(person.get(key)) for key in ("user", "host", "ssh_client")},
+            who=_who_of(person),
             text=_one_line(text if isinstance(text, str) else ""),
             data=plain(data) if isinstance(data, dict) else {},
         )
@@ -192,6 +197,15 @@ def plain(value: Any, depth: int = 0) -> Any:
     if isinstance(value, (list, tuple)):
         return [plain(v, depth + 1) for v in value]
     return _unpaired(redact(str(value)))
+
+
+def _who_of(person: dict[str, Any]) -> dict[str, str | None]:
+    """user, host and ssh_client (None when unknown), and tty only when known: entries
+    without a seat keep the shape (and signatures) they always had."""
+    found = {key: _opt_str(person.get(key)) for key in ("user", "host", "ssh_client")}
+    if person.get("tty") is not None:
+        found["tty"] = _opt_str(person.get("tty"))
+    return found
 
 
 def _opt_str(value: Any) -> str | None:
@@ -343,7 +357,7 @@ def entry_from_audit(record: dict[str, Any], *, unrecorded: str | None = None) -
         id=audit_entry_id(record),
         time=moment,
         kind="action",
-        who={k: _opt_str(record.get(k)) for k in ("user", "host", "ssh_client")},
+        who=_who_of(record),
         text=_one_line(text),
         data=data,
     )
@@ -445,6 +459,8 @@ class Timeline:
         self.clock = clock
         self.person = dict(person) if person is not None else _who()
         self.console_id = console_id or uuid.uuid4().hex[:12]
+        #: the tmux seats watching this console (`oncall1 from /dev/pts/3`), for presence
+        self.seats: list[str] = []
         self.timeout = timeout
         #: True after a successful Redis call, False after a failed one, None before either
         self.online: bool | None = None
@@ -513,15 +529,16 @@ class Timeline:
         *,
         entry_id: str | None = None,
         at: float | None = None,
+        who: dict[str, Any] | None = None,
     ) -> Entry:
-        """Build an entry from this console's person (not yet recorded)."""
+        """Build an entry from this console's person, or `who` (the seat that acted)."""
         if kind not in KINDS:
             raise ValueError(f"unknown timeline entry kind {kind!r}; one of {', '.join(KINDS)}")
         return Entry(
             id=entry_id or new_id(),
             time=self.clock() if at is None else at,
             kind=kind,
-            who={k: _opt_str(self.person.get(k)) for k in ("user", "host", "ssh_client")},
+            who=_who_of(who if who is not None else self.person),
             text=_one_line(str(text)),
             data=plain(dict(data or {})),
             verified=self._own_verdict(),
@@ -538,9 +555,10 @@ class Timeline:
         *,
         entry_id: str | None = None,
         at: float | None = None,
+        who: dict[str, Any] | None = None,
     ) -> Entry:
         """Append an entry durably to the local file and queue it for Redis; never blocks on the network."""
-        return self.add_entry(self.make(kind, text, data, entry_id=entry_id, at=at))
+        return self.add_entry(self.make(kind, text, data, entry_id=entry_id, at=at, who=who))
 
     def add_entry(self, entry: Entry) -> Entry:
         """Record a prepared entry (e.g. `entry_from_audit(record)`); a known id is ignored."""
@@ -732,6 +750,7 @@ class Timeline:
                 "console_id": self.console_id,
                 **{k: self.person.get(k) for k in ("user", "host", "ssh_client")},
                 "since": self._opened_at(),
+                "seats": list(self.seats[:20]),
             }
         )
         try:
@@ -774,11 +793,14 @@ class Timeline:
                     continue
                 key = key.decode() if isinstance(key, bytes) else str(key)
                 since = value.get("since")
+                seats = value.get("seats")
+                seats = seats if isinstance(seats, list) else []
                 people.append(
                     {
                         "console_id": key[len(self.presence_prefix) :],
                         **{k: _opt_str(value.get(k)) for k in ("user", "host", "ssh_client")},
                         "since": since if isinstance(since, (int, float)) else None,
+                        "seats": [_opt_str(x) for x in seats[:20] if isinstance(x, str)],
                     }
                 )
             return sorted(people, key=lambda p: (p["since"] or 0, p["console_id"]))
@@ -824,8 +846,13 @@ def _who_text(person: dict[str, Any]) -> str:
     user = person.get("user") or "?"
     host = person.get("host")
     text = f"{user}@{host}" if host else str(user)
+    if person.get("tty"):
+        text += f" on {person['tty']}"
     if person.get("ssh_client"):
         text += f" ({person['ssh_client']})"
+    seats = person.get("seats")
+    if isinstance(seats, list) and seats:
+        text += " [seats: " + ", ".join(clean(s, 60) for s in seats[:20]) + "]"
     return text
 
 
@@ -840,6 +867,8 @@ _LABELS = {
     "incident": "INCIDENT",
     "action": "ACTION",
     "note": "NOTE",
+    "seat": "SEAT",
+    "checklist": "CHECKLIST",
 }
 
 
@@ -922,8 +951,10 @@ def render_markdown(
     title: str = "GENESIS war-room timeline",
     since: float | None = None,
     until: float | None = None,
+    now: float | None = None,
 ) -> str:
-    """The timeline as Markdown ready to paste into a post-mortem."""
+    """The timeline as Markdown ready to paste into a post-mortem; a P0 brings its
+    checklist and, until 48 h after recovery (judged at `now`), "post-mortem due"."""
     entries = sorted(entries, key=lambda e: (e.time, e.id))
     start = since if since is not None else (entries[0].time if entries else None)
     end = until if until is not None else (entries[-1].time if entries else None)
@@ -942,6 +973,9 @@ def render_markdown(
         mark = "" if entry.counts else "_(unverified)_ "
         what = f"**{_LABELS.get(entry.kind, entry.kind)}** {mark}{md_escape(entry.text)}"
         lines.append(f"| {format_utc(entry.time)} | {md_escape(_who_text(entry.who))} | {what} |")
+    from console import checklist
+
+    lines += checklist.render_markdown(entries, now if now is not None else (end or 0.0))
     return "\n".join(lines) + "\n"
 
 

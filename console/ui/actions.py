@@ -18,7 +18,7 @@ from console.actions.silence import (
     plan_maintenance,
     plan_silence,
 )
-from console.audit import who
+from console.audit import ACTING
 from console.clock import format_age
 from console.incident import escalation_level
 from console.ui.action_bar import ActionBar
@@ -55,16 +55,35 @@ class ActionKeys:
         return True
 
     def propose(self, plan: Plan, note: str = "") -> None:
-        """Show the plan in the confirmation screen; run it only if confirmed."""
+        """Show the plan in the confirmation screen; run it only if confirmed.
+
+        In a shared tmux session the prompt belongs to the seat that opened it: only
+        that seat confirms, and the action is recorded as theirs (audit.ACTING holds
+        them for the action's task, so the audit log, the war-room lock and the
+        timeline name them)."""
+        presser = self.presser()
+        if self.refuse_tie(presser):
+            return
+        acting = self.actor(presser)
 
         def decided(confirmed: bool | None) -> None:
-            if confirmed:
-                self.run_worker(self.execute(plan), group="actions")
-            else:
-                self.notify(f"Cancelled: {plan.title} did not run", markup=False)
-                self.run_worker(self._record_cancel(plan), group="audit")
+            token = ACTING.set(acting)  # the worker's task copies this context
+            try:
+                if confirmed:
+                    self.run_worker(self.execute(plan), group="actions")
+                else:
+                    self.notify(f"Cancelled: {plan.title} did not run", markup=False)
+                    self.run_worker(self._record_cancel(plan), group="audit")
+            finally:
+                ACTING.reset(token)
 
-        self.push_screen(ConfirmScreen(plan, note=note), decided)
+        screen = ConfirmScreen(
+            plan,
+            note=note,
+            acting=self.acting_note(presser),
+            seat_refusal=self.seat_refusal_for(presser.seat),
+        )
+        self.push_screen(screen, decided)
 
     async def _record_cancel(self, plan: Plan) -> None:
         problem = await self.runner.record_cancel(plan)
@@ -150,7 +169,9 @@ class ActionKeys:
                 )
             )
 
-        self.push_screen(SilenceScreen(alert, self._current_alerts(), who()["user"] or ""), filled)
+        self.push_screen(
+            SilenceScreen(alert, self._current_alerts(), self.actor()["user"] or ""), filled
+        )
 
     def action_maintenance(self) -> None:
         if not self._allowed("silence"):
@@ -163,7 +184,7 @@ class ActionKeys:
             plan_maintenance(
                 self.config,
                 starts_at=self.clock.time(),
-                author=who()["user"] or "maintenance",
+                author=self.actor()["user"] or "maintenance",
                 would_silence=count,
             )
         )

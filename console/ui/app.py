@@ -28,6 +28,7 @@ from console.text import clean, clean_lines
 from console.timeline import Timeline, key_from_env
 from console.ui.action_bar import ActionBar
 from console.ui.actions import ActionKeys
+from console.ui.checklist import ChecklistKeys
 from console.ui.footer import KeyFooter
 from console.ui.header import StatusHeader, insecure_backends
 from console.ui.keymaps import DEFAULT_KEYS
@@ -40,6 +41,7 @@ from console.ui.screens.alert_detail import AlertDetailScreen
 from console.ui.screens.detail import DetailScreen, copy_value
 from console.ui.screens.help import HelpScreen, key_label, sections
 from console.ui.scrollbar import use_whole_cell_scrollbars
+from console.ui.seats import QuitScreen, SeatKeys
 from console.ui.terminal_alerts import TerminalAlerts
 from console.ui.themes import VARIABLE_DEFAULTS
 from console.ui.warroom import WarRoom
@@ -71,6 +73,7 @@ PALETTE = (
     ("filter", "Filter the alerts", 'e.g. severity="critical" @state=active @age>15m', "filter"),
     ("note", "Note", "Add a note to the war-room timeline", "note"),
     ("timeline", "Timeline", "The war-room timeline and who is here", "timeline"),
+    ("checklist", "P0 checklist", "Tick the runbook's P0 response items", "checklist"),
     ("help", "Help", "Every active key", "help"),
     ("refresh", "Refresh now", "Poll every source now", "refresh"),
     ("pause", "Pause refresh", "Stop (or restart) polling; what you see stays", "pause"),
@@ -121,7 +124,7 @@ class MainScreen(Screen):
         return node.copy_text() if node is not None and node is not self else None
 
 
-class GenesisApp(ConsoleKeys, ActionKeys, WarRoom, App[int]):
+class GenesisApp(ConsoleKeys, ActionKeys, WarRoom, SeatKeys, ChecklistKeys, App[int]):
     """The war-room console."""
 
     CSS_PATH = "app.tcss"
@@ -137,6 +140,7 @@ class GenesisApp(ConsoleKeys, ActionKeys, WarRoom, App[int]):
         Binding(DEFAULT_KEYS["filter"], "filter", "Filter", id="filter", key_display="/"),
         Binding(DEFAULT_KEYS["note"], "note", "Note", id="note"),
         Binding(DEFAULT_KEYS["timeline"], "timeline", "Timeline", id="timeline"),
+        Binding(DEFAULT_KEYS["checklist"], "checklist", "P0 checklist", id="checklist", show=False),
         Binding(DEFAULT_KEYS["quit"], "quit_key", "Quit", id="quit"),
         Binding(DEFAULT_KEYS["help"], "help", "Help", id="help", key_display="?"),
         Binding(DEFAULT_KEYS["copy"], "copy", "Copy to the clipboard", id="copy", show=False),
@@ -188,8 +192,13 @@ class GenesisApp(ConsoleKeys, ActionKeys, WarRoom, App[int]):
         environments: dict[str, Config] | None = None,
         make_sources: Callable[[Config], Callable[[], list]] | None = None,
         config_hint: str | None = None,
+        seats=None,
     ) -> None:
         super().__init__()
+        from console.seats import Seats
+
+        #: the tmux seats (who pressed the key); injectable for tests
+        self.seats = seats if seats is not None else Seats()
         self.config = config
         self.sources_factory = sources_factory
         self.clock = clock or Clock()
@@ -614,6 +623,9 @@ class GenesisApp(ConsoleKeys, ActionKeys, WarRoom, App[int]):
         header.incident = self.incident_line(now)
         header.alerts_note = alerts_note(self.state.alerts)
         header.refresh_note = self.refresh_note()
+        header.checklist, header.checklist_overdue = self.checklist_header(now)
+        self.watch_seats()
+        header.watching = self.watching()
         header.redraw()
 
     def action_filter(self) -> None:
@@ -645,6 +657,22 @@ class GenesisApp(ConsoleKeys, ActionKeys, WarRoom, App[int]):
             self.push_screen(HelpScreen(self.help_rows()))
 
     async def action_quit(self) -> None:
+        others = self.others_watching()
+        if others and not getattr(self, "_quit_for_everyone", False):
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self._quit_for_everyone = True
+                    self.run_worker(self.action_quit(), group="quit")
+
+            self.push_screen(
+                QuitScreen(
+                    f"{others} other{'s are' if others != 1 else ' is'} watching: "
+                    "quit for everyone?"
+                ),
+                answered,
+            )
+            return
         if self.poller is not None:
             await self.poller.stop()
         if self.config.warroom.redis_url:

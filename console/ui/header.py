@@ -51,6 +51,11 @@ class StatusHeader(Static):
         self.alerts_note: str = ""
         #: "PAUSED" while the refresh is paused, "every 10s" when its interval was changed
         self.refresh_note: str = ""
+        #: the P0 checklist's countdown, and whether it is overdue (the warning colour)
+        self.checklist: str = ""
+        self.checklist_overdue = False
+        #: who is attached to the console's tmux session ("3 watching: a, b, c")
+        self.watching: str = ""
         self._drawn: tuple | None = None
 
     @property
@@ -80,6 +85,9 @@ class StatusHeader(Static):
             self.last_refresh,
             self.incident,
             self.alerts_note,
+            self.checklist,
+            self.checklist_overdue,
+            self.watching,
             width,
             self.refresh_note,
         )
@@ -128,6 +136,16 @@ class StatusHeader(Static):
         if self.incident:
             text.append(bar)
             text.append(self.incident, style=f"bold {colours.get('status-breached', 'red')}")
+        if self.checklist:
+            text.append(bar)
+            warning = colours.get("status-at-risk", "yellow")
+            text.append(
+                f" {self.checklist} " if self.checklist_overdue else self.checklist,
+                style=f"bold reverse {warning}" if self.checklist_overdue else "bold",
+            )
+        if self.watching:
+            text.append(bar)
+            text.append(clean(self.watching, 80))
         if self.alerts_note:
             text.append(bar)
             text.append(

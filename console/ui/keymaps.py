@@ -19,6 +19,7 @@ DEFAULT_KEYS = {
     "silences": "S",
     "filter": "slash",
     "timeline": "t",
+    "checklist": "p",
     "help": "question_mark",
     "quit": "q,ctrl+c",
     "copy": "Y",

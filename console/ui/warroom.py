@@ -271,7 +271,9 @@ class WarRoom:
     def action_note(self) -> None:
         def written(text: str | None) -> None:
             if text:
-                self.timeline.add("note", text)
+                # the seat that pressed Enter wrote it (a tie or no tmux: $SUDO_USER/$USER)
+                presser = self.presser(fresh=True)
+                self.timeline.add("note", text, who=self.actor(presser))
                 self.notify("Note added to the timeline")
                 if self.config.warroom.redis_url:
                     self.run_worker(self._warroom_tick(), group="warroom")

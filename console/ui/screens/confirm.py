@@ -5,9 +5,15 @@ press Enter instead. Then the name field holds the focus from the start and keep
 every printable key is a letter of the name (so `n` and `y` are letters, and keys that
 arrive in one burst all land in the field), Escape or the Cancel button cancels, and
 a paste never counts.
+
+In a shared tmux session the prompt belongs to the seat that opened it (`seat_refusal`
+says why a key from elsewhere does not count): `y`, Confirm, Enter and the letters of
+the name count only from that seat; any seat may cancel.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from rich.text import Text
 from textual import events
@@ -23,6 +29,20 @@ from console.text import clean, literal
 
 class TypedInput(Input):
     """An input that takes keys only: a paste is refused, so the name must be typed."""
+
+    #: why the key being handled does not count (another seat pressed it), or None
+    seat_refusal: Callable[[], str | None] | None = None
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.is_printable and self.seat_refusal is not None:
+            refusal = self.seat_refusal()
+            if refusal:
+                event.stop()
+                event.prevent_default()
+                self.app.bell()
+                self.notify(refusal, severity="warning", markup=False)
+                return
+        await super()._on_key(event)
 
     def _on_paste(self, event: events.Paste) -> None:
         event.prevent_default()
@@ -59,10 +79,21 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("y", "confirm_key", "Yes", id="confirm_yes", show=False),
     ]
 
-    def __init__(self, plan: Plan, *, note: str = "") -> None:
+    def __init__(
+        self,
+        plan: Plan,
+        *,
+        note: str = "",
+        acting: str = "",
+        seat_refusal: Callable[[], str | None] | None = None,
+    ) -> None:
         super().__init__()
         self.plan = plan
         self.note = note
+        #: "acting as oncall1 from /dev/pts/3" (or the fallback, said as such)
+        self.acting = acting
+        #: why the key being handled may not confirm (pressed at another seat), or None
+        self.seat_refusal = seat_refusal
 
     def compose(self) -> ComposeResult:
         body = Text()
@@ -70,6 +101,8 @@ class ConfirmScreen(ModalScreen[bool]):
             body.append(clean(line, 1000) + "\n")
         if self.note:
             body.append("\n" + self.note, style="bold")
+        if self.acting:
+            body.append("\n" + clean(self.acting, 200), style="italic")
         with Vertical() as box:
             # titles name alerts and silences: untrusted text, never parsed as markup
             box.border_title = literal(self.plan.title, 120)
@@ -84,7 +117,9 @@ class ConfirmScreen(ModalScreen[bool]):
                     ),
                     id="typed-hint",
                 )
-                yield TypedInput(placeholder=name, id="typed", select_on_focus=False)
+                typed = TypedInput(placeholder=name, id="typed", select_on_focus=False)
+                typed.seat_refusal = self.seat_refusal
+                yield typed
             with Horizontal():
                 if name:
                     # never focusable: the name field keeps the focus, so no key can land
@@ -116,12 +151,23 @@ class ConfirmScreen(ModalScreen[bool]):
             return
         event.stop()
         event.prevent_default()
+        if self._refused():
+            return
         field = self.query_one("#typed", Input)
         field.focus()
         field.insert_text_at_cursor(event.character)
 
+    def _refused(self) -> bool:
+        """True (and said) when the key being handled came from another seat."""
+        refusal = self.seat_refusal() if self.seat_refusal is not None else None
+        if refusal:
+            self.app.bell()
+            self.notify(refusal, severity="warning", markup=False)
+        return bool(refusal)
+
     def action_confirm_key(self) -> None:
-        self.dismiss(True)
+        if not self._refused():
+            self.dismiss(True)
 
     def action_cancel_key(self) -> None:
         self.dismiss(False)
@@ -130,12 +176,17 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(False)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "confirm" and self._refused():
+            return
         self.dismiss(event.button.id == "confirm")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         name = self.plan.typed_confirmation
         if name and event.value == name:
+            if self._refused():
+                event.input.value = ""
+                return
             self.dismiss(True)
             return
         self.notify(f"That is not {name}; nothing ran.", severity="error", markup=False)
