@@ -21,6 +21,7 @@ DEFAULT_KEYS = {
     "help": "question_mark",
     "quit": "q",
     "copy": "Y",
+    "zoom": "z",
     "refresh": "ctrl+r",
     "command_palette": "ctrl+p",
     "focus_next": "tab",
