@@ -70,9 +70,7 @@ class AlertsTable(FitTable):
         if longest_name + longest_summary <= room:
             name = longest_name
         else:
-            wants = max(
-                distinct_width(self.summaries), min(longest_summary, SUMMARY_WANTS)
-            )
+            wants = max(distinct_width(self.summaries), min(longest_summary, SUMMARY_WANTS))
             name = min(longest_name, max(MIN_NAME, room - wants))
         widths["alertname"] = name
         return widths
@@ -291,7 +289,6 @@ class AlertsPane(Pane):
             index = table.get_row_index(selected_key)
             if index != table.cursor_row:
                 table.move_cursor(row=index, animate=False)
-
 
     def fit_columns(self, alerts) -> None:
         """Size the columns to the text they now show."""

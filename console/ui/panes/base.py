@@ -63,8 +63,13 @@ class Pane(Vertical, can_focus=False):
         spec = getattr(self.app, "keymap_spec", {}) or {}
         keys = split_keys(spec.get("zoom", DEFAULT_KEYS["zoom"]))
         key = key_label(self.app, keys[0]) if keys else "zoom"
+        rows = "row" if hidden == 1 else "rows"
         room = self.outer_size.width - 5
-        for note in (f"+{hidden} rows: {key} zooms", f"+{hidden} rows ({key})", f"+{hidden} ({key})"):
+        for note in (
+            f"+{hidden} {rows}: {key} zooms",
+            f"+{hidden} {rows} ({key})",
+            f"+{hidden} ({key})",
+        ):
             if len(note) + 3 + len(text) <= room:
                 return f"{note} · {text}"
         return text
