@@ -58,3 +58,5 @@ def arrange(app) -> None:
         panes._grid_rows = rows
         panes.styles.grid_rows = rows
         panes.styles.grid_columns = "3fr 2fr" if narrow else f"1fr {RIGHT_COLUMN}"
+        # once laid out: the panes' notes of rows out of sight follow the new heights
+        app.call_after_refresh(app.tick)
