@@ -33,6 +33,7 @@ from console.ui.footer import KeyFooter
 from console.ui.header import StatusHeader, insecure_backends
 from console.ui.keymaps import DEFAULT_KEYS
 from console.ui.keys import ConsoleKeys
+from console.ui.layout import arrange
 from console.ui.panes.alerts import AlertsPane
 from console.ui.panes.host import HostPane
 from console.ui.panes.services import ServicesPane
@@ -74,6 +75,7 @@ PALETTE = (
     ("note", "Note", "Add a note to the war-room timeline", "note"),
     ("timeline", "Timeline", "The war-room timeline and who is here", "timeline"),
     ("checklist", "P0 checklist", "Tick the runbook's P0 response items", "checklist"),
+    ("zoom", "Zoom pane", "The focused pane alone on the screen; again to go back", "zoom"),
     ("help", "Help", "Every active key", "help"),
     ("refresh", "Refresh now", "Poll every source now", "refresh"),
     ("pause", "Pause refresh", "Stop (or restart) polling; what you see stays", "pause"),
@@ -143,6 +145,7 @@ class GenesisApp(ConsoleKeys, ActionKeys, WarRoom, SeatKeys, ChecklistKeys, App[
         Binding(DEFAULT_KEYS["checklist"], "checklist", "P0 checklist", id="checklist", show=False),
         Binding(DEFAULT_KEYS["quit"], "quit_key", "Quit", id="quit"),
         Binding(DEFAULT_KEYS["help"], "help", "Help", id="help", key_display="?"),
+        Binding(DEFAULT_KEYS["zoom"], "zoom", "Zoom pane", id="zoom"),
         Binding(DEFAULT_KEYS["copy"], "copy", "Copy to the clipboard", id="copy", show=False),
         Binding(DEFAULT_KEYS["refresh"], "refresh", "Refresh now", id="refresh", show=False),
         Binding(DEFAULT_KEYS["pause"], "pause", "Pause refresh", id="pause", show=False),
@@ -328,7 +331,7 @@ class GenesisApp(ConsoleKeys, ActionKeys, WarRoom, SeatKeys, ChecklistKeys, App[
         if self.keymap_spec:
             self.set_keymap(self.keymap_spec)
         self.show_what_can_run()
-        self._layout_for(self.size.width)
+        self.call_after_refresh(arrange, self)
         self.set_interval(1.0, self.tick)
         self.warn_about_audit_log()
         self._start_warroom()
@@ -349,12 +352,27 @@ class GenesisApp(ConsoleKeys, ActionKeys, WarRoom, SeatKeys, ChecklistKeys, App[
             self.call_after_refresh(self._warroom_tick)
 
     def on_resize(self, event) -> None:
-        self._layout_for(event.size.width)
+        arrange(self)
+        # once the new size is laid out: the panes' height is known
+        self.call_after_refresh(arrange, self)
 
-    def _layout_for(self, width: int) -> None:
-        self.query_one("#panes").set_class(width < 120, "-narrow")
-        # wide: the alert summaries get the width the SLA gauges do not need
-        self.query_one("#panes").set_class(width >= 150, "-wide")
+    def action_zoom(self) -> None:
+        """The focused pane alone on the whole screen (k9s, glances); again goes back."""
+        panes = self.query_one("#panes")
+        if panes.has_class("-zoomed"):
+            panes.remove_class("-zoomed")
+            for pane in panes.children:
+                pane.remove_class("-zoom")
+            self.call_after_refresh(arrange, self)
+            return
+        node = self.screen.focused
+        while node is not None and node.parent is not panes:
+            node = node.parent
+        if node is None:
+            self.notify("Move to a pane first (tab), then zoom it", timeout=4)
+            return
+        node.add_class("-zoom")
+        panes.add_class("-zoomed")
 
     # -- data flow: sources → poller → state → panes --------------------------------
 
@@ -416,6 +434,8 @@ class GenesisApp(ConsoleKeys, ActionKeys, WarRoom, SeatKeys, ChecklistKeys, App[
                 pane.show(self.state, self.recovery_value(now))
             else:
                 pane.show(self.state)
+        if changed:
+            arrange(self)
         self.tick()
 
     def on_alerts_pane_opened(self, message: AlertsPane.Opened) -> None:
@@ -424,6 +444,9 @@ class GenesisApp(ConsoleKeys, ActionKeys, WarRoom, SeatKeys, ChecklistKeys, App[
         self.push_screen(AlertDetailScreen(message.alert, load_procedure(message.alert.name)))
 
     def on_services_pane_opened(self, message: ServicesPane.Opened) -> None:
+        self.push_screen(DetailScreen(message.title, message.rows))
+
+    def on_host_pane_opened(self, message: HostPane.Opened) -> None:
         self.push_screen(DetailScreen(message.title, message.rows))
 
     def action_copy(self) -> None:

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from textual.widgets import DataTable
 
+#: cells kept for the vertical scrollbar when the rows do not all fit
+SCROLLBAR = 2
+
 
 class FitTable(DataTable):
-    """DataTable that gives `flex_column` whatever width is left, so nothing scrolls sideways."""
+    """DataTable that gives `flex_column` whatever width is left, so nothing scrolls sideways.
+
+    A subclass may size other columns first (`plan`), e.g. to their content."""
 
     DEFAULT_CSS = """
     FitTable { height: 1fr; background: transparent; scrollbar-size-horizontal: 0; }
@@ -20,20 +25,43 @@ class FitTable(DataTable):
     def on_resize(self) -> None:
         self.fit()
 
+    def overflows(self) -> bool:
+        """True when the rows do not all fit in the table's height (a scrollbar shows)."""
+        header = 1 if self.show_header else 0
+        return self.row_count + header > self.size.height
+
+    def inner_width(self) -> int:
+        """The cells the columns may take: the width less a scrollbar when one shows."""
+        return self.size.width - (SCROLLBAR if self.overflows() else 0)
+
+    def plan(self, width: int) -> dict[str, int]:
+        """Widths for columns other than the flexible one, given the table's inner width."""
+        return {}
+
+    def set_width(self, key: str, width: int) -> bool:
+        column = self.columns[key]
+        if column.width == width and not column.auto_width:
+            return False
+        column.auto_width = False
+        column.width = width
+        return True
+
     def fit(self) -> None:
-        """Resize the flexible column to the space left by the fixed ones."""
+        """Size the planned columns, then give the flexible one the space left."""
         if self.flex_column not in self.columns or not self.size.width:
             return
+        width = self.inner_width()
+        changed = False
+        for key, planned in self.plan(width).items():
+            if key in self.columns:
+                changed |= self.set_width(key, planned)
         others = sum(
             column.get_render_width(self)
             for key, column in self.columns.items()
             if key != self.flex_column
         )
-        # leave room for the vertical scrollbar so a long list never overflows sideways
-        width = max(self.min_flex, self.size.width - others - 2 * self.cell_padding - 2)
-        column = self.columns[self.flex_column]
-        if column.width != width or column.auto_width:
-            column.auto_width = False
-            column.width = width
+        flex = max(self.min_flex, width - others - 2 * self.cell_padding)
+        changed |= self.set_width(self.flex_column, flex)
+        if changed:
             self._require_update_dimensions = True
             self.refresh()

@@ -15,6 +15,7 @@ PRIORITY = (
     "restart",
     "silence",
     "escalate",
+    "zoom",
     "timeline",
     "note",
     "silences",

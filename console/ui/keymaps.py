@@ -23,6 +23,7 @@ DEFAULT_KEYS = {
     "help": "question_mark",
     "quit": "q,ctrl+c",
     "copy": "Y",
+    "zoom": "z",
     "refresh": "ctrl+r",
     "pause": "Z",
     "refresh_faster": "left_square_bracket",

@@ -11,6 +11,10 @@ import pytest
 async def _poll(pilot) -> None:
     await pilot.app.poll_once()
     await pilot.pause()
+    # the panes' heights follow their content: settle the layout, then the border notes
+    await pilot.pause()
+    pilot.app.tick()
+    await pilot.pause()
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])

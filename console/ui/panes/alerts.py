@@ -28,6 +28,58 @@ COLUMNS = (
 )
 
 
+#: the narrowest the Alert column gets when summaries need the room
+MIN_NAME = 12
+#: summaries get at least this many cells (or their whole length) before names get more
+SUMMARY_WANTS = 24
+
+
+def distinct_width(texts) -> int:
+    """The fewest cells at which every distinct text, cut with an ellipsis, still reads
+    differently from the others (two latency alerts: "P95 orchestration latency is above 5…"
+    and "…above t…", not both "P95 orchestrati…")."""
+    unique = sorted(set(texts))
+    need = 0
+    for before, after in zip(unique, unique[1:], strict=False):
+        shared = 0
+        for a, b in zip(before, after, strict=False):
+            if a != b:
+                break
+            shared += 1
+        # the shared part, the first character that differs, then the ellipsis
+        need = max(need, min(shared + 2, max(len(before), len(after))))
+    return need
+
+
+class AlertsTable(FitTable):
+    """The alert list: Sev, State and Age fit their text; the Alert column fits the longest
+    name shown until the summaries need the room to read differently, then shrinks (to
+    MIN_NAME at least); the summary takes the rest."""
+
+    names: tuple[str, ...] = ()
+    summaries: tuple[str, ...] = ()
+    states: tuple[str, ...] = ()
+    ages: tuple[str, ...] = ()
+
+    def plan(self, width: int) -> dict[str, int]:
+        widths = {
+            "severity": 6,
+            "state": max([5, *(len(s) for s in self.states)]),
+            "age": max([3, *(len(a) for a in self.ages)]),
+        }
+        gaps = 2 * self.cell_padding * len(COLUMNS)
+        room = width - gaps - sum(widths.values())
+        longest_name = max([5, *(len(n) for n in self.names)])
+        longest_summary = max([7, *(len(s) for s in self.summaries)])
+        if longest_name + longest_summary <= room:
+            name = longest_name
+        else:
+            wants = max(distinct_width(self.summaries), min(longest_summary, SUMMARY_WANTS))
+            name = min(longest_name, max(MIN_NAME, room - wants))
+        widths["alertname"] = name
+        return widths
+
+
 #: the most rows drawn: in a storm the first of them (critical first) are the ones to read,
 #: and ten thousand rows would freeze the screen each time they are drawn
 MAX_ROWS = 1000
@@ -76,6 +128,8 @@ class AlertsPane(Pane):
     TITLE = "Alerts"
     SOURCES = ("alertmanager",)
     DEFAULT_CSS = """
+    AlertsPane { padding: 0; }
+    AlertsPane > Static { padding: 0 1; }
     AlertsPane #alerts-problem { color: $status-breached; height: auto; display: none; }
     AlertsPane.-failing #alerts-problem { display: block; }
     AlertsPane #alerts-empty { color: $status-ok; height: auto; display: none; }
@@ -125,7 +179,7 @@ class AlertsPane(Pane):
                 disabled=True,  # never focused (nor typed into) while the line is closed
             )
             yield Static(id="filter-error")
-        table = FitTable(id="alerts-table", flex_column="summary", cursor_type="row")
+        table = AlertsTable(id="alerts-table", flex_column="summary", cursor_type="row")
         for key, label, width in COLUMNS:
             table.add_column(label, key=key, width=width)
         yield table
@@ -155,6 +209,10 @@ class AlertsPane(Pane):
         self._seen.clear()
         for fingerprint in list(self._cells):
             self._cells[fingerprint] = (SortedText(""),) + tuple(Text("") for _ in COLUMNS[1:])
+
+    def natural_height(self) -> int:
+        notes = sum(1 for c in ("-failing", "-empty") if self.has_class(c))
+        return 2 + notes + 1 + max(1, self.table.row_count)
 
     def show(self, state: State) -> None:
         result = state.results.get("alertmanager")
@@ -379,12 +437,23 @@ class AlertsPane(Pane):
                     order_changed = True
             self._cells[fingerprint] = cells
         self._alerts = wanted
+        self.fit_columns(alerts)
         if order_changed:
             table.sort("severity", key=lambda cell: cell.sort_key)
         if selected_key in wanted:
             index = table.get_row_index(selected_key)
             if index != table.cursor_row:
                 table.move_cursor(row=index, animate=False)
+
+    def fit_columns(self, alerts) -> None:
+        """Size the columns to the text they now show."""
+        table = self.query_one(AlertsTable)
+        table.names = tuple(clean(a.name, 80) for a in alerts)
+        table.summaries = tuple(clean(a.summary, 300) for a in alerts)
+        table.states = tuple(clean(a.display_state, 20) for a in alerts)
+        now = self.clock.time()
+        table.ages = tuple(_age(a, now) for a in alerts)
+        table.fit()
 
 
 def endpoint_name(url: str) -> str:

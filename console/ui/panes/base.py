@@ -36,6 +36,44 @@ class Pane(Vertical, can_focus=False):
         self.border_title = self.TITLE
         self.border_subtitle = "waiting for data…"
 
+    def natural_height(self) -> int:
+        """Rows (borders included) this pane needs to show all it has now."""
+        return 8
+
+    def hidden_rows(self) -> int:
+        """Rows of this pane's list that do not fit its height now (they scroll)."""
+        from textual.widgets import DataTable
+
+        hidden = 0
+        for table in self.query(DataTable):
+            if table.display and table.size.height:
+                header = 1 if table.show_header else 0
+                hidden += max(0, table.row_count - (table.size.height - header))
+        return hidden
+
+    def with_cut_note(self, text: str) -> str:
+        """The age line, led by how many rows are out of sight and the key that shows
+        them all (the zoom key), when some are."""
+        hidden = self.hidden_rows()
+        if not hidden:
+            return text
+        from console.ui.keymaps import DEFAULT_KEYS, split_keys
+        from console.ui.screens.help import key_label
+
+        spec = getattr(self.app, "keymap_spec", {}) or {}
+        keys = split_keys(spec.get("zoom", DEFAULT_KEYS["zoom"]))
+        key = key_label(self.app, keys[0]) if keys else "zoom"
+        rows = "row" if hidden == 1 else "rows"
+        room = self.outer_size.width - 5
+        for note in (
+            f"+{hidden} {rows}: {key} zooms",
+            f"+{hidden} {rows} ({key})",
+            f"+{hidden} ({key})",
+        ):
+            if len(note) + 3 + len(text) <= room:
+                return f"{note} · {text}"
+        return text
+
     def show(self, state: State) -> None:
         """Redraw from the state; called only when this pane's data changed."""
 
@@ -61,6 +99,7 @@ class Pane(Vertical, can_focus=False):
                 text = f"updated <{fresh}s ago"
             else:
                 text = f"updated {format_age(age)} ago"
+        text = self.with_cut_note(text)
         if self.border_subtitle != text:
             self.border_subtitle = text
         self.set_class(stale, "-stale")

@@ -29,6 +29,9 @@ class ServicesPane(Pane):
     """One row per service and port: status, latency, a one-line detail."""
 
     TITLE = "Services"
+    DEFAULT_CSS = """
+    ServicesPane { padding: 0; }
+    """
 
     class Opened(Message):
         """Enter on a service: show its whole row."""
@@ -75,6 +78,9 @@ class ServicesPane(Pane):
         if self._last is not None:
             self.show(self._last)
         table.fit()
+
+    def natural_height(self) -> int:
+        return 2 + 1 + len(self.names)
 
     def _steady_latency(self, name: str, result: ProbeResult) -> str:
         """The latency to show: jitter of a few ms does not redraw the row every refresh."""

@@ -74,6 +74,11 @@ class SlaPane(Pane):
         yield Static(id="sla-budget")
         yield Static(id="sla-problem")
 
+    def natural_height(self) -> int:
+        budget = 1 if self.query_one("#sla-budget").display else 0
+        problems = len(self._problem.splitlines()) if self._problem else 0
+        return 2 + max(1, self._rows) + budget + problems
+
     def show(self, state: State, recovery: SlaValue | None = None) -> None:
         result = state.results.get("sla")
         if result is None:

@@ -16,7 +16,10 @@ GROUPS = (
     ("War room", ("timeline", "note", "silences")),
     ("Copy to the clipboard (OSC 52: over SSH, in tmux)", ("copy",)),
     ("Console", ("help", "quit", "command_palette", "refresh")),
-    ("Move", ("nav_down", "nav_up", "nav_top", "nav_bottom", "focus_next", "focus_previous")),
+    (
+        "Move",
+        ("zoom", "nav_down", "nav_up", "nav_top", "nav_bottom", "focus_next", "focus_previous"),
+    ),
 )
 OTHER = "Tables, scrolling and the rest"
 

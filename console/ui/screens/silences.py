@@ -12,7 +12,8 @@ from textual.widgets import DataTable, Footer, Static
 
 from console.clock import format_span
 from console.model import Silence
-from console.text import literal
+from console.text import clean, literal
+from console.ui.screens.detail import COPY_BINDING
 
 
 class SilencesScreen(ModalScreen[None]):
@@ -27,6 +28,7 @@ class SilencesScreen(ModalScreen[None]):
         Binding("escape,q", "close", "Close", id="silences_close"),
         Binding("x", "expire", "Expire", id="silence_expire"),
         Binding("plus,equals_sign", "extend", "Extend 1h", id="silence_extend"),
+        COPY_BINDING,
     ]
 
     class Expire(Message):
@@ -68,7 +70,7 @@ class SilencesScreen(ModalScreen[None]):
             box.border_subtitle = (
                 "read-only · escape close"
                 if self.read_only
-                else "x expire · + extend by 1h · escape close"
+                else "x expire · + extend by 1h · copy key copies it · escape close"
             )
             yield table
             yield Static("No active silences.", id="none")
@@ -101,9 +103,7 @@ class SilencesScreen(ModalScreen[None]):
 
     def _fill(self, table: DataTable) -> None:
         for silence in self.silences:
-            matchers = ", ".join(
-                f'{n}{"=~" if r else "="}{"" if e else "!"}"{v}"' for n, v, r, e in silence.matchers
-            )
+            matchers = self.matchers_text(silence)
             table.add_row(
                 Text(format_span(silence.ends_at - self.now)),
                 literal(matchers, 300),
@@ -119,6 +119,27 @@ class SilencesScreen(ModalScreen[None]):
         table = self.query_one(DataTable)
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         return next((s for s in self.silences if s.id == key), None)
+
+    def copy_text(self) -> str | None:
+        """The selected silence, whole: its matchers, author, comment, end and id."""
+        silence = self.selected()
+        if silence is None:
+            return None
+        return "\n".join(
+            [
+                f"Matchers: {clean(self.matchers_text(silence), 2000)}",
+                f"Created by: {clean(silence.created_by, 200)}",
+                f"Comment: {clean(silence.comment, 2000)}",
+                f"Ends in: {format_span(silence.ends_at - self.now)}",
+                f"ID: {clean(silence.id, 200)}",
+            ]
+        )
+
+    @staticmethod
+    def matchers_text(silence: Silence) -> str:
+        return ", ".join(
+            f'{n}{"=~" if r else "="}{"" if e else "!"}"{v}"' for n, v, r, e in silence.matchers
+        )
 
     def action_expire(self) -> None:
         silence = self.selected()

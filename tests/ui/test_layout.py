@@ -1,0 +1,117 @@
+"""What an engineer sees at 80x24 and 160x48: distinct alert summaries, every service and
+several processes on the main screen or one key (zoom) away, the whole process name on
+Enter, and the copy key in the silences view."""
+
+from __future__ import annotations
+
+import pytest
+
+from console.ui.panes.host import HostPane
+from console.ui.panes.services import ServicesPane
+
+
+def screen_lines(app) -> list[str]:
+    """The characters on the terminal, one string per row."""
+    strips = app.screen._compositor.render_strips()
+    return ["".join(segment.text for segment in strip) for strip in strips]
+
+
+async def _started(app, pilot) -> None:
+    await app.poll_once()
+    await pilot.pause()
+    await pilot.pause()
+    app.tick()
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
+async def test_two_latency_alerts_read_differently(demo_app, size):
+    app = demo_app("latency-spike", offset=300)
+    async with app.run_test(size=size) as pilot:
+        await _started(app, pilot)
+        lines = screen_lines(app)
+        critical = next(line for line in lines if "CriticalOrch" in line)
+        warning = next(line for line in lines if "HighOrchestr" in line)
+        # the summaries as drawn: past the names, up to the state column
+        assert "P95 orchestration latency is above 5" in critical
+        assert "P95 orchestration latency is above t" in warning
+        assert "HighFailureRate" in "\n".join(lines)  # a short name is shown whole
+
+
+async def test_every_service_and_process_is_one_key_away_at_80x24(demo_app):
+    app = demo_app("dependency-outage", offset=240)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _started(app, pilot)
+        services = app.query_one(ServicesPane)
+        host = app.query_one(HostPane)
+        text = "\n".join(screen_lines(app))
+        assert "Zoom pane" in text  # the key is in the footer
+        # what does not fit says how many rows are out of sight, and which key shows them
+        assert "z" in services.border_subtitle and "+" in services.border_subtitle
+        # the SLA pane takes its natural height: its rows all show, none blank
+        assert "Recovery" in text and "error budget" in text
+
+        services.query_one("#services-table").focus()
+        await pilot.press("z")
+        await pilot.pause()
+        text = "\n".join(screen_lines(app))
+        for name in services.names:
+            assert name in text, name
+        assert "Availability" not in text  # the other panes make way
+
+        await pilot.press("z")
+        await pilot.pause()
+        host.processes.focus()
+        await pilot.press("z")
+        await pilot.pause()
+        text = "\n".join(screen_lines(app))
+        top = app.state.results["host"].data.top
+        assert len(top) >= 3
+        for proc in top:
+            assert proc.name in text, proc.name  # whole, not "genesis-…"
+        await pilot.press("z")
+        await pilot.pause()
+        assert "Availability" in "\n".join(screen_lines(app))
+
+
+async def test_enter_on_a_process_shows_its_whole_name(demo_app):
+    app = demo_app("latency-spike", offset=300)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _started(app, pilot)
+        host = app.query_one(HostPane)
+        first = app.state.results["host"].data.top[0]
+        assert first.name not in "\n".join(screen_lines(app))  # cut in the narrow pane
+        host.processes.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        text = "\n".join(screen_lines(app))
+        assert first.name in text and str(first.pid) in text
+        await pilot.press("Y")
+        await pilot.pause()
+        assert any(first.name in str(n.message) for n in app._notifications)
+
+
+async def test_the_silences_view_has_the_copy_key(demo_app):
+    from console.model import Silence
+    from console.ui.screens.silences import SilencesScreen
+
+    app = demo_app("healthy", offset=10)
+    now = app.clock.time()
+    silence = Silence(
+        id="abc-123",
+        matchers=(("alertname", "HighFailureRate", False, True),),
+        starts_at=now - 60,
+        ends_at=now + 3600,
+        created_by="alice",
+        comment="deploy window",
+        state="active",
+    )
+    async with app.run_test(size=(120, 36)) as pilot:
+        copied = []
+        app.copy_to_clipboard = copied.append
+        app.push_screen(SilencesScreen((silence,), now))
+        await pilot.pause()
+        await pilot.press("Y")
+        await pilot.pause()
+        assert copied and "deploy window" in copied[0] and "abc-123" in copied[0]
+        assert 'alertname="HighFailureRate"' in copied[0]
