@@ -210,10 +210,12 @@ def alert_counts(results: list) -> dict:
     """Firing critical and warning alerts and silenced ones, from the alertmanager result."""
     data = _alertmanager_data(results)
     if data is None:
-        return {"critical": None, "warning": None, "silenced": None}
-    counts: dict = {"critical": 0, "warning": 0, "silenced": 0}
+        return {"critical": None, "warning": None, "silenced": None, "acked": None}
+    counts: dict = {"critical": 0, "warning": 0, "silenced": 0, "acked": 0}
     for alert in data.alerts:
-        if alert.display_state in ("silenced", "inhibited"):
+        if alert.display_state == "acked":
+            counts["acked"] += 1  # its own count: an ack is not a silence to the reader
+        elif alert.display_state in ("silenced", "inhibited"):
             counts["silenced"] += 1
         elif alert.severity in ("critical", "warning"):
             counts[alert.severity] += 1
@@ -236,6 +238,8 @@ def _alerts_sentence(counts: dict, results: list) -> str:
         f"{counts['critical']} critical, {counts['warning']} warning, "
         f"{counts['silenced']} silenced alerts"
     )
+    if counts.get("acked"):
+        text += f", {counts['acked']} acked"
     data = _alertmanager_data(results)
     if counts.get("unreachable"):
         missing = counts["unreachable"]

@@ -72,6 +72,8 @@ class Alert:
     inhibited_by: tuple[str, ...] = ()
     generator_url: str = ""
     sources: tuple[str, ...] = ()  # the Alertmanager URLs that returned it
+    #: who acknowledged it (an active `ACK by <who>` silence mutes it); "" when nobody
+    acked_by: str = ""
 
     @property
     def label_map(self) -> dict[str, str]:
@@ -96,7 +98,9 @@ class Alert:
 
     @property
     def display_state(self) -> str:
-        """active, silenced or inhibited, as an engineer says it."""
+        """active, acked, silenced or inhibited, as an engineer says it."""
+        if self.acked_by:
+            return "acked"
         if self.silenced_by:
             return "silenced"
         if self.inhibited_by:

@@ -77,6 +77,8 @@ KINDS = (
     "incident",
     "action",
     "note",
+    "ack",
+    "ack_released",
 )
 #: stream items per round trip (each is held in memory whole, whatever its size)
 _READ_BATCH = 200
@@ -840,6 +842,8 @@ _LABELS = {
     "incident": "INCIDENT",
     "action": "ACTION",
     "note": "NOTE",
+    "ack": "ACK",
+    "ack_released": "ACK RELEASED",
 }
 
 

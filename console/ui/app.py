@@ -26,6 +26,7 @@ from console.sla import open_recovery, upper_bound
 from console.state import State
 from console.text import clean, clean_lines
 from console.timeline import Timeline, key_from_env
+from console.ui.ack_keys import AckKeys
 from console.ui.action_bar import ActionBar
 from console.ui.actions import ActionKeys
 from console.ui.footer import KeyFooter
@@ -67,6 +68,7 @@ PALETTE = (
     ),
     ("escalate", "Escalate", "Page the level the escalation matrix says is due", "escalate"),
     ("silences", "Silences", "List active silences; expire or extend them", "silences"),
+    ("ack", "Acknowledge", "I'm on it: a short silence kept alive while it fires", "ack"),
     ("note", "Note", "Add a note to the war-room timeline", "note"),
     ("timeline", "Timeline", "The war-room timeline and who is here", "timeline"),
     ("help", "Help", "Every active key", "help"),
@@ -105,7 +107,7 @@ class MainScreen(Screen):
         return node.copy_text() if node is not None and node is not self else None
 
 
-class GenesisApp(ActionKeys, WarRoom, App[int]):
+class GenesisApp(AckKeys, ActionKeys, WarRoom, App[int]):
     """The war-room console."""
 
     CSS_PATH = "app.tcss"
@@ -118,6 +120,7 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
         Binding(DEFAULT_KEYS["maintenance"], "maintenance", "Maintenance", id="maintenance"),
         Binding(DEFAULT_KEYS["escalate"], "escalate", "Escalate", id="escalate"),
         Binding(DEFAULT_KEYS["silences"], "silences", "Silences", id="silences"),
+        Binding(DEFAULT_KEYS["ack"], "ack", "Ack", id="ack"),
         Binding(DEFAULT_KEYS["note"], "note", "Note", id="note"),
         Binding(DEFAULT_KEYS["timeline"], "timeline", "Timeline", id="timeline"),
         Binding(DEFAULT_KEYS["quit"], "quit", "Quit", id="quit"),
@@ -357,6 +360,8 @@ class GenesisApp(ActionKeys, WarRoom, App[int]):
         if "alerts" in changed and alerts is not None:
             self.ring(self.terminal_alerts.check(alerts.alerts, now))
             self.record_alerts(alerts.alerts, now, alerts.silences, alerts.unreachable)
+        if result.name == "alertmanager":
+            self.keep_acks()
         if result.name in ("alertmanager", "orchestrator") and self.update_incident(now):
             changed.add("sla")
             if self.incidents.open_since is None:

@@ -185,7 +185,9 @@ class AlertsPane(Pane):
             sev,
             literal(alert.name, 80, style=style or "bold"),
             literal(alert.summary, 300, style=style),
-            literal(state, 20, style=style or colour),
+            literal(
+                f"ACK {alert.acked_by}" if alert.acked_by else state, 20, style=style or colour
+            ),
             Text(_age(alert, now), style=style),
         )
 

@@ -21,6 +21,8 @@ KIND_LABELS = {
     "incident": "incident",
     "action": "action",
     "note": "note",
+    "ack": "ack",
+    "ack_released": "ack released",
 }
 
 
