@@ -30,6 +30,7 @@ from console.ui.ack_keys import AckKeys
 from console.ui.action_bar import ActionBar
 from console.ui.actions import ActionKeys
 from console.ui.footer import KeyFooter
+from console.ui.group_keys import GroupKeys
 from console.ui.header import StatusHeader, insecure_backends
 from console.ui.keymaps import DEFAULT_KEYS
 from console.ui.panes.alerts import AlertsPane
@@ -107,7 +108,7 @@ class MainScreen(Screen):
         return node.copy_text() if node is not None and node is not self else None
 
 
-class GenesisApp(AckKeys, ActionKeys, WarRoom, App[int]):
+class GenesisApp(AckKeys, GroupKeys, ActionKeys, WarRoom, App[int]):
     """The war-room console."""
 
     CSS_PATH = "app.tcss"
@@ -121,6 +122,25 @@ class GenesisApp(AckKeys, ActionKeys, WarRoom, App[int]):
         Binding(DEFAULT_KEYS["escalate"], "escalate", "Escalate", id="escalate"),
         Binding(DEFAULT_KEYS["silences"], "silences", "Silences", id="silences"),
         Binding(DEFAULT_KEYS["ack"], "ack", "Ack", id="ack"),
+        Binding(DEFAULT_KEYS["group"], "group", "Group", id="group"),
+        Binding(DEFAULT_KEYS["fold"], "fold", "Fold/unfold group", id="fold", show=False),
+        Binding(
+            DEFAULT_KEYS["sort_previous"],
+            "sort(-1)",
+            "Sort by previous column",
+            id="sort_previous",
+            show=False,
+        ),
+        Binding(
+            DEFAULT_KEYS["sort_next"], "sort(1)", "Sort by next column", id="sort_next", show=False
+        ),
+        Binding(
+            DEFAULT_KEYS["label_columns"],
+            "label_columns",
+            "Label columns",
+            id="label_columns",
+            show=False,
+        ),
         Binding(DEFAULT_KEYS["note"], "note", "Note", id="note"),
         Binding(DEFAULT_KEYS["timeline"], "timeline", "Timeline", id="timeline"),
         Binding(DEFAULT_KEYS["quit"], "quit", "Quit", id="quit"),
@@ -362,6 +382,7 @@ class GenesisApp(AckKeys, ActionKeys, WarRoom, App[int]):
             self.record_alerts(alerts.alerts, now, alerts.silences, alerts.unreachable)
         if result.name == "alertmanager":
             self.keep_acks()
+            self.refresh_am_groups()
         if result.name in ("alertmanager", "orchestrator") and self.update_incident(now):
             changed.add("sla")
             if self.incidents.open_since is None:

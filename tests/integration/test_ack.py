@@ -256,3 +256,109 @@ async def test_a_cluster_gets_one_ack_not_one_per_peer(stack):
         await wait_until(pilot, lambda: stack.silences(stack.servers[0].url), 10, "the ack")
         await pilot.pause(1)
         assert stack.silences(stack.servers[1].url) == []
+
+
+# --- group and sort (issue 15) ---------------------------------------------------------
+
+WEB = {"alertname": "HighLatency", "severity": "warning", "instance": "web1:80", "team": "web"}
+WEB2 = {"alertname": "HighLatency", "severity": "warning", "instance": "web2:80", "team": "web"}
+DB2 = {"alertname": "SlowQueries", "severity": "warning", "instance": "db2:9100", "team": "db"}
+
+
+def group_rows(app) -> list[str]:
+    table = app.query_one(AlertsPane).table
+    return [
+        str(table.get_row_at(i)[1])
+        for i in range(table.row_count)
+        if str(table.coordinate_to_cell_key((i, 0)).row_key.value).startswith("group:")
+    ]
+
+
+async def test_g_groups_as_alertmanager_does_then_by_a_label_and_folds(
+    stack, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    for labels in (DISK, WEB, WEB2, DB2):
+        stack.post(labels, url=stack.am)
+    app = stack.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(
+            pilot,
+            lambda: app.state.alerts and len(app.state.alerts.alerts) == 4,
+            10,
+            "four alerts",
+        )
+        await pilot.press("g")
+        expected = httpx.get(stack.am + "/api/v2/alerts/groups", timeout=2).json()
+        await wait_until(pilot, lambda: len(group_rows(app)) == len(expected), 10, "AM's groups")
+        shown = group_rows(app)
+        # the critical route groups by alertname+instance, the db route by team, the rest
+        # by alertname: exactly Alertmanager's groups, each with its receiver
+        for group in expected:
+            labels = ", ".join(f"{k}={v}" for k, v in sorted(group["labels"].items()))
+            assert any(labels in row and group["receiver"]["name"] in row for row in shown), (
+                labels,
+                shown,
+            )
+        # fold the first group: its alerts leave the table, its header stays with counts
+        table = app.query_one(AlertsPane).table
+        table.focus()
+        table.move_cursor(row=0)
+        before = table.row_count
+        await pilot.press("z")
+        await pilot.pause()
+        assert table.row_count < before
+        assert str(table.get_row_at(0)[0]).startswith("▸")
+        await pilot.press("z")
+        await pilot.pause()
+        assert table.row_count == before
+
+        # g again asks for a label: group by team
+        await pilot.press("g")
+        await pilot.pause()
+        await pilot.press(*"team", "enter")
+        await wait_until(pilot, lambda: len(group_rows(app)) == 2, 5, "two team groups")
+        assert sorted(group_rows(app)) == ["team=db", "team=web"]
+        # team=db holds the critical: its header counts it and comes first
+        assert group_rows(app)[0] == "team=db"
+        assert "1 critical" in str(table.get_row_at(0)[2])
+
+        # and back to flat
+        await pilot.press("g")
+        await pilot.pause()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: group_rows(app) == [] and table.row_count == 4, 5, "flat")
+
+
+async def test_sorting_holds_still_and_the_cursor_stays_on_its_alert(stack, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    for labels in (DISK, WEB, WEB2, DB2):
+        stack.post(labels, url=stack.am)
+    app = stack.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(
+            pilot, lambda: app.state.alerts and len(app.state.alerts.alerts) == 4, 10, "alerts"
+        )
+        pane = app.query_one(AlertsPane)
+        table = pane.table
+        table.focus()
+        await pilot.press(">", ">")  # severity, then the alert name
+        await pilot.pause()
+        assert pane.view.sort_column == "alertname"
+        names = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+        assert names == sorted(names)
+        table.move_cursor(row=2)
+        chosen = pane.selected.fingerprint
+        # a new alert arrives and sorts above the cursor: the cursor stays on its alert
+        stack.post({"alertname": "AAAFirst", "severity": "warning"}, url=stack.am)
+        await wait_until(pilot, lambda: table.row_count == 5, 10, "the new alert")
+        assert pane.selected.fingerprint == chosen
+        # label columns, remembered
+        await pilot.press("L")
+        await pilot.pause()
+        await pilot.press(*"instance", "enter")
+        await pilot.pause()
+        assert "label:instance" in [str(k.value) for k in table.columns]
+    from console.ui.grouping import load_label_columns
+
+    assert load_label_columns() == ("instance",)

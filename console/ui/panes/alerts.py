@@ -11,6 +11,7 @@ from console.clock import format_age
 from console.model import Alert, Status, alert_sort_key
 from console.state import State
 from console.text import clean, literal
+from console.ui.alerts_view import AlertsViewMixin
 from console.ui.fit_table import FitTable
 from console.ui.panes.base import Pane
 
@@ -35,10 +36,11 @@ class SortedText(Text):
     sort_key: tuple = ()
 
 
-class AlertsPane(Pane):
+class AlertsPane(AlertsViewMixin, Pane):
     """Live Alertmanager alerts: critical first, newest first within a severity."""
 
     TITLE = "Alerts"
+    max_rows = MAX_ROWS
     SOURCES = ("alertmanager",)
     DEFAULT_CSS = """
     AlertsPane #alerts-problem { color: $status-breached; height: auto; display: none; }
@@ -55,6 +57,10 @@ class AlertsPane(Pane):
             self.alert = alert
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if self._groups and (event.row_key.value or "") in self._groups:
+            event.stop()
+            self.toggle_fold()
+            return
         alert = self._alerts.get(event.row_key.value or "")
         if alert is not None:
             event.stop()
@@ -99,6 +105,7 @@ class AlertsPane(Pane):
     def forget(self) -> None:
         """Drop what was drawn, so the next show() redraws every cell (after a theme change)."""
         self._seen.clear()
+        self._view_signature = None
         for fingerprint in list(self._cells):
             self._cells[fingerprint] = (SortedText(""),) + tuple(Text("") for _ in COLUMNS[1:])
 
@@ -121,7 +128,11 @@ class AlertsPane(Pane):
         if data is None:
             self.update_title(())
             return
-        self.update_rows(data.alerts[:MAX_ROWS])
+        self._last_data = data
+        if self.view.plain:
+            self.update_rows(data.alerts[:MAX_ROWS])
+        else:
+            self.show_view(data.alerts[:MAX_ROWS])
         self.update_title(data.alerts, data)
         self.show_empty(data)
 
