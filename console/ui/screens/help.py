@@ -14,7 +14,7 @@ from textual.widgets import Static
 GROUPS = (
     (
         "Act on the incident",
-        ("restart", "silence", "ack", "escalate", "maintenance", "cache_clear"),
+        ("restart", "silence", "escalate", "maintenance", "cache_clear", "ack"),
     ),
     ("Alerts layout", ("group", "fold", "sort_previous", "sort_next", "label_columns")),
     ("War room", ("timeline", "note", "silences")),
