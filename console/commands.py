@@ -233,8 +233,8 @@ def alert_counts(results: list, alert_filter=None, config=None) -> dict:
     (only those `alert_filter` keeps, when given)."""
     data = _alertmanager_data(results)
     if data is None:
-        return {"critical": None, "warning": None, "silenced": None}
-    counts: dict = {"critical": 0, "warning": 0, "silenced": 0}
+        return {"critical": None, "warning": None, "silenced": None, "acked": None}
+    counts: dict = {"critical": 0, "warning": 0, "silenced": 0, "acked": 0}
     alerts = data.alerts
     if alert_filter is not None:
         from console.matchers import FilterContext
@@ -247,7 +247,9 @@ def alert_counts(results: list, alert_filter=None, config=None) -> dict:
         counts["matched"] = len(alerts)
         counts["total"] = len(data.alerts)
     for alert in alerts:
-        if alert.display_state in ("silenced", "inhibited"):
+        if alert.display_state == "acked":
+            counts["acked"] += 1  # its own count: an ack is not a silence to the reader
+        elif alert.display_state in ("silenced", "inhibited"):
             counts["silenced"] += 1
         elif alert.severity in ("critical", "warning"):
             counts[alert.severity] += 1
@@ -270,6 +272,8 @@ def _alerts_sentence(counts: dict, results: list) -> str:
         f"{counts['critical']} critical, {counts['warning']} warning, "
         f"{counts['silenced']} silenced alerts"
     )
+    if counts.get("acked"):
+        text += f", {counts['acked']} acked"
     data = _alertmanager_data(results)
     if counts.get("unreachable"):
         missing = counts["unreachable"]

@@ -232,6 +232,9 @@ class AlertmanagerConfig(_Section):
     )
     # applies to every URL unless its entry has its own
     http: HttpConfig = msgspec.field(default_factory=_http)
+    # true: the URLs are peers of one HA cluster, so a silence or ack is created once
+    # (peers gossip it); false: independent Alertmanagers, each gets its own
+    cluster: bool = False
 
     def endpoints(self) -> list[Endpoint]:
         """Every configured Alertmanager, named, without userinfo, with its http block.

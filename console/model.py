@@ -73,6 +73,8 @@ class Alert:
     generator_url: str = ""
     sources: tuple[str, ...] = ()  # the Alertmanager URLs that returned it
     receivers: tuple[str, ...] = ()  # the receivers Alertmanager routes it to (v2 API)
+    #: who acknowledged it (an active `ACK by <who>` silence mutes it); "" when nobody
+    acked_by: str = ""
 
     @property
     def label_map(self) -> dict[str, str]:
@@ -97,7 +99,9 @@ class Alert:
 
     @property
     def display_state(self) -> str:
-        """active, silenced or inhibited, as an engineer says it."""
+        """active, acked, silenced or inhibited, as an engineer says it."""
+        if self.acked_by:
+            return "acked"
         if self.silenced_by:
             return "silenced"
         if self.inhibited_by:

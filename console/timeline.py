@@ -80,6 +80,8 @@ KINDS = (
     "note",
     "seat",
     "checklist",
+    "ack",
+    "ack_released",
 )
 #: seat: someone attached to or detached from the console's tmux session (console.seats);
 #: checklist: a P0 checklist item ticked (console.checklist)
@@ -869,6 +871,8 @@ _LABELS = {
     "note": "NOTE",
     "seat": "SEAT",
     "checklist": "CHECKLIST",
+    "ack": "ACK",
+    "ack_released": "ACK RELEASED",
 }
 
 

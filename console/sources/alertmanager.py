@@ -401,6 +401,9 @@ class AlertmanagerSource(PooledHttpSource):
             [(url, r.alerts) for url, r in good],
             [(url, r.silences) for url, r in good],
         )
+        from console.acks import mark_acks
+
+        alerts = mark_acks(alerts, silences)
         data = AlertmanagerData(alerts=alerts, silences=silences, endpoints=tuple(endpoints))
         status = Status.OK
         notes = []
@@ -501,10 +504,12 @@ def merge_silences(replies: Iterable[tuple[str, list[_Silence]]]) -> tuple[Silen
 def summarize(alerts: Iterable[Alert]) -> str:
     """A sentence like "3 firing (1 critical, 2 warning), 1 silenced"."""
     firing: dict[str, int] = {}
-    silenced = inhibited = 0
+    silenced = inhibited = acked = 0
     for alert in alerts:
         state = alert.display_state
-        if state == "silenced":
+        if state == "acked":
+            acked += 1
+        elif state == "silenced":
             silenced += 1
         elif state == "inhibited":
             inhibited += 1
@@ -518,6 +523,8 @@ def summarize(alerts: Iterable[Alert]) -> str:
         text = f"{total} firing ({', '.join(f'{n} {sev}' for sev, n in ranked)})"
     else:
         text = "nothing firing"
+    if acked:
+        text += f", {acked} acked"
     if silenced:
         text += f", {silenced} silenced"
     if inhibited:

@@ -110,6 +110,8 @@ class ActionKeys:
             self.poller.refresh(plan.refresh)
         if plan.kind == "restart":
             self.after_restart(outcome)
+        if plan.kind in ("ack", "unack") and hasattr(self, "after_ack"):
+            self.after_ack(plan, outcome)
         return outcome
 
     def after_restart(self, outcome: Outcome) -> None:

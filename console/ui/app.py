@@ -26,10 +26,12 @@ from console.sla import open_recovery, upper_bound
 from console.state import State
 from console.text import clean, clean_lines
 from console.timeline import Timeline, key_from_env
+from console.ui.ack_keys import AckKeys
 from console.ui.action_bar import ActionBar
 from console.ui.actions import ActionKeys
 from console.ui.checklist import ChecklistKeys
 from console.ui.footer import KeyFooter
+from console.ui.group_keys import GroupKeys
 from console.ui.header import StatusHeader, insecure_backends
 from console.ui.keymaps import DEFAULT_KEYS
 from console.ui.keys import ConsoleKeys
@@ -72,6 +74,7 @@ PALETTE = (
     ("escalate", "Escalate", "Page the level the escalation matrix says is due", "escalate"),
     ("silences", "Silences", "List active silences; expire or extend them", "silences"),
     ("filter", "Filter the alerts", 'e.g. severity="critical" @state=active @age>15m', "filter"),
+    ("ack", "Acknowledge", "I'm on it: a short silence kept alive while it fires", "ack"),
     ("note", "Note", "Add a note to the war-room timeline", "note"),
     ("timeline", "Timeline", "The war-room timeline and who is here", "timeline"),
     ("checklist", "P0 checklist", "Tick the runbook's P0 response items", "checklist"),
@@ -126,7 +129,9 @@ class MainScreen(Screen):
         return node.copy_text() if node is not None and node is not self else None
 
 
-class GenesisApp(ConsoleKeys, ActionKeys, WarRoom, SeatKeys, ChecklistKeys, App[int]):
+class GenesisApp(
+    ConsoleKeys, AckKeys, GroupKeys, ActionKeys, WarRoom, SeatKeys, ChecklistKeys, App[int]
+):
     """The war-room console."""
 
     CSS_PATH = "app.tcss"
@@ -140,8 +145,28 @@ class GenesisApp(ConsoleKeys, ActionKeys, WarRoom, SeatKeys, ChecklistKeys, App[
         Binding(DEFAULT_KEYS["escalate"], "escalate", "Escalate", id="escalate"),
         Binding(DEFAULT_KEYS["silences"], "silences", "Silences", id="silences"),
         Binding(DEFAULT_KEYS["filter"], "filter", "Filter", id="filter", key_display="/"),
+        Binding(DEFAULT_KEYS["fold"], "fold", "Fold/unfold group", id="fold", show=False),
+        Binding(
+            DEFAULT_KEYS["sort_previous"],
+            "sort(-1)",
+            "Sort by previous column",
+            id="sort_previous",
+            show=False,
+        ),
+        Binding(
+            DEFAULT_KEYS["sort_next"], "sort(1)", "Sort by next column", id="sort_next", show=False
+        ),
+        Binding(
+            DEFAULT_KEYS["label_columns"],
+            "label_columns",
+            "Label columns",
+            id="label_columns",
+            show=False,
+        ),
         Binding(DEFAULT_KEYS["note"], "note", "Note", id="note"),
         Binding(DEFAULT_KEYS["timeline"], "timeline", "Timeline", id="timeline"),
+        Binding(DEFAULT_KEYS["ack"], "ack", "Ack", id="ack"),
+        Binding(DEFAULT_KEYS["group"], "group", "Group", id="group"),
         Binding(DEFAULT_KEYS["checklist"], "checklist", "P0 checklist", id="checklist", show=False),
         Binding(DEFAULT_KEYS["quit"], "quit_key", "Quit", id="quit"),
         Binding(DEFAULT_KEYS["help"], "help", "Help", id="help", key_display="?"),
@@ -418,6 +443,9 @@ class GenesisApp(ConsoleKeys, ActionKeys, WarRoom, SeatKeys, ChecklistKeys, App[
             self.ring(self.terminal_alerts.check(alerts.alerts, now))
             self.record_alerts(alerts.alerts, now, alerts.silences, alerts.unreachable)
             self.silences_changed(alerts.silences)
+        if result.name == "alertmanager":
+            self.keep_acks()
+            self.refresh_am_groups()
         if result.name in ("alertmanager", "orchestrator") and self.update_incident(now):
             changed.add("sla")
             if self.incidents.open_since is None:

@@ -19,8 +19,11 @@ PRIORITY = (
     "timeline",
     "note",
     "silences",
+    "filter",
+    "ack",
     "maintenance",
     "cache_clear",
+    "group",
 )
 
 
@@ -86,8 +89,10 @@ class KeyFooter(Footer):
                 footer_width(self.app.get_key_display(binding), binding.description, False) + 2
             )
         everything = sum(footer_width(k, d, compact) for _, k, d in items)
-        with_palette = palette is not None and everything + palette_cells <= room
-        chosen = choose(items, room, compact)
+        # wide: the palette key is always there (it reaches everything the footer leaves
+        # out); narrow: only when every key fits beside it
+        with_palette = palette is not None and (not compact or everything + palette_cells <= room)
+        chosen = choose(items, room - (palette_cells if with_palette else 0), compact)
         for (binding, enabled, tooltip), (binding_id, key, description) in zip(
             shown, items, strict=True
         ):

@@ -35,6 +35,12 @@ DEFAULT_KEYS = {
     "nav_up": "k",
     "nav_top": "home",
     "nav_bottom": "end",
+    "ack": "a",
+    "group": "g",
+    "fold": "o",
+    "sort_previous": "less_than_sign",
+    "sort_next": "greater_than_sign",
+    "label_columns": "L",
 }
 
 _KEY = re.compile(r"^[a-z0-9_+\-]+$|^.$")
@@ -78,7 +84,7 @@ def parse_keymap(path: Path, known: dict[str, str] = DEFAULT_KEYS) -> dict[str, 
         merged[binding_id] = ",".join(split_keys(keys))
     owner: dict[str, str] = {}
     for binding_id, keys in merged.items():
-        for key in split_keys(keys):
+        for key in (normalise_key(k) for k in split_keys(keys)):
             if key in owner:
                 first = owner[key]
                 raise ConfigError(
@@ -89,6 +95,15 @@ def parse_keymap(path: Path, known: dict[str, str] = DEFAULT_KEYS) -> dict[str, 
                 )
             owner[key] = binding_id
     return merged
+
+
+def normalise_key(key: str) -> str:
+    """One name per key: `/` and `slash` are the same key (Textual's key names)."""
+    if len(key) == 1:
+        from textual.keys import _character_to_key
+
+        return _character_to_key(key)
+    return key
 
 
 def split_keys(keys: str) -> list[str]:

@@ -93,11 +93,12 @@ def _ready(server: Server) -> Server:
     return server
 
 
-def start_alertmanager(folder: Path, port: int | None = None) -> Server:
-    """A real Alertmanager with clustering off and a null receiver; waits until ready."""
+def start_alertmanager(folder: Path, port: int | None = None, config: str | None = None) -> Server:
+    """A real Alertmanager with clustering off and a null receiver (or `config`); waits
+    until ready."""
     binary = need("prometheus-alertmanager")
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "alertmanager.yml").write_text(ALERTMANAGER_CONFIG)
+    (folder / "alertmanager.yml").write_text(config or ALERTMANAGER_CONFIG)
     port = port or free_port()
     proc = Proc(
         [

@@ -216,7 +216,7 @@ def test_check_against_a_black_hole_stack_finishes_within_the_timeout(tmp_path):
     assert elapsed < 2 + 1 + 1.5, elapsed
     assert done.returncode == 2
     assert {c["name"]: c["status"] for c in report["checks"]}["orchestrator"] == "critical"
-    assert report["alerts"] == {"critical": None, "warning": None, "silenced": None}
+    assert report["alerts"] == {"critical": None, "warning": None, "silenced": None, "acked": None}
 
 
 def with_alertmanagers(stack: Stack, urls: list[str], path: Path) -> Path:
@@ -253,7 +253,12 @@ def test_check_says_alerts_unknown_when_no_alertmanager_answers(healthy, tmp_pat
         done = run_check(path, "--format", "json")
         report = json.loads(done.stdout)
         # nobody could say how many alerts fire: never OK (or WARNING), and never 0
-        assert report["alerts"] == {"critical": None, "warning": None, "silenced": None}, urls
+        assert report["alerts"] == {
+            "critical": None,
+            "warning": None,
+            "silenced": None,
+            "acked": None,
+        }, urls
         assert report["status"] in ("UNKNOWN", "CRITICAL"), report
         assert done.returncode in (2, 3), report
         statuses = {c["name"]: c["status"] for c in report["checks"]}

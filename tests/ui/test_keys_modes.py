@@ -88,11 +88,12 @@ async def test_the_vim_footer_lists_the_actions_in_order(demo_app):
         await app.poll_once()
         await pilot.pause()
         keys = [k for k in footer_keys(app) if k.startswith("f")]
-        assert keys == sorted(keys, key=lambda k: int(k[1:])) == [f"f{n}" for n in range(2, 10)]
+        assert keys == sorted(keys, key=lambda k: int(k[1:]))
+        assert keys[:8] == [f"f{n}" for n in range(2, 10)]
     default = demo_app("healthy", offset=10)
     async with default.run_test(size=(200, 36)) as pilot:
         await pilot.pause()
-        assert footer_keys(default)[:11] == [*"rcsmeS", "slash", *"ntq", "question_mark"]
+        assert footer_keys(default)[:13] == [*"rcsmeS", "slash", *"ntagq", "question_mark"]
 
 
 async def test_extending_a_silence_keeps_the_view_and_the_cursor(demo_app):

@@ -268,3 +268,27 @@ async def test_the_layout_follows_a_resize(demo_app):
         await pilot.resize_terminal(160, 48)
         await pilot.pause()
         assert not panes.has_class("-narrow")
+
+
+def test_the_duplicate_key_check_compares_normalised_keys(tmp_path):
+    from console.config import ConfigError
+    from console.ui.keymaps import parse_keymap
+
+    path = tmp_path / "mine.yaml"
+    path.write_text('filter: "f1"\nsort_next: "/"\nhelp: "slash"\n')
+    try:
+        parse_keymap(path)
+    except ConfigError as exc:
+        assert "sort_next" in str(exc) and "help" in str(exc)
+    else:
+        raise AssertionError("'/' and 'slash' are one key: bound twice must be refused")
+
+
+def test_vim_keeps_g_for_top_and_moves_group_and_ack_off_vim_reflexes():
+    vim = load_keymap("vim")
+    assert vim["nav_top"] == "g" and vim["nav_bottom"] == "G"
+    reflexes = {"a", "A", "g", "G", "i", "o", "x", "d", "u", "p", "r", "c", "s", "/", "slash"}
+    assert not set(split_keys(vim["ack"])) & reflexes
+    assert not set(split_keys(vim["group"])) & reflexes
+    default = load_keymap("default")
+    assert (default["ack"], default["group"]) == ("a", "g")

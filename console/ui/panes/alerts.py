@@ -15,6 +15,7 @@ from console.matchers import Filter, FilterContext, FilterError, parse_filter
 from console.model import Alert, Status, alert_sort_key
 from console.state import State
 from console.text import clean, literal
+from console.ui.alerts_view import AlertsViewMixin
 from console.ui.fit_table import FitTable
 from console.ui.panes.base import Pane
 
@@ -122,10 +123,11 @@ class SortedText(Text):
     sort_key: tuple = ()
 
 
-class AlertsPane(Pane):
+class AlertsPane(AlertsViewMixin, Pane):
     """Live Alertmanager alerts: critical first, newest first within a severity."""
 
     TITLE = "Alerts"
+    max_rows = MAX_ROWS
     SOURCES = ("alertmanager",)
     DEFAULT_CSS = """
     AlertsPane { padding: 0; }
@@ -152,6 +154,10 @@ class AlertsPane(Pane):
             self.alert = alert
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if self._groups and (event.row_key.value or "") in self._groups:
+            event.stop()
+            self.toggle_fold()
+            return
         alert = self._alerts.get(event.row_key.value or "")
         if alert is not None:
             event.stop()
@@ -207,6 +213,7 @@ class AlertsPane(Pane):
     def forget(self) -> None:
         """Drop what was drawn, so the next show() redraws every cell (after a theme change)."""
         self._seen.clear()
+        self._view_signature = None
         for fingerprint in list(self._cells):
             self._cells[fingerprint] = (SortedText(""),) + tuple(Text("") for _ in COLUMNS[1:])
 
@@ -244,10 +251,14 @@ class AlertsPane(Pane):
             if self.border_title != title:
                 self.border_title = title
             return
+        self._last_data = data
         shown = data.alerts
         if self.filter is not None:
             shown = tuple(self.filter.apply(data.alerts, self.filter_context()))
-        self.update_rows(shown[:MAX_ROWS])
+        if self.view.plain:
+            self.update_rows(shown[:MAX_ROWS])
+        else:
+            self.show_view(shown[:MAX_ROWS])
         self.update_title(data.alerts, data, shown=len(shown))
         self.show_empty(data)
 
@@ -398,7 +409,9 @@ class AlertsPane(Pane):
             sev,
             literal(alert.name, 80, style=style or "bold"),
             literal(alert.summary, 300, style=style),
-            literal(state, 20, style=style or colour),
+            literal(
+                f"ACK {alert.acked_by}" if alert.acked_by else state, 20, style=style or colour
+            ),
             Text(_age(alert, now), style=style),
         )
 

@@ -12,7 +12,11 @@ from textual.widgets import Static
 
 #: the console's own keys first, in groups a person looks for; Textual's generic keys last
 GROUPS = (
-    ("Act on the incident", ("restart", "silence", "escalate", "maintenance", "cache_clear")),
+    (
+        "Act on the incident",
+        ("restart", "silence", "escalate", "maintenance", "cache_clear", "ack"),
+    ),
+    ("Alerts layout", ("group", "fold", "sort_previous", "sort_next", "label_columns")),
     ("War room", ("timeline", "note", "silences")),
     ("Copy to the clipboard (OSC 52: over SSH, in tmux)", ("copy",)),
     ("Console", ("help", "quit", "command_palette", "refresh")),

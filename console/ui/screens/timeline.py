@@ -23,6 +23,8 @@ KIND_LABELS = {
     "note": "note",
     "seat": "seat",
     "checklist": "checklist",
+    "ack": "ack",
+    "ack_released": "ack released",
 }
 
 
