@@ -192,6 +192,18 @@ def _format(value: SlaValue) -> str:
     return text
 
 
+def burn_queries(availability: str) -> dict[int, str]:
+    """PromQL of the availability over each burn-rate window: the availability query with
+    its 30-day range (`[30d]`, or the `30d` of `[30d:1m]`) shortened, so an
+    `sla.queries.availability` override is honoured too. Empty when it has no such range."""
+    from console.report import with_range
+
+    queries = {w: with_range(availability, w, only="30d") for w in sla_math.BURN_WINDOWS}
+    if any(q == availability for q in queries.values()):
+        return {}
+    return queries
+
+
 class SlaSource(PooledHttpSource):
     """Availability, p95 latency and error rate from Prometheus, judged against the SLA."""
 
@@ -203,6 +215,7 @@ class SlaSource(PooledHttpSource):
         super().__init__(url, timeout=timeout)
         self.queries = dict(queries)
         self.sla = sla
+        self.burn_queries = burn_queries(self.queries.get("availability", ""))
 
     async def _one(self, key: str) -> float | None:
         promql = self.queries.get(key)
@@ -210,9 +223,44 @@ class SlaSource(PooledHttpSource):
             raise PromQLError(f"no PromQL configured for {key}")
         return await instant_query(self._http(), self.url, promql, self.timeout, label=key)
 
+    async def _burn(self, window: int) -> float | None:
+        promql = self.burn_queries[window]
+        label = f"availability over {sla_math.window_text(window)}"
+        value = await instant_query(self._http(), self.url, promql, self.timeout, label=label)
+        return sla_math.burn_from_availability(value, self.sla.availability_percent)
+
+    async def _burn_rates(self) -> tuple[tuple[tuple[int, float | None], ...], str]:
+        """(window, burn rate) for every window, and why any are unknown."""
+        if not self.burn_queries:
+            return tuple((w, None) for w in sla_math.BURN_WINDOWS), (
+                "the availability query has no [30d] range to measure shorter windows with"
+            )
+        windows = tuple(self.burn_queries)
+        answers = await asyncio.gather(*(self._burn(w) for w in windows), return_exceptions=True)
+        rates: list[tuple[int, float | None]] = []
+        problems: list[str] = []
+        for window, answer in zip(windows, answers, strict=True):
+            if isinstance(answer, asyncio.CancelledError):
+                raise answer
+            if isinstance(answer, BaseException):
+                detail = answer.detail if isinstance(answer, SourceError) else str(answer)
+                if detail not in problems:
+                    problems.append(detail)
+                rates.append((window, None))
+            else:
+                rates.append((window, answer))
+        if not problems and any(r is None for _, r in rates):
+            problems.append("no data in Prometheus for part of the windows")
+        return tuple(rates), "; ".join(problems)
+
     async def _probe(self) -> ProbeResult:
         keys = ("availability", "p95_latency", "error_rate")
-        answers = await asyncio.gather(*(self._one(k) for k in keys), return_exceptions=True)
+        burn_task = asyncio.ensure_future(self._burn_rates())
+        try:
+            answers = await asyncio.gather(*(self._one(k) for k in keys), return_exceptions=True)
+            burn, burn_detail = await burn_task
+        finally:
+            burn_task.cancel()
         numbers: dict[str, float | None] = {}
         errors: dict[str, SourceError] = {}
         for key, answer in zip(keys, answers, strict=True):
@@ -244,6 +292,8 @@ class SlaSource(PooledHttpSource):
             budget_left_minutes=sla_math.budget_left_minutes(
                 numbers["availability"], sla.availability_percent
             ),
+            burn=burn,
+            burn_detail=burn_detail,
         )
         worst = max((v.status for v in values), key=_STATUS_RANK.__getitem__)
         if all(v.status == "unknown" for v in values):
@@ -257,6 +307,14 @@ class SlaSource(PooledHttpSource):
             detail = f"SLA unknown: {shared.pop()}"
         else:
             detail = " · ".join(_format(v) for v in values)
+            alert = sla_math.burn_alert(dict(burn))
+            if alert is not None:
+                severity, window, _ = alert
+                rate = dict(burn)[window]
+                detail += (
+                    f" · budget burning {sla_math.rate_text(rate)} over "
+                    f"{sla_math.window_text(window)} ({severity})"
+                )
             for key, error in errors.items():
                 detail += f" · {key}: {error.detail}"
         return ProbeResult(self.name, status, detail, data=snapshot)
