@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -210,23 +211,38 @@ class SlaSource(PooledHttpSource):
     name = "sla"
 
     def __init__(
-        self, url: str | Endpoint, *, queries: dict[str, str], sla: SlaConfig, timeout: float
+        self,
+        url: str | Endpoint,
+        *,
+        queries: dict[str, str],
+        sla: SlaConfig,
+        timeout: float,
+        at: Callable[[], float] | None = None,
     ) -> None:
         super().__init__(url, timeout=timeout)
         self.queries = dict(queries)
         self.sla = sla
+        # when set, every query is evaluated at this moment instead of Prometheus's now
+        self.at = at
         self.burn_queries = burn_queries(self.queries.get("availability", ""))
+
+    def _at(self) -> float | None:
+        return None if self.at is None else self.at()
 
     async def _one(self, key: str) -> float | None:
         promql = self.queries.get(key)
         if not promql:
             raise PromQLError(f"no PromQL configured for {key}")
-        return await instant_query(self._http(), self.url, promql, self.timeout, label=key)
+        return await instant_query(
+            self._http(), self.url, promql, self.timeout, label=key, at=self._at()
+        )
 
     async def _burn(self, window: int) -> float | None:
         promql = self.burn_queries[window]
         label = f"availability over {sla_math.window_text(window)}"
-        value = await instant_query(self._http(), self.url, promql, self.timeout, label=label)
+        value = await instant_query(
+            self._http(), self.url, promql, self.timeout, label=label, at=self._at()
+        )
         return sla_math.burn_from_availability(value, self.sla.availability_percent)
 
     async def _burn_rates(self) -> tuple[tuple[tuple[int, float | None], ...], str]:

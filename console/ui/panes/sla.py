@@ -57,7 +57,9 @@ class FirstThatFits:
         return Measurement(1, max(t.cell_len for t in self.texts))
 
 
-def burn_text(snapshot: SlaSnapshot, target: float, colours: dict[str, str], short: bool) -> Text:
+def burn_text(
+    snapshot: SlaSnapshot, target: float, colours: dict[str, str], short: int = 0
+) -> Text:
     """ "burn 1h 16.2× ▲ PAGE · 6h 3.1× · 3d 0.8× · gone in 2h10m": the error budget's burn
     rate over the shown windows, the workbook alert they meet, and the time left at the
     1 h rate. Unknown rates read "unknown", never 0."""
@@ -66,6 +68,8 @@ def burn_text(snapshot: SlaSnapshot, target: float, colours: dict[str, str], sho
     windows = list(sla_math.SHOWN_BURN_WINDOWS)
     if alert is not None and alert[1] not in windows:
         windows.append(alert[1])  # a ticket over 1 d: show the window that meets it
+        if short > 1:  # no room for four: the current rate and the alert's window
+            windows = [sla_math.CURRENT_BURN_WINDOW, alert[1]]
     text = Text("burn ")
     for index, window in enumerate(windows):
         if index:
@@ -81,7 +85,9 @@ def burn_text(snapshot: SlaSnapshot, target: float, colours: dict[str, str], sho
     if short:
         gone = gone.removeprefix("budget ")
     left = snapshot.budget_left_minutes
-    if left is not None and left >= 0:  # the budget part already says "over" or "unknown"
+    # the budget part already says "over" or "unknown"; short of room, an unknown 1 h rate
+    # already says the time left is unknown
+    if left is not None and left >= 0 and (current is not None or not short):
         text.append(" · " + gone)
     return text
 
@@ -103,10 +109,11 @@ def budget_line(snapshot: SlaSnapshot, target: float, colours: dict[str, str]) -
     if not snapshot.burn:
         return FirstThatFits(long_budget, short_budget)
     forms = (
-        (long_budget, False),
-        (short_budget, False),
-        (short_budget, True),
-        (shortest_budget, True),
+        (long_budget, 0),
+        (short_budget, 0),
+        (short_budget, 1),
+        (shortest_budget, 1),
+        (shortest_budget, 2),
     )
     return FirstThatFits(
         *(
