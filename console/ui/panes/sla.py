@@ -38,6 +38,11 @@ def value_text(value: SlaValue) -> str:
     return f"{minutes}m{seconds:02d}s"
 
 
+#: the mark on values the console worked out from the orchestrator itself
+DIRECT = "direct, not from Prometheus"
+DIRECT_PROBLEM = "Prometheus not answering: availability, error budget and burn rates unknown"
+
+
 class FirstThatFits:
     """The first of several texts that fits the width on one line, else the last (wrapped)."""
 
@@ -175,12 +180,20 @@ class SlaPane(Pane):
         values = list(snapshot.values) if snapshot is not None else []
         if recovery is not None:
             values.append(recovery)
+        direct = snapshot is not None and snapshot.direct
         for value in values:
+            if direct and value.value is not None and value.detail.startswith("direct"):
+                # worked out from the orchestrator itself while Prometheus does not answer
+                trend = Text(DIRECT, style=self.colour("status-at-risk"), overflow="ellipsis")
+            else:
+                trend = Text(
+                    sparkline(state.history.get(value.key, ()), 12), style=self.colour("primary")
+                )
             table.add_row(
                 LABELS.get(value.key, value.key),
                 Text(value_text(value), style="bold"),
                 target_text(value),
-                Text(sparkline(state.history.get(value.key, ()), 12), style=self.colour("primary")),
+                trend,
                 status_text(value.status, colours),
             )
         # same rows as last time: redraw the text, skip laying out the screen again
@@ -188,7 +201,7 @@ class SlaPane(Pane):
         self._rows = len(values)
         budget = self.query_one("#sla-budget", Static)
         left = snapshot.budget_left_minutes if snapshot is not None else None
-        has_burn = snapshot is not None and bool(snapshot.burn)
+        has_burn = snapshot is not None and bool(snapshot.burn) and not direct
         budget.display = left is not None or has_burn
         if snapshot is not None and budget.display:
             total = budget_minutes(self.availability_target)
@@ -210,8 +223,10 @@ class SlaPane(Pane):
             problems = [
                 clean(f"{LABELS.get(v.key, v.key)}: {v.detail}", 200)
                 for v in measured
-                if v.status == "unknown" and v.detail and v.detail != "no data"
+                if v.status == "unknown" and v.detail and v.detail != "no data" and not direct
             ]
+            if direct:
+                problems.append(DIRECT_PROBLEM)
             if has_burn and snapshot.burn_detail:
                 problems.append(clean(f"Burn rates: {snapshot.burn_detail}", 200))
         text = "\n".join(problems)
