@@ -214,3 +214,15 @@ def budget_gone_text(left_minutes: float | None, rate: float | None, target: flo
         return "budget not burning"
     down_per_minute = rate * (100.0 - target) / 100.0
     return f"budget gone in {duration_text(left_minutes / down_per_minute * 60)}"
+
+
+def burn_queries(availability: str) -> dict[int, str]:
+    """PromQL of the availability over each burn-rate window: the availability query with
+    its 30-day range (`[30d]`, or the `30d` of `[30d:1m]`) shortened, so an
+    `sla.queries.availability` override is honoured too. Empty when it has no such range."""
+    from console.report import with_range
+
+    queries = {w: with_range(availability, w, only="30d") for w in BURN_WINDOWS}
+    if any(q == availability for q in queries.values()):
+        return {}
+    return queries

@@ -857,7 +857,7 @@ class DemoServers:
         signals = {"availability": "availability", "p95_latency": "p95", "error_rate": "error_rate"}
         table = {" ".join(q.split()): (signals[k], {}) for k, q in queries.items() if k in signals}
         # the SLA pane's burn rates: the availability query over shorter windows
-        from console.sources.prometheus import burn_queries
+        from console.sla import burn_queries
 
         for window, promql in burn_queries(queries.get("availability", "")).items():
             table[" ".join(promql.split())] = (f"availability_over:{window}", {})

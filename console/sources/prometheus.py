@@ -13,7 +13,7 @@ import msgspec
 from console import sla as sla_math
 from console.model import ProbeResult, SlaSnapshot, SlaValue, Status
 from console.sources.base import SourceError
-from console.sources.direct import DirectHistory
+from console.sources.direct import MAX_METRICS_BYTES, DirectHistory
 from console.sources.direct import parse_metrics as parse_direct_metrics
 from console.sources.http import (
     PooledHttpSource,
@@ -202,18 +202,6 @@ def _format(value: SlaValue) -> str:
     return text
 
 
-def burn_queries(availability: str) -> dict[int, str]:
-    """PromQL of the availability over each burn-rate window: the availability query with
-    its 30-day range (`[30d]`, or the `30d` of `[30d:1m]`) shortened, so an
-    `sla.queries.availability` override is honoured too. Empty when it has no such range."""
-    from console.report import with_range
-
-    queries = {w: with_range(availability, w, only="30d") for w in sla_math.BURN_WINDOWS}
-    if any(q == availability for q in queries.values()):
-        return {}
-    return queries
-
-
 class SlaSource(PooledHttpSource):
     """Availability, p95 latency and error rate from Prometheus, judged against the SLA."""
 
@@ -240,7 +228,7 @@ class SlaSource(PooledHttpSource):
         self.monotonic = monotonic
         # when set, every query is evaluated at this moment instead of Prometheus's now
         self.at = at
-        self.burn_queries = burn_queries(self.queries.get("availability", ""))
+        self.burn_queries = sla_math.burn_queries(self.queries.get("availability", ""))
 
     def _at(self) -> float | None:
         return None if self.at is None else self.at()
@@ -381,7 +369,9 @@ class SlaSource(PooledHttpSource):
         base = self.orchestrator.url.rstrip("/")
         client = self._orchestrator_http()
         metrics, health = await asyncio.gather(
-            request(client, "GET", base + "/metrics", timeout=self.timeout),
+            request(
+                client, "GET", base + "/metrics", timeout=self.timeout, max_bytes=MAX_METRICS_BYTES
+            ),
             request(client, "GET", base + "/health/metrics", timeout=self.timeout),
             return_exceptions=True,
         )
