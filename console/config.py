@@ -30,8 +30,17 @@ def default_sla_queries(job: str = JOB) -> dict[str, str]:
     """The PromQL behind each SLA value, for the orchestrator's Prometheus job."""
     sel = f'job="{job}"'
     return {
-        # percent of scrapes over the SLA month in which the orchestrator was up
-        "availability": f"avg_over_time(up{{{sel}}}[30d]) * 100",
+        # percent of the SLA month's minutes in which the orchestrator was up, counted as
+        # the report counts them (README, "SLA report"): a minute without a scrape of it
+        # while Prometheus scraped anything is down; one with no scrape at all (Prometheus
+        # down) is left out. The burn rates use the same query over shorter windows. Until
+        # a first whole minute is measured (a new Prometheus), the last minute's share.
+        "availability": (
+            f"100 * avg_over_time((max(avg_over_time(up{{{sel}}}[1m])) "
+            "or on() (0 * max(present_over_time(up[1m]))))[30d:1m]) "
+            f"or 100 * (max(avg_over_time(up{{{sel}}}[1m])) "
+            "or on() (0 * max(present_over_time(up[1m]))))"
+        ),
         "p95_latency": (
             "histogram_quantile(0.95, sum by (le) "
             f"(rate(genesis_orchestrator_request_duration_seconds_bucket{{{sel}}}[5m])))"

@@ -157,6 +157,13 @@ class SlaSnapshot:
 
     values: tuple[SlaValue, ...]
     budget_left_minutes: float | None = None
+    #: (window seconds, burn rate or None for unknown) of the error budget, shortest first;
+    #: empty when burn rates were not asked for
+    burn: tuple[tuple[int, float | None], ...] = ()
+    #: why the burn rates are unknown, when they are
+    burn_detail: str = ""
+    #: computed by the console from the orchestrator itself because Prometheus did not answer
+    direct: bool = False
 
     def get(self, key: str) -> SlaValue | None:
         for value in self.values:

@@ -129,3 +129,100 @@ def incident_class(
     if anomalies:
         return "P3"
     return None
+
+
+# --- burn rates (SRE workbook, "Alerting on SLOs": multiwindow, multi-burn-rate) --------
+
+#: (severity, long window, short window, burn rate) of each alert: both windows must burn
+#: faster than the rate. Page at 14.4× over 1 h (5 m) or 6× over 6 h (30 m); ticket at 3×
+#: over 1 d (2 h) or 1× over 3 d (6 h). monitoring/alert_rules/genesis_slo.yml matches.
+BURN_ALERTS = (
+    ("page", 3600, 300, 14.4),
+    ("page", 6 * 3600, 1800, 6.0),
+    ("ticket", 86400, 2 * 3600, 3.0),
+    ("ticket", 3 * 86400, 6 * 3600, 1.0),
+)
+#: every window a burn rate is measured over, shortest first
+BURN_WINDOWS = tuple(sorted({w for _, long, short, _ in BURN_ALERTS for w in (long, short)}))
+#: the windows the SLA pane shows
+SHOWN_BURN_WINDOWS = (3600, 6 * 3600, 3 * 86400)
+#: the "current rate" the time left is worked out at
+CURRENT_BURN_WINDOW = 3600
+
+
+def burn_from_availability(availability_percent: float | None, target: float) -> float | None:
+    """(1 − availability) ÷ (1 − target): 1.0 spends exactly the budget over the SLA window."""
+    value = _finite(availability_percent)
+    if value is None or target >= 100:
+        return None
+    return max(0.0, 100.0 - value) / (100.0 - target)
+
+
+def burn_alert(rates: dict[int, float | None]) -> tuple[str, int, float] | None:
+    """The most severe burn-rate alert the rates meet: (severity, long window, rate), or None.
+
+    An alert needs both its windows known and above its rate; an unknown window never
+    fires one (the pane shows it as unknown).
+    """
+    for severity, long, short, rate in BURN_ALERTS:
+        a, b = rates.get(long), rates.get(short)
+        if a is not None and b is not None and a > rate and b > rate:
+            return severity, long, rate
+    return None
+
+
+def window_text(seconds: int) -> str:
+    """3600 → "1h", 259200 → "3d", 300 → "5m"."""
+    if seconds % 86400 == 0:
+        return f"{seconds // 86400}d"
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600}h"
+    return f"{seconds // 60}m"
+
+
+def rate_text(rate: float | None) -> str:
+    if rate is None:
+        return "unknown"
+    if rate >= 100:
+        return f"{rate:.0f}×"
+    return f"{rate:.1f}×" if rate >= 0.05 or rate == 0 else "<0.1×"
+
+
+def duration_text(seconds: float) -> str:
+    """2h10m, 3d4h, 45m; under a minute "<1m"."""
+    minutes = int(seconds // 60)
+    if minutes < 1:
+        return "<1m"
+    days, rest = divmod(minutes, 1440)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days}d{hours}h"
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    return f"{minutes}m"
+
+
+def budget_gone_text(left_minutes: float | None, rate: float | None, target: float) -> str:
+    """When the month's error budget runs out at `rate`: "budget gone in 2h10m"."""
+    if left_minutes is None or not math.isfinite(left_minutes):
+        return "budget left unknown"
+    if left_minutes <= 0:
+        return "budget gone"
+    if rate is None:
+        return "time left unknown"
+    if rate <= 0:
+        return "budget not burning"
+    down_per_minute = rate * (100.0 - target) / 100.0
+    return f"budget gone in {duration_text(left_minutes / down_per_minute * 60)}"
+
+
+def burn_queries(availability: str) -> dict[int, str]:
+    """PromQL of the availability over each burn-rate window: the availability query with
+    its 30-day range (`[30d]`, or the `30d` of `[30d:1m]`) shortened, so an
+    `sla.queries.availability` override is honoured too. Empty when it has no such range."""
+    from console.report import with_range
+
+    queries = {w: with_range(availability, w, only="30d") for w in BURN_WINDOWS}
+    if any(q == availability for q in queries.values()):
+        return {}
+    return queries

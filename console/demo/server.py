@@ -856,6 +856,11 @@ class DemoServers:
         """Answer these PromQL strings (the console's SLA queries) plus a few runbook ones."""
         signals = {"availability": "availability", "p95_latency": "p95", "error_rate": "error_rate"}
         table = {" ".join(q.split()): (signals[k], {}) for k, q in queries.items() if k in signals}
+        # the SLA pane's burn rates: the availability query over shorter windows
+        from console.sla import burn_queries
+
+        for window, promql in burn_queries(queries.get("availability", "")).items():
+            table[" ".join(promql.split())] = (f"availability_over:{window}", {})
         target = {"instance": INSTANCE, "job": JOB}
         table[f'up{{job="{JOB}"}}'] = ("up", {"__name__": "up", **target})
         table["genesis_orchestrator_up"] = ("up", {"__name__": "genesis_orchestrator_up", **target})

@@ -714,6 +714,16 @@ class World:
         _, within = self._cycle(t)
         if name == "up":
             return 1.0 if self._process(t).up else 0.0
+        if name.startswith("availability_over:"):
+            # the share of the last `window` seconds the process was up; the month's
+            # earlier downtime (the availability's base) lies further back than 3 days
+            window = float(name.partition(":")[2])
+            _, within = self._cycle(t)
+            down = sum(
+                max(0.0, min(b, within) - max(a, within - window))
+                for a, b in self._down_intervals(t)
+            )
+            return 100.0 * (1.0 - down / window)
         if name == "availability":
             base = 99.908 if self.scenario == "orchestrator-down" else 99.962
             down = sum(b - a for a, b in self._down_intervals(t))

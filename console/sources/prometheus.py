@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import math
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -11,7 +13,15 @@ import msgspec
 from console import sla as sla_math
 from console.model import ProbeResult, SlaSnapshot, SlaValue, Status
 from console.sources.base import SourceError
-from console.sources.http import PooledHttpSource, http_status_error, plain_client, request
+from console.sources.direct import MAX_METRICS_BYTES, DirectHistory
+from console.sources.direct import parse_metrics as parse_direct_metrics
+from console.sources.http import (
+    PooledHttpSource,
+    as_endpoint,
+    http_status_error,
+    plain_client,
+    request,
+)
 
 if TYPE_CHECKING:
     from console.config import Endpoint, SlaConfig
@@ -198,21 +208,79 @@ class SlaSource(PooledHttpSource):
     name = "sla"
 
     def __init__(
-        self, url: str | Endpoint, *, queries: dict[str, str], sla: SlaConfig, timeout: float
+        self,
+        url: str | Endpoint,
+        *,
+        queries: dict[str, str],
+        sla: SlaConfig,
+        timeout: float,
+        at: Callable[[], float] | None = None,
+        orchestrator: str | Endpoint | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(url, timeout=timeout)
         self.queries = dict(queries)
         self.sla = sla
+        # asked directly when Prometheus does not answer (the runbook's manual monitoring)
+        self.orchestrator = None if orchestrator is None else as_endpoint(orchestrator, "sla")
+        self._orchestrator_client = None
+        self._direct_history = DirectHistory()
+        self.monotonic = monotonic
+        # when set, every query is evaluated at this moment instead of Prometheus's now
+        self.at = at
+        self.burn_queries = sla_math.burn_queries(self.queries.get("availability", ""))
+
+    def _at(self) -> float | None:
+        return None if self.at is None else self.at()
 
     async def _one(self, key: str) -> float | None:
         promql = self.queries.get(key)
         if not promql:
             raise PromQLError(f"no PromQL configured for {key}")
-        return await instant_query(self._http(), self.url, promql, self.timeout, label=key)
+        return await instant_query(
+            self._http(), self.url, promql, self.timeout, label=key, at=self._at()
+        )
+
+    async def _burn(self, window: int) -> float | None:
+        promql = self.burn_queries[window]
+        label = f"availability over {sla_math.window_text(window)}"
+        value = await instant_query(
+            self._http(), self.url, promql, self.timeout, label=label, at=self._at()
+        )
+        return sla_math.burn_from_availability(value, self.sla.availability_percent)
+
+    async def _burn_rates(self) -> tuple[tuple[tuple[int, float | None], ...], str]:
+        """(window, burn rate) for every window, and why any are unknown."""
+        if not self.burn_queries:
+            return tuple((w, None) for w in sla_math.BURN_WINDOWS), (
+                "the availability query has no [30d] range to measure shorter windows with"
+            )
+        windows = tuple(self.burn_queries)
+        answers = await asyncio.gather(*(self._burn(w) for w in windows), return_exceptions=True)
+        rates: list[tuple[int, float | None]] = []
+        problems: list[str] = []
+        for window, answer in zip(windows, answers, strict=True):
+            if isinstance(answer, asyncio.CancelledError):
+                raise answer
+            if isinstance(answer, BaseException):
+                detail = answer.detail if isinstance(answer, SourceError) else str(answer)
+                if detail not in problems:
+                    problems.append(detail)
+                rates.append((window, None))
+            else:
+                rates.append((window, answer))
+        if not problems and any(r is None for _, r in rates):
+            problems.append("no data in Prometheus for part of the windows")
+        return tuple(rates), "; ".join(problems)
 
     async def _probe(self) -> ProbeResult:
         keys = ("availability", "p95_latency", "error_rate")
-        answers = await asyncio.gather(*(self._one(k) for k in keys), return_exceptions=True)
+        burn_task = asyncio.ensure_future(self._burn_rates())
+        try:
+            answers = await asyncio.gather(*(self._one(k) for k in keys), return_exceptions=True)
+            burn, burn_detail = await burn_task
+        finally:
+            burn_task.cancel()
         numbers: dict[str, float | None] = {}
         errors: dict[str, SourceError] = {}
         for key, answer in zip(keys, answers, strict=True):
@@ -226,6 +294,16 @@ class SlaSource(PooledHttpSource):
                 numbers[key] = None
             else:
                 numbers[key] = answer
+        unreachable = len(errors) == len(keys) and not any(
+            isinstance(e, PromQLError) for e in errors.values()
+        )
+        if unreachable and self.orchestrator is not None:
+            reason = next(iter(errors.values())).detail
+            direct = await self._direct(reason, burn, burn_detail)
+            if direct is not None:
+                return direct
+        if not unreachable:
+            self._direct_history.clear()  # Prometheus is back: direct rates start afresh
 
         sla = self.sla
         values = [
@@ -244,6 +322,8 @@ class SlaSource(PooledHttpSource):
             budget_left_minutes=sla_math.budget_left_minutes(
                 numbers["availability"], sla.availability_percent
             ),
+            burn=burn,
+            burn_detail=burn_detail,
         )
         worst = max((v.status for v in values), key=_STATUS_RANK.__getitem__)
         if all(v.status == "unknown" for v in values):
@@ -255,11 +335,99 @@ class SlaSource(PooledHttpSource):
         if len(errors) == len(keys) and len(shared) == 1:
             # Prometheus itself failed: one sentence, not three copies of it
             detail = f"SLA unknown: {shared.pop()}"
+            if self.orchestrator is not None:
+                detail += " (and the orchestrator did not answer either)"
         else:
             detail = " · ".join(_format(v) for v in values)
+            alert = sla_math.burn_alert(dict(burn))
+            if alert is not None:
+                severity, window, _ = alert
+                rate = dict(burn)[window]
+                detail += (
+                    f" · budget burning {sla_math.rate_text(rate)} over "
+                    f"{sla_math.window_text(window)} ({severity})"
+                )
             for key, error in errors.items():
                 detail += f" · {key}: {error.detail}"
         return ProbeResult(self.name, status, detail, data=snapshot)
+
+    def _orchestrator_http(self):
+        if self._orchestrator_client is None:
+            self._orchestrator_client = plain_client(endpoint=self.orchestrator)
+        return self._orchestrator_client
+
+    async def close(self) -> None:
+        await super().close()
+        if self._orchestrator_client is not None:
+            client, self._orchestrator_client = self._orchestrator_client, None
+            await client.aclose()
+
+    async def _direct(
+        self, reason: str, burn: tuple[tuple[int, float | None], ...], burn_detail: str
+    ) -> ProbeResult | None:
+        """The SLA from the orchestrator itself; None when it does not answer either."""
+        base = self.orchestrator.url.rstrip("/")
+        client = self._orchestrator_http()
+        metrics, health = await asyncio.gather(
+            request(
+                client, "GET", base + "/metrics", timeout=self.timeout, max_bytes=MAX_METRICS_BYTES
+            ),
+            request(client, "GET", base + "/health/metrics", timeout=self.timeout),
+            return_exceptions=True,
+        )
+        for reply in (metrics, health):
+            if isinstance(reply, asyncio.CancelledError):
+                raise reply
+        answered = [r for r in (metrics, health) if not isinstance(r, BaseException)]
+        if not answered:
+            return None
+        found = None
+        if not isinstance(metrics, BaseException) and metrics.status == 200:
+            text = metrics.body.decode("utf-8", "replace")
+            sample = parse_direct_metrics(text, self.monotonic())
+            if sample.total is not None or sample.buckets:
+                found = self._direct_history.add(sample)
+        latency = None
+        if not isinstance(health, BaseException) and health.status == 200:
+            from console.sources.orchestrator import average_latency_ms
+
+            latency = average_latency_ms(_json_or_none(health.body))
+
+        sla = self.sla
+        note = f"direct, not from Prometheus ({found.span})" if found else ""
+        missing = "direct, not from Prometheus: the orchestrator's /metrics has no such series"
+        values = []
+        for key, value, limit in (
+            ("p95_latency", found.p95 if found else None, sla.p95_latency_seconds),
+            ("error_rate", found.error_rate if found else None, sla.error_rate_percent),
+        ):
+            judged = self._upper(key, value, limit)
+            detail = note if value is not None else missing
+            values.append(SlaValue(judged.key, judged.value, judged.target, judged.status, detail))
+        availability = SlaValue(
+            "availability",
+            None,
+            sla.availability_percent,
+            "unknown",
+            "needs Prometheus's history (it does not answer)",
+        )
+        snapshot = SlaSnapshot(
+            values=(availability, *values),
+            budget_left_minutes=None,
+            burn=burn,
+            burn_detail=burn_detail,
+            direct=True,
+        )
+        worst = max((v.status for v in values), key=_STATUS_RANK.__getitem__)
+        # never OK: the month's availability is unknown while Prometheus is down
+        status = {"breached": Status.CRITICAL}.get(worst, Status.WARNING)
+        parts = [f"direct from the orchestrator, not from Prometheus ({reason})"]
+        parts += [_format(v) for v in values if v.value is not None]
+        if latency is not None:
+            parts.append(f"avg latency {latency:.0f} ms")
+        if found is None:
+            parts.append("no error rate or p95: /metrics has no orchestrator series")
+        return ProbeResult(self.name, status, " · ".join(parts), data=snapshot)
 
     @staticmethod
     def _upper(key: str, value: float | None, limit: float) -> SlaValue:

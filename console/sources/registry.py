@@ -50,6 +50,7 @@ def build_sources(config: Config, replace: Iterable[Source] = ()) -> list[Source
             queries=config.sla_queries(),
             sla=config.sla,
             timeout=timeout,
+            orchestrator=config.orchestrator.endpoint(),
         ),
         HostSource(),
     ]

@@ -2,3 +2,4 @@
 
 from tests.integration.fixtures_datastores import *  # noqa: F403
 from tests.integration.fixtures_monitoring import *  # noqa: F403
+from tests.integration.sla_history import history  # noqa: F401

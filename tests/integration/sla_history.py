@@ -7,8 +7,11 @@ error budget from the scenario itself, not from Prometheus.
 from __future__ import annotations
 
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pytest
 
 from tests.integration.fixtures_monitoring import Server, _ready
 from tests.procs import Proc, free_port, need
@@ -166,3 +169,14 @@ def start_prometheus_with_history(folder: Path, s: Scenario) -> Server:
         folder / "prometheus.log",
     )
     return _ready(Server("prometheus", port, proc))
+
+
+@pytest.fixture(scope="session")
+def history(tmp_path_factory):
+    """(scenario, server): a real Prometheus holding the standard scenario, shared by every
+    test module; the history ends at the last UTC midnight."""
+    end = (int(time.time()) // DAY) * DAY
+    scenario = standard_scenario(end)
+    server = start_prometheus_with_history(tmp_path_factory.mktemp("history"), scenario)
+    yield scenario, server
+    server.proc.stop()

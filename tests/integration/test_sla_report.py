@@ -20,21 +20,9 @@ from tests.integration.sla_history import (
     DAY,
     Scenario,
     expected_error_rate,
-    standard_scenario,
-    start_prometheus_with_history,
 )
 
 TARGET = 99.9
-
-
-@pytest.fixture(scope="module")
-def history(tmp_path_factory):
-    # the history ends at the last UTC midnight: the report's clock is frozen there
-    end = (int(time.time()) // DAY) * DAY
-    scenario = standard_scenario(end)
-    server = start_prometheus_with_history(tmp_path_factory.mktemp("history"), scenario)
-    yield scenario, server
-    server.proc.stop()
 
 
 def _config(tmp_path: Path, url: str, extra: str = "") -> Path:

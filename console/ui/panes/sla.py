@@ -9,7 +9,8 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from console.model import SlaValue
+from console import sla as sla_math
+from console.model import SlaSnapshot, SlaValue
 from console.sla import AT_RISK_SHARE, availability_text, budget_minutes, budget_text
 from console.state import State
 from console.text import clean
@@ -35,6 +36,96 @@ def value_text(value: SlaValue) -> str:
         return f"{value.value:.2f}%"
     minutes, seconds = divmod(int(value.value), 60)
     return f"{minutes}m{seconds:02d}s"
+
+
+#: the mark on values the console worked out from the orchestrator itself
+DIRECT = "direct, not from Prometheus"
+DIRECT_PROBLEM = "Prometheus not answering: availability, error budget and burn rates unknown"
+
+
+class FirstThatFits:
+    """The first of several texts that fits the width on one line, else the last (wrapped)."""
+
+    def __init__(self, *texts: Text) -> None:
+        self.texts = texts
+
+    def __rich_console__(self, console, options):
+        for text in self.texts:
+            if text.cell_len <= options.max_width:
+                yield text
+                return
+        yield self.texts[-1]
+
+    def __rich_measure__(self, console, options):
+        from rich.measure import Measurement
+
+        return Measurement(1, max(t.cell_len for t in self.texts))
+
+
+def burn_text(
+    snapshot: SlaSnapshot, target: float, colours: dict[str, str], short: int = 0
+) -> Text:
+    """ "burn 1h 16.2× ▲ PAGE · 6h 3.1× · 3d 0.8× · gone in 2h10m": the error budget's burn
+    rate over the shown windows, the workbook alert they meet, and the time left at the
+    1 h rate. Unknown rates read "unknown", never 0."""
+    rates = dict(snapshot.burn)
+    alert = sla_math.burn_alert(rates)
+    windows = list(sla_math.SHOWN_BURN_WINDOWS)
+    if alert is not None and alert[1] not in windows:
+        windows.append(alert[1])  # a ticket over 1 d: show the window that meets it
+        if short > 1:  # no room for four: the current rate and the alert's window
+            windows = [sla_math.CURRENT_BURN_WINDOW, alert[1]]
+    text = Text("burn ")
+    for index, window in enumerate(windows):
+        if index:
+            text.append(" · ")
+        rate = rates.get(window)
+        text.append(f"{sla_math.window_text(window)} ")
+        text.append(sla_math.rate_text(rate), style="bold")
+        if alert is not None and alert[1] == window:
+            variable = "status-breached" if alert[0] == "page" else "status-at-risk"
+            text.append(f" ▲ {alert[0].upper()}", style=f"bold {colours.get(variable, '')}")
+    current = rates.get(sla_math.CURRENT_BURN_WINDOW)
+    gone = sla_math.budget_gone_text(snapshot.budget_left_minutes, current, target)
+    if short:
+        gone = gone.removeprefix("budget ")
+    left = snapshot.budget_left_minutes
+    # the budget part already says "over" or "unknown"; short of room, an unknown 1 h rate
+    # already says the time left is unknown
+    if left is not None and left >= 0 and (current is not None or not short):
+        text.append(" · " + gone)
+    return text
+
+
+def budget_line(snapshot: SlaSnapshot, target: float, colours: dict[str, str]) -> FirstThatFits:
+    """The error budget left and how fast it burns, on one line where it fits."""
+    left = snapshot.budget_left_minutes
+    total = budget_minutes(target)
+    long_budget = Text(
+        "error budget unknown" if left is None else f"error budget: {budget_text(left, total)}"
+    )
+    if left is None:
+        short_budget = shortest_budget = Text("budget unknown")
+    elif left < 0:
+        short_budget = shortest_budget = Text(f"budget over by {-left:.1f} min")
+    else:
+        short_budget = Text(f"budget {left:.1f}/{total:.1f} min")
+        shortest_budget = Text(f"budget {left:.1f} min")
+    if not snapshot.burn:
+        return FirstThatFits(long_budget, short_budget)
+    forms = (
+        (long_budget, 0),
+        (short_budget, 0),
+        (short_budget, 1),
+        (shortest_budget, 1),
+        (shortest_budget, 2),
+    )
+    return FirstThatFits(
+        *(
+            Text.assemble(budget, " · ", burn_text(snapshot, target, colours, short))
+            for budget, short in forms
+        )
+    )
 
 
 def target_text(value: SlaValue) -> str:
@@ -94,12 +185,20 @@ class SlaPane(Pane):
         values = list(snapshot.values) if snapshot is not None else []
         if recovery is not None:
             values.append(recovery)
+        direct = snapshot is not None and snapshot.direct
         for value in values:
+            if direct and value.value is not None and value.detail.startswith("direct"):
+                # worked out from the orchestrator itself while Prometheus does not answer
+                trend = Text(DIRECT, style=self.colour("status-at-risk"), overflow="ellipsis")
+            else:
+                trend = Text(
+                    sparkline(state.history.get(value.key, ()), 12), style=self.colour("primary")
+                )
             table.add_row(
                 LABELS.get(value.key, value.key),
                 Text(value_text(value), style="bold"),
                 target_text(value),
-                Text(sparkline(state.history.get(value.key, ()), 12), style=self.colour("primary")),
+                trend,
                 status_text(value.status, colours),
             )
         # same rows as last time: redraw the text, skip laying out the screen again
@@ -107,12 +206,13 @@ class SlaPane(Pane):
         self._rows = len(values)
         budget = self.query_one("#sla-budget", Static)
         left = snapshot.budget_left_minutes if snapshot is not None else None
-        budget.display = left is not None
-        if left is not None:
+        has_burn = snapshot is not None and bool(snapshot.burn) and not direct
+        budget.display = left is not None or has_burn
+        if snapshot is not None and budget.display:
             total = budget_minutes(self.availability_target)
-            budget.update(f"error budget: {budget_text(left, total)}", layout=False)
-            budget.set_class(left <= 0, "-spent")
-            budget.set_class(0 < left < total * (1 - AT_RISK_SHARE), "-low")
+            budget.update(budget_line(snapshot, self.availability_target, colours), layout=False)
+            budget.set_class(left is not None and left <= 0, "-spent")
+            budget.set_class(left is not None and 0 < left < total * (1 - AT_RISK_SHARE), "-low")
         measured = [v for v in values if v.key != "recovery"]
         # Prometheus itself failing: one sentence, not the same reason three times
         failing = result.status.value in ("critical", "unknown") and all(
@@ -128,8 +228,12 @@ class SlaPane(Pane):
             problems = [
                 clean(f"{LABELS.get(v.key, v.key)}: {v.detail}", 200)
                 for v in measured
-                if v.status == "unknown" and v.detail and v.detail != "no data"
+                if v.status == "unknown" and v.detail and v.detail != "no data" and not direct
             ]
+            if direct:
+                problems.append(DIRECT_PROBLEM)
+            if has_burn and snapshot.burn_detail:
+                problems.append(clean(f"Burn rates: {snapshot.burn_detail}", 200))
         text = "\n".join(problems)
         if text != self._problem:
             self.query_one("#sla-problem", Static).update(text)
