@@ -416,7 +416,9 @@ async def test_read_only_runs_nothing_whatever_is_pressed(world, standin, how):
             await press(pilot, key)
             assert not isinstance(app.screen, ConfirmScreen), key
             await press(pilot, "y", "escape")
-        assert sum("read-only" in n for n in notifications(app)) >= 7
+        assert (
+            sum("read-only" in n for n in notifications(app)) >= 5
+        )  # x and + are not even offered in read-only (hidden), so they say nothing
         await pilot.pause(0.3)
     assert world.restarts() == 0
     assert standin.cache_clears == clears

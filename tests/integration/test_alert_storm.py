@@ -129,7 +129,7 @@ async def test_the_default_cap_reads_the_whole_storm(storm):
     assert result.status is Status.OK, result.detail
     assert len(data.alerts) == STORM + 1 and not data.cut and not data.partial
     counts = alert_counts([result])
-    assert counts == {"critical": 1, "warning": STORM, "silenced": 0}
+    assert counts == {"critical": 1, "warning": STORM, "silenced": 0, "acked": 0}
     assert verdict([result], counts) is Status.CRITICAL
 
 

@@ -178,7 +178,7 @@ def test_check_is_ok_against_a_healthy_stack(healthy):
     for name in (*SERVICE_NAMES, "sla"):
         assert names[name] == "ok", (name, report)
     assert all(names[f"port:{p}"] == "ok" for p in healthy.ports)
-    assert report["alerts"] == {"critical": 0, "warning": 0, "silenced": 0}
+    assert report["alerts"] == {"critical": 0, "warning": 0, "silenced": 0, "acked": 0}
     assert MYSQL_PASSWORD not in done.stdout + done.stderr
 
 
@@ -301,6 +301,7 @@ def test_check_counts_the_alertmanagers_that_answered_and_names_the_others(healt
         "critical": 1,
         "warning": 1,
         "silenced": 1,
+        "acked": 0,
         "partial": True,
         "unreachable": [refused],
     }, report
