@@ -165,11 +165,18 @@ def plan_escalate(
         lines.append(f"{stand_in.name} takes it instead of PagerDuty and Slack: nobody is paged")
 
     async def execute(progress: Progress) -> Outcome:
+        from console.audit import who
         from console.sources.base import SourceError
         from console.sources.http import make_client, request
 
         _keep_out_of_logs((routing_key or "", webhook or ""))
         sent, failed = [], []
+        # who escalated: the tmux seat that confirmed it, else $SUDO_USER/$USER
+        person = who()
+        by = f"{person.get('user') or 'unknown'}@{person.get('host') or '?'}"
+        if person.get("tty"):
+            by += f" ({person['tty']})"
+        body_details = {**details, "escalated_by": by}
 
         async def post(name: str, endpoint, body: dict) -> None:
             try:
@@ -201,14 +208,18 @@ def plan_escalate(
                     summary=summary,
                     severity=severity,
                     source=source,
-                    details=details,
+                    details=body_details,
                 ),
             )
         if webhook:
             progress("posting to Slack…")
-            text = f":rotating_light: {slack_escape(summary)}\n" + "\n".join(
-                slack_escape(f"• {d['alertname']} ({d['severity']}): {d['summary']}")
-                for d in details["firing_alerts"]
+            text = (
+                f":rotating_light: {slack_escape(summary)}\n"
+                + "\n".join(
+                    slack_escape(f"• {d['alertname']} ({d['severity']}): {d['summary']}")
+                    for d in details["firing_alerts"]
+                )
+                + f"\nescalated by {slack_escape(by)}"
             )
             await post("Slack", slack.endpoint(webhook), {"text": text})
         if not sent:

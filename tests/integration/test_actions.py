@@ -600,9 +600,14 @@ async def test_escalation_payload_field_by_field_and_secrets_never_shown(world, 
     assert down["severity"] == "critical"
     assert down["summary"] == "GENESIS orchestrator is down on app1"
     assert payload["custom_details"]["level"] == "on-call engineer"
+    # who escalated travels with the page (outside tmux: $SUDO_USER or $USER)
+    user = os.environ.get("SUDO_USER") or os.environ.get("USER") or getpass.getuser()
+    by = f"{user}@{socket.gethostname()}"
+    assert payload["custom_details"]["escalated_by"].startswith(by)
     slack = world.receiver.to(SLACK_PATH)
     assert len(slack) == 2
     text = slack[0].json()["text"]
+    assert f"escalated by {by}" in text
     assert "GenesisOrchestratorDown" in text and "GENESIS orchestrator is down on app1" in text
     assert slack[0].headers["Content-Type"].startswith("application/json")
 

@@ -187,3 +187,30 @@ async def test_the_header_names_who_watches_and_attach_detach_reach_the_timeline
         await pilot.press("n")
         await pilot.pause()
         assert app.is_running
+
+
+async def test_an_escalation_names_the_seat_that_confirmed_it(demo_app):
+    """The page and the Slack message say who escalated: the seat, not who started tmux."""
+    from tests.pilot import wait_until
+
+    app = demo_app("orchestrator-down", offset=200)
+    tmux = ScriptedTmux(("oncall1", "/dev/pts/3", 100), ("oncall2", "/dev/pts/4", 90))
+    app.seats = seated(tmux)
+    world = app.demo_stack.world
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_p0(app, pilot)
+        tmux.press("oncall2", 200)
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await wait_until(
+            pilot,
+            lambda: len(world.escalations) == 2 and not app.runner.running,
+            5,
+            "the page and the message",
+        )
+    page, message = world.escalations
+    assert page.body["payload"]["custom_details"]["escalated_by"].startswith("oncall2@")
+    assert "/dev/pts/4" in page.body["payload"]["custom_details"]["escalated_by"]
+    assert "escalated by oncall2@" in message.body["text"]
