@@ -95,7 +95,7 @@ class StatusHeader(Static):
             return
         self._drawn = key
         # the widest form that fits: the refresh time is the last thing to go
-        for tight in range(4):
+        for tight in range(6):
             text = self._line(tight)
             if not width or text.cell_len <= width:
                 break
@@ -110,7 +110,8 @@ class StatusHeader(Static):
 
     def _line(self, tight: int) -> Text:
         """The header line; each step of `tight` gives up something to keep the rest whole:
-        1 narrower separators, 2 no product name, 3 a shorter refresh time."""
+        1 narrower separators, 2 no product name, 3 a shorter refresh time, 4 shorter
+        incident and checklist wording and only how many watch, 5 not who watches."""
         colours = self.app.theme_variables
         bar = "  │  " if tight == 0 else " │ "
         text = Text()
@@ -135,17 +136,22 @@ class StatusHeader(Static):
             )
         if self.incident:
             text.append(bar)
-            text.append(self.incident, style=f"bold {colours.get('status-breached', 'red')}")
+            incident = self.incident.replace(" due in ", " in ") if tight >= 4 else self.incident
+            text.append(incident, style=f"bold {colours.get('status-breached', 'red')}")
         if self.checklist:
             text.append(bar)
             warning = colours.get("status-at-risk", "yellow")
+            checklist = self.checklist
+            if tight >= 4:
+                checklist = checklist.replace(" due in ", " ").replace("m ", "m")
             text.append(
-                f" {self.checklist} " if self.checklist_overdue else self.checklist,
+                f" {checklist} " if self.checklist_overdue else checklist,
                 style=f"bold reverse {warning}" if self.checklist_overdue else "bold",
             )
-        if self.watching:
+        if self.watching and tight < 5:
             text.append(bar)
-            text.append(clean(self.watching, 80))
+            watching = self.watching.split(":")[0] if tight >= 4 else self.watching
+            text.append(clean(watching, 80))
         if self.alerts_note:
             text.append(bar)
             text.append(

@@ -69,6 +69,19 @@ async def test_header_keeps_the_refresh_time_at_80_columns(demo_app):
         assert "refreshed 03:00:00 UTC" in header
 
 
+async def test_header_keeps_the_refresh_time_in_a_p0_with_its_countdown_at_80_columns(demo_app):
+    app = demo_app("orchestrator-down", offset=200)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _start(app, pilot)
+        app.tick()
+        await pilot.pause()
+        assert app.incident_classes.current == "P0"
+        header = screen_text(app).splitlines()[0]
+        # the class, its escalation, the status-page countdown and the time all fit whole
+        assert "P0 open" in header and "status page" in header, header
+        assert "03:0" in header and "…" not in header, header
+
+
 async def test_an_empty_alerts_pane_says_nothing_fires_and_where_it_looked(demo_app):
     app = demo_app("healthy", offset=10)
     async with app.run_test(size=(80, 24)) as pilot:
