@@ -130,9 +130,14 @@ class Room:
 
 def test_two_seats_notes_prompts_ties_and_attach_detach(war_room):
     room = war_room
-    assert "2 watching: gc-oncall1, gc-oncall2" in room.screen()
-    attached = {e["who"]["user"] for e in room.entries("seat")}
-    assert attached == set(USERS)
+    # the header learns who is attached on its next look (once a second)
+    room.wait_for(
+        lambda: "2 watching: gc-oncall1, gc-oncall2" in room.screen(), "both seats in the header"
+    )
+    room.wait_for(
+        lambda: {e["who"]["user"] for e in room.entries("seat")} == set(USERS),
+        "both attaches on the timeline",
+    )
 
     # a note typed by each is recorded under the right name
     room.type("gc-oncall1", "n")
