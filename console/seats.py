@@ -135,8 +135,11 @@ class Seats:
             argv += ["-t", self.pane]
         return argv
 
-    def clients(self, *, fresh: bool = False) -> list[Seat] | None:
-        """The attached clients, or None outside tmux or when tmux cannot be asked."""
+    def clients(self, *, fresh: bool = False, remember: bool = True) -> list[Seat] | None:
+        """The attached clients, or None outside tmux or when tmux cannot be asked.
+
+        `remember` False (the once-a-second look at who is attached): the answer is not
+        reused for the next key, which it may predate; only a key's own look is."""
         if not self.in_tmux:
             self.problem = "not inside tmux"
             return None
@@ -154,7 +157,8 @@ class Seats:
             problem = "tmux refused: " + clean((exc.stderr or "").strip() or exc.returncode, 120)
         except OSError as exc:
             found, problem = None, f"cannot run tmux: {clean(exc.strerror or exc, 120)}"
-        self._cached = (now, found, problem)
+        if remember:
+            self._cached = (now, found, problem)
         self.problem = problem
         return found
 

@@ -109,7 +109,7 @@ class SeatKeys:
 
         async def look() -> None:
             try:
-                found = await asyncio.to_thread(self.seats.clients, fresh=True)
+                found = await asyncio.to_thread(self.seats.clients, fresh=True, remember=False)
             finally:
                 self._seats_busy = False
             if found is None:
