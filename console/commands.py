@@ -346,7 +346,7 @@ def validate(options: Namespace) -> int:
     kind = options.kind or _guess_kind(path)
     try:
         return _validate(path, kind, options)
-    except ConfigError:
+    except ConfigError as exc:
         if not options.kind:
             import sys
 
@@ -355,7 +355,27 @@ def validate(options: Namespace) -> int:
                 "(--kind config|theme|keymap to say otherwise)",
                 file=sys.stderr,
             )
+        if kind == "config":
+            return _every_config_error(path, exc)
         raise
+
+
+def _every_config_error(path: Path, first: ConfigError) -> int:
+    """Print every error of a config file that does not validate (not only the first)."""
+    import sys
+
+    from console.config import config_errors, read_file
+    from console.text import clean
+
+    try:
+        errors = config_errors(read_file(path), str(path)) or [first]
+    except ConfigError as exc:
+        errors = [exc]
+    for error in errors:
+        print(f"genesis-console: config error: {clean(error, 2000)}", file=sys.stderr)
+    if len(errors) > 1:
+        print(f"{path}: {len(errors)} errors", file=sys.stderr)
+    return 2
 
 
 def _validate(path: Path, kind: str, options: Namespace) -> int:

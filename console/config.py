@@ -972,6 +972,49 @@ def _decode_checked(data: Any, file: str, lines: dict[tuple[Any, ...], int]) -> 
     return config
 
 
+def config_errors(text: str, file: str = "<config>") -> list[ConfigError]:
+    """Every error of a config file, not only the first (for `validate`).
+
+    Decoding stops at the first problem, so each top-level key, and each key of a
+    section that fails, is checked on its own over the defaults: every independent
+    mistake is named with its key and line. A problem only the whole file has (YAML
+    syntax, a duplicate key, an unknown environment) is the one error.
+    """
+    try:
+        parse_environments(text, file)
+        return []
+    except ConfigError as exc:
+        first = exc
+    try:
+        data, lines = load_yaml(text, file)
+    except ConfigError as exc:
+        return [exc]
+    if not isinstance(data, dict) or any(key in data for key in ENV_KEYS):
+        return [first]
+
+    def fails(piece: dict) -> ConfigError | None:
+        try:
+            _decode_checked(piece, file, lines)
+        except ConfigError as exc:
+            return exc
+        return None
+
+    errors: list[ConfigError] = []
+    for key, value in data.items():
+        error = fails({key: value})
+        if error is None:
+            continue
+        inner = []
+        if isinstance(value, dict) and len(value) > 1:
+            inner = [e for k, v in value.items() if (e := fails({key: {k: v}})) is not None]
+        errors.extend(inner or [error])
+    unique: dict[str, ConfigError] = {}
+    for error in errors:
+        unique.setdefault(str(error), error)
+    found = sorted(unique.values(), key=lambda e: (e.line or 0, e.key))
+    return found or [first]
+
+
 #: an environment's key: part of file names and Redis keys, so nothing exotic
 ENV_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 #: the top-level keys that describe environments rather than one environment

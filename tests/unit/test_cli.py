@@ -183,3 +183,48 @@ def test_validate_suggests_the_key_meant(tmp_path, capsys):
     config.write_text("prometheus:\n  ulr: http://prom:9090\n")
     code, text = _validate(config, capsys)
     assert code == 2 and "prometheus.ulr: unknown key (did you mean url?)" in text
+
+
+def test_validate_reports_every_error_with_its_line(tmp_path, capsys):
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "environment: production\n"
+        "mysql:\n"
+        "  port: 99999\n"
+        '  host: ""\n'
+        "redis:\n"
+        '  url: "http://nope"\n'
+        "prometheus:\n"
+        "  urll: http://x:9090\n"
+        "ports: [1, 70000]\n"
+        "refresh_seconds: fast\n"
+    )
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    for where in (
+        ":3: mysql.port:",
+        ":4: mysql.host:",
+        ":6: redis.url:",
+        ":8: prometheus.urll: unknown key (did you mean url?)",
+        ":9: ports[1]:",
+        ":10: refresh_seconds:",
+    ):
+        assert where in err, (where, err)
+    assert "6 errors" in err
+    # errors come in the order of the file
+    lines = [
+        int(part.split("config.yaml:")[1].split(":")[0])
+        for part in err.splitlines()
+        if "config error" in part
+    ]
+    assert lines == sorted(lines)
+
+
+def test_validate_of_a_valid_file_and_of_one_error_says_just_that(tmp_path, capsys):
+    path = tmp_path / "config.yaml"
+    path.write_text("environment: staging\nmysql: {port: 0}\n")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("config error") == 1 and "mysql.port" in err and "errors" not in err
+    path.write_text("environment: staging\n")
+    assert main(["validate", str(path)]) == 0
