@@ -35,7 +35,7 @@ MEMORY_WARNING = 90.0
 MEMORY_CRITICAL = 97.0
 DISK_WARNING = 90.0
 DISK_CRITICAL = 95.0
-TOP_COUNT = 5
+TOP_COUNT = 12
 #: the shortest interval a CPU figure is measured over
 CPU_SAMPLE_SECONDS = 0.5
 

@@ -7,7 +7,6 @@ from collections.abc import Callable
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import Container
 from textual.screen import Screen
 from textual.widgets import DataTable
 
@@ -35,7 +34,7 @@ from console.ui.group_keys import GroupKeys
 from console.ui.header import StatusHeader, insecure_backends
 from console.ui.keymaps import DEFAULT_KEYS
 from console.ui.keys import ConsoleKeys
-from console.ui.layout import arrange
+from console.ui.layout import Panes, arrange
 from console.ui.panes.alerts import AlertsPane
 from console.ui.panes.host import HostPane
 from console.ui.panes.services import ServicesPane
@@ -335,7 +334,7 @@ class GenesisApp(
             id="header",
         )
         yield ActionBar(id="action-bar")
-        with Container(id="panes"):
+        with Panes(id="panes"):
             yield from self._panes()
         yield KeyFooter()
 

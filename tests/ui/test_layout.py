@@ -115,3 +115,39 @@ async def test_the_silences_view_has_the_copy_key(demo_app):
         await pilot.pause()
         assert copied and "deploy window" in copied[0] and "abc-123" in copied[0]
         assert 'alertname="HighFailureRate"' in copied[0]
+
+
+def _pane_rows(app, pane_id: str) -> list[str]:
+    """The rows inside a pane's border, as drawn."""
+    pane = app.query_one(f"#{pane_id}")
+    region = pane.region
+    lines = screen_lines(app)
+    return [
+        lines[y][region.x + 1 : region.right - 1] for y in range(region.y + 1, region.bottom - 1)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("scenario", "offset"), [("healthy", 60), ("dependency-outage", 240)], ids=str
+)
+async def test_at_160x48_the_sla_pane_has_no_blank_rows(demo_app, scenario, offset):
+    """The wide layout sets each column's heights apart: SLA as tall as its text (its
+    budget line wrapped included), Host below it with the rest, whatever the Alerts pane
+    beside them needs."""
+    app = demo_app(scenario, offset=offset)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _started(app, pilot)
+        await pilot.pause()
+        sla = _pane_rows(app, "sla")
+        assert sla and all(row.strip() for row in sla), sla
+        assert "budget" in "\n".join(sla)
+        assert "burning" in sla[-1] or "gone in" in sla[-1] or "▲" in "\n".join(sla), sla
+        host, sla_pane = app.query_one("#host"), app.query_one("#sla")
+        assert host.region.x == sla_pane.region.x  # Host in the SLA's column, under it
+        assert host.region.y == sla_pane.region.bottom
+        services = app.query_one("#services")
+        assert services.region.x == app.query_one("#alerts").region.x
+        # every service row shows beside a short alert list
+        text = "\n".join(_pane_rows(app, "services"))
+        for name in app.query_one(ServicesPane).names:
+            assert name in text, name

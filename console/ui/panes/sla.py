@@ -154,6 +154,7 @@ class SlaPane(Pane):
     """
 
     _rows = -1
+    _budget: FirstThatFits | None = None
     _problem: str | None = None
 
     def __init__(self, *, availability_target: float, **kwargs) -> None:
@@ -166,9 +167,24 @@ class SlaPane(Pane):
         yield Static(id="sla-problem")
 
     def natural_height(self) -> int:
-        budget = 1 if self.query_one("#sla-budget").display else 0
-        problems = len(self._problem.splitlines()) if self._problem else 0
+        budget = self._budget_lines(self._budget) if self.query_one("#sla-budget").display else 0
+        problems = sum(self._wrapped(len(line)) for line in (self._problem or "").splitlines())
         return 2 + max(1, self._rows) + budget + problems
+
+    def _width(self) -> int:
+        return max(10, self.content_region.width or self.size.width - 4)
+
+    def _wrapped(self, cells: int) -> int:
+        """Lines a text of `cells` columns takes at the pane's width (it wraps)."""
+        return max(1, -(-cells // self._width()))
+
+    def _budget_lines(self, line: FirstThatFits | None) -> int:
+        """Lines the budget takes: its first form that fits, else its shortest, wrapped."""
+        if line is None:
+            return 1
+        width = self._width()
+        fits = [t for t in line.texts if t.cell_len <= width]
+        return 1 if fits else self._wrapped(line.texts[-1].cell_len)
 
     def show(self, state: State, recovery: SlaValue | None = None) -> None:
         result = state.results.get("sla")
@@ -210,7 +226,11 @@ class SlaPane(Pane):
         budget.display = left is not None or has_burn
         if snapshot is not None and budget.display:
             total = budget_minutes(self.availability_target)
-            budget.update(budget_line(snapshot, self.availability_target, colours), layout=False)
+            line = budget_line(snapshot, self.availability_target, colours)
+            # same number of lines as last time: redraw the text without a layout pass
+            lines = self._budget_lines(line)
+            budget.update(line, layout=lines != self._budget_lines(self._budget))
+            self._budget = line
             budget.set_class(left is not None and left <= 0, "-spent")
             budget.set_class(left is not None and 0 < left < total * (1 - AT_RISK_SHARE), "-low")
         measured = [v for v in values if v.key != "recovery"]
