@@ -93,6 +93,11 @@ class Poller:
             if wanted is None or name in wanted or any(name.startswith(w) for w in wanted):
                 event.set()
 
+    @property
+    def in_flight(self) -> set[str]:
+        """The sources whose probe is running now (a pause lets them finish)."""
+        return {name for name, task in self._inflight.items() if not task.done()}
+
     def pause(self, paused: bool = True) -> None:
         """Stop (or restart) polling on the interval; what was read stays as it is."""
         self.paused = paused

@@ -1,7 +1,8 @@
 """The console's state: the latest result of every source, and what panes derive from it.
 
-The poller writes here; panes read. Each update says which panes it touches so a
-pane that did not change is not redrawn.
+The poller writes here; panes read. Each update says which sources changed; each pane
+declares the sources it shows (`Pane.SOURCES`), so a pane whose sources did not change is
+not redrawn. The model knows nothing of widgets.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from console.model import AlertmanagerData, ProbeResult, SlaSnapshot
+from console.model import AlertmanagerData, ProbeResult, SlaSnapshot, SlaValue
 
 #: how many recent values each SLA sparkline keeps
 HISTORY = 40
@@ -25,17 +26,6 @@ SERVICE_NAMES = (
 )
 
 
-def pane_of(name: str) -> set[str]:
-    """Which panes show the result of the source called `name`."""
-    if name == "alertmanager":
-        return {"alerts", "services"}
-    if name == "sla":
-        return {"sla"}
-    if name == "host":
-        return {"host"}
-    return {"services"}
-
-
 @dataclass
 class State:
     """Latest results by source name, plus derived histories."""
@@ -45,9 +35,11 @@ class State:
     last_refresh: float | None = None
     #: when each source's current status began (for "failing since 07:12")
     since: dict[str, float] = field(default_factory=dict)
+    #: the recovery-time value of the open (or last) incident, beside the SLA gauges
+    recovery: SlaValue | None = None
 
     def apply(self, result: ProbeResult) -> set[str]:
-        """Store a result; return the panes whose content changed."""
+        """Store a result; return the names of the sources whose content changed."""
         previous = self.results.get(result.name)
         self.results[result.name] = result
         if previous is None or previous.status != result.status:
@@ -59,7 +51,7 @@ class State:
             return {"sla"}
         if previous is not None and _same(previous, result):
             return set()
-        return pane_of(result.name)
+        return {result.name}
 
     @property
     def alerts(self) -> AlertmanagerData | None:

@@ -34,8 +34,9 @@ from console.ui.group_keys import GroupKeys
 from console.ui.header import StatusHeader, insecure_backends
 from console.ui.keymaps import DEFAULT_KEYS
 from console.ui.keys import ConsoleKeys
-from console.ui.layout import Panes, arrange
+from console.ui.layout import NARROW_BELOW, Panes, arrange
 from console.ui.panes.alerts import AlertsPane
+from console.ui.panes.base import Pane
 from console.ui.panes.host import HostPane
 from console.ui.panes.services import ServicesPane
 from console.ui.panes.sla import SlaPane
@@ -106,6 +107,8 @@ class MainScreen(Screen):
     """The main screen, whose focus keys have ids so a keymap can move them too."""
 
     _inherit_bindings = False
+    #: the screen has the class -narrow or -wide by its width (app.tcss, layout.py)
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_BELOW, "-wide")]
     BINDINGS = [
         Binding(
             DEFAULT_KEYS["focus_next"], "app.focus_next", "Next pane", id="focus_next", show=False
@@ -375,11 +378,6 @@ class GenesisApp(
             )
             self.call_after_refresh(self._warroom_tick)
 
-    def on_resize(self, event) -> None:
-        arrange(self)
-        # once the new size is laid out: the panes' height is known
-        self.call_after_refresh(arrange, self)
-
     def action_zoom(self) -> None:
         """The focused pane alone on the whole screen (k9s, glances); again goes back."""
         panes = self.query_one("#panes")
@@ -438,7 +436,7 @@ class GenesisApp(
         changed = self.state.apply(result)
         now = self.clock.time()
         alerts = self.state.alerts
-        if "alerts" in changed and alerts is not None:
+        if "alertmanager" in changed and alerts is not None:
             self.ring(self.terminal_alerts.check(alerts.alerts, now))
             self.record_alerts(alerts.alerts, now, alerts.silences, alerts.unreachable)
             self.silences_changed(alerts.silences)
@@ -446,7 +444,7 @@ class GenesisApp(
             self.keep_acks()
             self.refresh_am_groups()
         if result.name in ("alertmanager", "orchestrator") and self.update_incident(now):
-            changed.add("sla")
+            changed.add("incident")
             if self.incidents.open_since is None:
                 self.restart_failures = 0  # a new incident starts a new count
                 recovery = self.incidents.last_recovery_seconds or 0.0
@@ -455,11 +453,9 @@ class GenesisApp(
                     f"all clear: recovered in {format_age(recovery)} (first critical to all clear)",
                     {"recovery_seconds": recovery},
                 )
-        for pane_id in changed:
-            pane = self.query_one(f"#{pane_id}")
-            if isinstance(pane, SlaPane):
-                pane.show(self.state, self.recovery_value(now))
-            else:
+        self.state.recovery = self.recovery_value(now)
+        for pane in self.query(Pane):
+            if pane.shows(changed):
                 pane.show(self.state)
         if changed:
             arrange(self)
@@ -510,12 +506,10 @@ class GenesisApp(
 
     def redraw_panes(self) -> None:
         """Draw every pane again from the state (e.g. in new colours)."""
-        for pane in self.query("#panes > *"):
-            if hasattr(pane, "forget"):
-                pane.forget()
-            pane.show(self.state) if not isinstance(pane, SlaPane) else pane.show(
-                self.state, self.recovery_value(self.clock.time())
-            )
+        self.state.recovery = self.recovery_value(self.clock.time())
+        for pane in self.query(Pane):
+            pane.forget()
+            pane.show(self.state)
         self.query_one(StatusHeader).redraw(force=True)
 
     def get_system_commands(self, screen):

@@ -103,7 +103,6 @@ class Panes(Container):
         if layout == self._layout:
             return False
         self._layout = layout
-        self.set_class(layout.narrow, "-narrow")
         panes = {pane.id: pane for pane in self.children}
         if layout.narrow:
             self.styles.grid_size_rows = 3

@@ -260,14 +260,18 @@ async def test_the_layout_follows_a_resize(demo_app):
         await app.poll_once()
         await pilot.pause()
         panes = app.query_one("#panes")
-        assert not panes.has_class("-narrow")
+        alerts, sla = app.query_one("#alerts"), app.query_one("#sla")
+        assert app.screen.has_class("-wide")
+        assert sla.region.x > alerts.region.x  # side by side
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
-        assert panes.has_class("-narrow")
+        assert app.screen.has_class("-narrow")
+        assert sla.region.y > alerts.region.y and sla.region.x == alerts.region.x  # stacked
         assert all(p.region.width > 0 and p.region.height > 2 for p in panes.children)
         await pilot.resize_terminal(160, 48)
         await pilot.pause()
-        assert not panes.has_class("-narrow")
+        assert app.screen.has_class("-wide")
+        assert sla.region.x > alerts.region.x
 
 
 def test_the_duplicate_key_check_compares_normalised_keys(tmp_path):

@@ -74,8 +74,15 @@ class Pane(Vertical, can_focus=False):
                 return f"{note} · {text}"
         return text
 
+    def shows(self, changed: set[str]) -> bool:
+        """True when a change of these sources changes what this pane shows."""
+        return not changed.isdisjoint(self.SOURCES)
+
     def show(self, state: State) -> None:
         """Redraw from the state; called only when this pane's data changed."""
+
+    def forget(self) -> None:
+        """Drop what was drawn, so the next `show` draws everything (a new theme)."""
 
     def colour(self, variable: str) -> str:
         """A concrete colour from the theme, for Rich renderables."""

@@ -144,7 +144,8 @@ class SlaPane(Pane):
     """SLA gauges with sparklines of their recent values."""
 
     TITLE = "SLA"
-    SOURCES = ("sla",)
+    #: "incident": the recovery clock of the open incident, beside the gauges
+    SOURCES = ("sla", "incident")
     DEFAULT_CSS = """
     SlaPane #sla-body { height: auto; }
     SlaPane #sla-budget { height: auto; color: $text-muted; }
@@ -186,7 +187,7 @@ class SlaPane(Pane):
         fits = [t for t in line.texts if t.cell_len <= width]
         return 1 if fits else self._wrapped(line.texts[-1].cell_len)
 
-    def show(self, state: State, recovery: SlaValue | None = None) -> None:
+    def show(self, state: State) -> None:
         result = state.results.get("sla")
         if result is None:
             return
@@ -199,8 +200,8 @@ class SlaPane(Pane):
         table.add_column("status", no_wrap=True)
         snapshot = result.data
         values = list(snapshot.values) if snapshot is not None else []
-        if recovery is not None:
-            values.append(recovery)
+        if state.recovery is not None:
+            values.append(state.recovery)
         direct = snapshot is not None and snapshot.direct
         for value in values:
             if direct and value.value is not None and value.detail.startswith("direct"):
