@@ -3,7 +3,9 @@
 An ack is a silence whose comment starts with `ACK by <who>`, matching exactly the
 alert's labels, ACK_SECONDS long. While a console runs, `AckKeeper` extends every ack
 whose alert still fires before it ends, and expires it within one refresh of the alert
-resolving; with no console running the short silence lapses by itself.
+resolving; with no console running the short silence lapses by itself. In a war room one
+console keeps the acks (a lease in the war-room Redis), and another takes over when it
+leaves or dies.
 """
 
 from __future__ import annotations
@@ -11,14 +13,29 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from console.acks import ACK_SECONDS, ack_author, ack_comment, acks_for, exact_matchers, is_ack
+from console.acks import (
+    ACK_SECONDS,
+    ack_author,
+    ack_comment,
+    acks_for,
+    exact_matchers,
+    is_ack,
+    live,
+)
 from console.actions.plan import Outcome, Plan, Progress
 from console.actions.silence import matcher_text
 from console.clock import format_span
 from console.config import Config
 from console.model import Alert, AlertmanagerData, Silence
 from console.text import clean
+
+if TYPE_CHECKING:
+    from console.warroom import Lease
+
+#: the longest note an ack's comment carries
+NOTE_LIMIT = 200
 
 
 def _targets(config: Config) -> list:
@@ -76,7 +93,8 @@ def plan_ack(
     title: str | None = None,
 ) -> Plan:
     """Acknowledge these alerts: one short exact-match silence each, in every Alertmanager
-    (once for an HA cluster)."""
+    (once for an HA cluster). The note (typed or pasted: others read it) is one clean line."""
+    note = clean(note.strip(), NOTE_LIMIT) if note.strip() else ""
     comment = ack_comment(author, note)
     start = ack_start(now)
     end = start + duration
@@ -118,7 +136,7 @@ def plan_ack(
             not errors,
             message,
             undo=f"unack (expire silence {', '.join(every)})",
-            data={"silence_ids": ids},
+            data={"silence_ids": ids, "note": note},
         )
 
     return Plan(
@@ -185,9 +203,12 @@ def plan_unack(config: Config, silences: list[Silence], *, title: str) -> Plan:
 class AckKeeper:
     """Keeps acks alive while their alerts fire, and expires them once they resolve.
 
-    Every console that may act keeps every ack it sees (karma needs a separate daemon
-    for this): extending and expiring are idempotent, and the timeline's release entry
-    has one id per silence, so several consoles in one war room record it once.
+    A console that may act keeps every ack it sees (karma needs a separate daemon for
+    this). In a war room only the holder of the `lease` does (one console; another takes
+    over within the lease's time to live when it leaves or dies); when the war-room Redis
+    does not answer, each console keeps the acks itself rather than let one lapse:
+    extending and expiring are idempotent, and the timeline's release entry has one id
+    per silence, so several consoles record it once.
     """
 
     def __init__(
@@ -198,8 +219,14 @@ class AckKeeper:
         duration: float = ACK_SECONDS,
         on_released: Callable[[Silence, str], None] | None = None,
         on_warning: Callable[[str], None] | None = None,
+        lease: Lease | None = None,
+        on_takeover: Callable[[str], None] | None = None,
     ) -> None:
         self.config = config
+        #: the war room's "who keeps the acks" lease (None: no war room, keep them here)
+        self.lease = lease
+        #: told who held the lease before, when this console took it over with acks live
+        self.on_takeover = on_takeover or (lambda before: None)
         self.clock = clock
         self.duration = duration
         self.on_released = on_released or (lambda silence, why: None)
@@ -217,6 +244,12 @@ class AckKeeper:
         done: dict[str, list[str]] = {"extended": [], "expired": []}
         if data is None:
             return done
+        if self.lease is not None:
+            ours = await self.lease.hold()
+            if ours is False:
+                return done  # another console of the war room keeps them
+            if ours and self.lease.took_from and any(live(s) and is_ack(s) for s in data.silences):
+                self.on_takeover(self.lease.took_from)
         now = self.clock()
         for silence in data.silences:
             if silence.state not in ("active", "pending") or not is_ack(silence):
@@ -262,6 +295,23 @@ class AckKeeper:
             except SourceError as exc:
                 self.on_warning(f"ack {silence.id} not extended: {exc.detail}")
         return ok
+
+    @property
+    def status(self) -> str:
+        """Who keeps the acks alive, in one clause for the war-room status ("" alone)."""
+        lease = self.lease
+        if lease is None:
+            return ""
+        if lease.held is True:
+            return "acks kept alive by this console"
+        if lease.held is False:
+            return f"acks kept alive by {lease.holder}; this console takes over if it goes"
+        if lease.problem:
+            return (
+                "acks kept alive by this console (and maybe others): the war-room lock "
+                f"did not answer ({lease.problem})"
+            )
+        return ""
 
 
 def describe_release(silence: Silence, why: str) -> str:

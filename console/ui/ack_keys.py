@@ -1,5 +1,6 @@
-"""The ack key and the keeper: `a` acknowledges the selected alert (or group), again
-releases it; every refresh keeps live acks going and lets resolved ones go."""
+"""The ack key and the keeper: `a` acknowledges the selected alert (or group), with an
+optional note, again releases it; every refresh keeps live acks going and lets resolved
+ones go (in a war room, on the one console that holds the ack-keeping lease)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ from console.audit import who
 from console.model import Alert
 from console.text import clean
 from console.ui.panes.alerts import AlertsPane
+from console.warroom import Lease, WarRoomLock
+
+#: the war-room lease of the console that keeps the acks alive
+ACK_LEASE = "ack-keeper"
 
 
 class AckKeys:
@@ -19,13 +24,52 @@ class AckKeys:
     def ack_keeper(self) -> AckKeeper:
         keeper = self._ack_keeper
         if keeper is None or keeper.config is not self.config:
+            if keeper is not None and keeper.lease is not None:
+                self.run_worker(keeper.lease.release(), group="acks", exit_on_error=False)
             keeper = self._ack_keeper = AckKeeper(
                 self.config,
                 self.clock.time,
                 on_released=self._ack_released,
                 on_warning=self._warn,
+                lease=self._ack_lease(),
+                on_takeover=self._ack_takeover,
             )
         return keeper
+
+    def _ack_lease(self) -> Lease | None:
+        """With a war room, one console keeps the acks: the lease lapses after a few
+        refreshes without its holder (it renews at each Alertmanager answer)."""
+        lock = self.runner.lock
+        if not isinstance(lock, WarRoomLock):
+            return None
+        config = self.config
+        ttl = 3 * config.refresh_seconds + config.timeout_seconds
+        return Lease(lock, ACK_LEASE, "keeping the acks alive", ttl)
+
+    def _ack_takeover(self, before: str) -> None:
+        person = who()
+        lease = self._ack_keeper.lease if self._ack_keeper is not None else None
+        minute = int(self.clock.time() // 60)
+        token = lease.token[:12] if lease is not None else "unknown"
+        self.timeline.add(
+            "ack",
+            f"{clean(person.get('user') or 'unknown', 60)}'s console keeps the acks alive now "
+            f"(taken over from {clean(before, 200)})",
+            {"keeper": True},
+            entry_id=f"ack_keeper-{minute}-{token}",
+        )
+
+    def ack_keeping_status(self) -> str:
+        """Who keeps the acks alive (for the war-room status), "" without a war room."""
+        if self.read_only or self._ack_keeper is None:
+            return ""
+        return self._ack_keeper.status
+
+    async def release_ack_keeping(self) -> None:
+        """On a clean exit: let another console of the war room keep the acks at once."""
+        keeper, self._ack_keeper = self._ack_keeper, None
+        if keeper is not None and keeper.lease is not None:
+            await keeper.lease.release()
 
     def _ack_released(self, silence, why: str) -> None:
         self.timeline.add(
@@ -80,23 +124,30 @@ class AckKeys:
         if not self._allowed("ack"):
             return
         firing = [a for a in alerts if a.display_state != "unprocessed"]
-        plan = plan_ack(
-            self.config,
-            firing or alerts,
-            author=who()["user"] or "unknown",
-            now=self.clock.time(),
-            title=f"Acknowledge {clean(name, 80)}",
-        )
-        self.propose(plan)
+        author = who()["user"] or "unknown"
+
+        def noted(note: str = ""):
+            return plan_ack(
+                self.config,
+                firing or alerts,
+                author=author,
+                now=self.clock.time(),
+                note=note,
+                title=f"Acknowledge {clean(name, 80)}",
+            )
+
+        self.propose(noted(), noted=noted)
 
     def after_ack(self, plan, outcome) -> None:
         """The timeline tells the ack and its release, besides the action record."""
         if not outcome.ok and not outcome.data.get("silence_ids"):
             return
         if plan.kind == "ack":
+            note = outcome.data.get("note") or ""
             self.timeline.add(
                 "ack",
-                f"ACK by {who()['user'] or 'unknown'}: {plan.target}",
+                f"ACK by {who()['user'] or 'unknown'}: {plan.target}"
+                + (f" (note: {note})" if note else ""),
                 {"silences": outcome.data.get("silence_ids", {})},
             )
         elif plan.kind == "unack" and outcome.ok:

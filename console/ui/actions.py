@@ -6,6 +6,8 @@ screen) and `execute` (the one runner), so a new action is a new plan, not a new
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from console.actions.cache import plan_cache_clear
 from console.actions.escalate import plan_escalate
 from console.actions.plan import Outcome, Plan
@@ -54,13 +56,16 @@ class ActionKeys:
             return False
         return True
 
-    def propose(self, plan: Plan, note: str = "") -> None:
+    def propose(
+        self, plan: Plan, note: str = "", noted: Callable[[str], Plan] | None = None
+    ) -> None:
         """Show the plan in the confirmation screen; run it only if confirmed.
 
         In a shared tmux session the prompt belongs to the seat that opened it: only
         that seat confirms, and the action is recorded as theirs (audit.ACTING holds
         them for the action's task, so the audit log, the war-room lock and the
-        timeline name them)."""
+        timeline name them). `noted` makes the plan again with the engineer's note (the
+        prompt then has a note field, and what runs is the plan as noted)."""
         presser = self.presser()
         if self.refuse_tie(presser):
             return
@@ -70,10 +75,10 @@ class ActionKeys:
             token = ACTING.set(acting)  # the worker's task copies this context
             try:
                 if confirmed:
-                    self.run_worker(self.execute(plan), group="actions")
+                    self.run_worker(self.execute(screen.plan), group="actions")
                 else:
                     self.notify(f"Cancelled: {plan.title} did not run", markup=False)
-                    self.run_worker(self._record_cancel(plan), group="audit")
+                    self.run_worker(self._record_cancel(screen.plan), group="audit")
             finally:
                 ACTING.reset(token)
 
@@ -82,6 +87,7 @@ class ActionKeys:
             note=note,
             acting=self.acting_note(presser),
             seat_refusal=self.seat_refusal_for(presser.seat),
+            noted=noted,
         )
         self.push_screen(screen, decided)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 
 from textual.app import App, ComposeResult, SystemCommand
@@ -573,6 +574,8 @@ class GenesisApp(
         if poller is not None:
             await poller.stop()
         if self.config.warroom.redis_url:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.release_ack_keeping(), 2.0)
             try:
                 await asyncio.wait_for(self.timeline.leave(), 2.0)
             except TimeoutError:
@@ -720,6 +723,8 @@ class GenesisApp(
         if self.poller is not None:
             await self.poller.stop()
         if self.config.warroom.redis_url:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.release_ack_keeping(), 2.0)
             await asyncio.wait_for(self.timeline.leave(), 2.0)
         self.exit(0)
 

@@ -284,6 +284,9 @@ class WarRoom:
         status = self.timeline.status
         if self.config.warroom.redis_url:
             status += " · " + self.room_authentication()
+            keeping = self.ack_keeping_status()
+            if keeping:
+                status += " · " + keeping
         self.push_screen(TimelineScreen(self.timeline.entries(), self.presence, status))
 
     def room_authentication(self) -> str:

@@ -6,6 +6,10 @@ every printable key is a letter of the name (so `n` and `y` are letters, and key
 arrive in one burst all land in the field), Escape or the Cancel button cancels, and
 a paste never counts.
 
+An action that takes a note (ack) shows a one-line note field under its plan: `tab`
+moves to it, the plan shows the note as it is typed (or pasted: a note is not a
+confirmation), Enter in it confirms and Escape cancels.
+
 In a shared tmux session the prompt belongs to the seat that opened it (`seat_refusal`
 says why a key from elsewhere does not count): `y`, Confirm, Enter and the letters of
 the name count only from that seat; any seat may cancel.
@@ -58,6 +62,32 @@ class TypedInput(Input):
         self.notify("Type the name; a paste does not count.", severity="warning", markup=False)
 
 
+class NoteInput(Input):
+    """The optional note of an action: typed or pasted (several lines become one, cleaned)."""
+
+    #: why the key being handled does not count (another seat pressed it), or None
+    seat_refusal: Callable[[], str | None] | None = None
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.is_printable and self.seat_refusal is not None:
+            refusal = self.seat_refusal()
+            if refusal:
+                event.stop()
+                event.prevent_default()
+                self.app.bell()
+                self.notify(refusal, severity="warning", markup=False)
+                return
+        await super()._on_key(event)
+
+    def _on_paste(self, event: events.Paste) -> None:
+        event.stop()
+        event.prevent_default()
+        # one line, its control characters shown as text (never sent to the terminal)
+        line = clean(" ".join(event.text.split()), 400)
+        if line:
+            self.insert_text_at_cursor(line)
+
+
 class ConfirmScreen(ModalScreen[bool]):
     """Asks whether to run a plan; dismisses with True only on an explicit confirmation."""
 
@@ -70,6 +100,10 @@ class ConfirmScreen(ModalScreen[bool]):
     ConfirmScreen.-production > Vertical { border: thick $production-cue; }
     ConfirmScreen #plan { height: auto; margin: 1 0; }
     ConfirmScreen #typed-hint { color: $warning; height: auto; }
+    ConfirmScreen #note-row { height: 1; align-horizontal: left; }
+    ConfirmScreen #note-label { width: auto; }
+    ConfirmScreen #note { border: none; height: 1; padding: 0 1; background: $boost; }
+    ConfirmScreen #note:focus { background: $accent 25%; }
     ConfirmScreen Horizontal { height: auto; align-horizontal: right; }
     ConfirmScreen Button { margin-left: 2; }
     """
@@ -77,6 +111,7 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("escape", "cancel", "Cancel", id="confirm_cancel"),
         Binding("n", "cancel_key", "No", id="confirm_no", show=False),
         Binding("y", "confirm_key", "Yes", id="confirm_yes", show=False),
+        Binding("tab", "next_field", "Next", id="confirm_next", show=False),
     ]
 
     def __init__(
@@ -86,16 +121,19 @@ class ConfirmScreen(ModalScreen[bool]):
         note: str = "",
         acting: str = "",
         seat_refusal: Callable[[], str | None] | None = None,
+        noted: Callable[[str], Plan] | None = None,
     ) -> None:
         super().__init__()
         self.plan = plan
+        #: the plan again with a note (None: this action takes no note)
+        self.noted = noted
         self.note = note
         #: "acting as oncall1 from /dev/pts/3" (or the fallback, said as such)
         self.acting = acting
         #: why the key being handled may not confirm (pressed at another seat), or None
         self.seat_refusal = seat_refusal
 
-    def compose(self) -> ComposeResult:
+    def _body(self) -> Text:
         body = Text()
         for line in self.plan.lines:  # plan lines name silence ids, alerts, URLs: untrusted
             body.append(clean(line, 1000) + "\n")
@@ -103,11 +141,24 @@ class ConfirmScreen(ModalScreen[bool]):
             body.append("\n" + self.note, style="bold")
         if self.acting:
             body.append("\n" + clean(self.acting, 200), style="italic")
+        return body
+
+    def compose(self) -> ComposeResult:
         with Vertical() as box:
             # titles name alerts and silences: untrusted text, never parsed as markup
             box.border_title = literal(self.plan.title, 120)
             box.border_subtitle = "nothing runs until you confirm"
-            yield Static(body, id="plan")
+            yield Static(self._body(), id="plan")
+            if self.noted is not None and not self.plan.typed_confirmation:
+                note = NoteInput(
+                    placeholder="optional: tab to write it, Enter confirms, Escape cancels",
+                    id="note",
+                    max_length=200,
+                )
+                note.seat_refusal = self.seat_refusal
+                with Horizontal(id="note-row"):
+                    yield Static(Text("Note: "), id="note-label")
+                    yield note
             name = self.plan.typed_confirmation
             if name:
                 yield Static(
@@ -165,6 +216,22 @@ class ConfirmScreen(ModalScreen[bool]):
             self.notify(refusal, severity="warning", markup=False)
         return bool(refusal)
 
+    def action_next_field(self) -> None:
+        """tab: to the note field when there is one and it is elsewhere, else onwards."""
+        notes = self.query("#note")
+        if notes and self.focused is not notes.first():
+            notes.first().focus()
+        else:
+            self.focus_next()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        # the plan shows exactly what will run: the comment with the note as it stands
+        if event.input.id != "note" or self.noted is None:
+            return
+        event.stop()
+        self.plan = self.noted(event.value)
+        self.query_one("#plan", Static).update(self._body())
+
     def action_confirm_key(self) -> None:
         if not self._refused():
             self.dismiss(True)
@@ -182,6 +249,10 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        if event.input.id == "note":
+            if not self._refused():
+                self.dismiss(True)
+            return
         name = self.plan.typed_confirmation
         if name and event.value == name:
             if self._refused():
