@@ -201,15 +201,19 @@ class ActionKeys:
         data = self.state.alerts
         self.push_screen(
             SilencesScreen(
-                data.silences if data else (), self.clock.time(), read_only=self.read_only
+                data.silences if data else (),
+                self.clock.time(),
+                alerts=data.alerts if data else None,
+                read_only=self.read_only,
             )
         )
 
     def silences_changed(self, silences) -> None:
         """Keep an open silences view in step with Alertmanager (e.g. after an extend)."""
+        data = self.state.alerts
         for screen in self.screen_stack:
             if isinstance(screen, SilencesScreen):
-                screen.show(silences, self.clock.time())
+                screen.show(silences, self.clock.time(), data.alerts if data else None)
 
     def on_silences_screen_expire(self, message: SilencesScreen.Expire) -> None:
         if self._allowed("expire_silence"):

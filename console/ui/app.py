@@ -33,7 +33,7 @@ from console.ui.checklist import ChecklistKeys
 from console.ui.footer import KeyFooter
 from console.ui.group_keys import GroupKeys
 from console.ui.header import StatusHeader, insecure_backends
-from console.ui.keymaps import DEFAULT_KEYS
+from console.ui.keymaps import DEFAULT_KEYS, split_keys
 from console.ui.keys import ConsoleKeys
 from console.ui.layout import NARROW_BELOW, Panes, arrange
 from console.ui.panes.alerts import AlertsPane
@@ -44,6 +44,7 @@ from console.ui.panes.sla import SlaPane
 from console.ui.screens.alert_detail import AlertDetailScreen
 from console.ui.screens.detail import DetailScreen, copy_value
 from console.ui.screens.help import HelpScreen, key_label, sections
+from console.ui.screens.silences import help_bindings as silences_help
 from console.ui.scrollbar import use_whole_cell_scrollbars
 from console.ui.seats import QuitScreen, SeatKeys
 from console.ui.terminal_alerts import TerminalAlerts
@@ -463,9 +464,14 @@ class GenesisApp(
         self.tick()
 
     def on_alerts_pane_opened(self, message: AlertsPane.Opened) -> None:
+        from console.muting import why_muted
         from console.runbooks import load_procedure
 
-        self.push_screen(AlertDetailScreen(message.alert, load_procedure(message.alert.name)))
+        alert, data = message.alert, self.state.alerts
+        reasons = why_muted(
+            alert, data.silences if data else (), data.alerts if data else (), self.clock.time()
+        )
+        self.push_screen(AlertDetailScreen(alert, load_procedure(alert.name), reasons))
 
     def on_services_pane_opened(self, message: ServicesPane.Opened) -> None:
         self.push_screen(DetailScreen(message.title, message.rows))
@@ -697,6 +703,10 @@ class GenesisApp(
             (", ".join(key_label(self, k) for k in keys), description, binding_id)
             for (binding_id, description), keys in grouped.items()
         ]
+        # the silences view's own keys (a modal's bindings are not active here)
+        for binding, description in silences_help(self.read_only):
+            keys = split_keys(self.keymap_spec.get(binding.id, binding.key))
+            rows.append((", ".join(key_label(self, k) for k in keys), description, binding.id))
         return [row for _, section in sections(rows) for row in section]
 
     def action_help(self) -> None:

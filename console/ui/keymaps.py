@@ -41,6 +41,7 @@ DEFAULT_KEYS = {
     "sort_previous": "less_than_sign",
     "sort_next": "greater_than_sign",
     "label_columns": "L",
+    "expired_window": "E",
 }
 
 _KEY = re.compile(r"^[a-z0-9_+\-]+$|^.$")

@@ -49,6 +49,22 @@ receivers:
   - name: "null"
 """
 
+#: Alertmanager with an inhibit rule: a critical alert mutes the warnings of its service
+INHIBIT_CONFIG = """\
+route:
+  receiver: "null"
+  group_by: [alertname]
+  group_wait: 1s
+  group_interval: 1s
+  repeat_interval: 1h
+inhibit_rules:
+  - source_matchers: ['severity="critical"']
+    target_matchers: ['severity="warning"']
+    equal: [service]
+receivers:
+  - name: "null"
+"""
+
 
 def http_ok(url: str) -> bool:
     """Whether a GET of `url` answers 200 within a second."""
@@ -186,6 +202,15 @@ def monitoring(tmp_path_factory, standin) -> MonitoringStack:
     yield MonitoringStack(standin, prometheus, alertmanager)
     prometheus.proc.stop()
     alertmanager.proc.stop()
+
+
+@pytest.fixture
+def inhibiting_alertmanager(tmp_path):
+    """A fresh Alertmanager 0.25 with INHIBIT_CONFIG (no alerts, no silences); stopped by PID."""
+    need("prometheus-alertmanager")
+    server = start_alertmanager(tmp_path / "inhibiting-alertmanager", config=INHIBIT_CONFIG)
+    yield server
+    server.proc.stop()
 
 
 # --- secured servers: TLS, basic auth and client certificates via --web.config.file ---

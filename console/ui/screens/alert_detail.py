@@ -14,9 +14,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from console.model import Alert
+from console.muting import MuteReason
 from console.runbooks import Procedure
 from console.text import clean
 from console.ui.screens.detail import COPY_BINDING, CopyLine, alert_markdown
+from console.ui.screens.muted import WhyMuted
 
 ACTION_LABELS = {
     "restart": "Restart the orchestrator",
@@ -67,9 +69,12 @@ class AlertDetailScreen(ModalScreen[None]):
             super().__init__()
             self.action = action
 
-    def __init__(self, alert: Alert, procedure: Procedure | None) -> None:
+    def __init__(
+        self, alert: Alert, procedure: Procedure | None, why_muted: list[MuteReason] | None = None
+    ) -> None:
         super().__init__()
         self.alert = alert
+        self.why_muted = why_muted
         self.procedure = procedure
         self.commands: dict[str, str] = {}
 
@@ -82,6 +87,7 @@ class AlertDetailScreen(ModalScreen[None]):
             box.border_subtitle = "escape closes · tab picks a command or URL · copy key copies it"
             with VerticalScroll(id="detail"):
                 yield Static(self._facts())
+                yield WhyMuted(self.why_muted)
                 yield from self._links()
                 yield Static("Labels", classes="heading")
                 yield Static(self._pairs(alert.labels))

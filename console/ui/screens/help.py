@@ -18,6 +18,7 @@ GROUPS = (
     ),
     ("Alerts layout", ("group", "fold", "sort_previous", "sort_next", "label_columns")),
     ("War room", ("timeline", "note", "silences")),
+    ("In the silences view", ("silence_expire", "silence_extend", "expired_window")),
     ("Copy to the clipboard (OSC 52: over SSH, in tmux)", ("copy",)),
     ("Console", ("help", "quit", "command_palette", "refresh")),
     (
