@@ -42,6 +42,16 @@ DEFAULT_KEYS = {
     "sort_next": "greater_than_sign",
     "label_columns": "L",
     "expired_window": "E",
+    "silence_expire": "x",
+    "silence_extend": "plus,equals_sign",
+}
+
+#: bindings that act only inside one view: their keys may repeat a main-screen key
+#: (inside the view the view's binding wins) but not another key of the same view
+SCOPES = {
+    "silence_expire": "silences view",
+    "silence_extend": "silences view",
+    "expired_window": "silences view",
 }
 
 _KEY = re.compile(r"^[a-z0-9_+\-]+$|^.$")
@@ -83,18 +93,19 @@ def parse_keymap(path: Path, known: dict[str, str] = DEFAULT_KEYS) -> dict[str, 
             if not _KEY.match(key):
                 raise ConfigError(file, f"cannot parse key {key!r}", binding_id, line)
         merged[binding_id] = ",".join(split_keys(keys))
-    owner: dict[str, str] = {}
+    owner: dict[tuple[str, str], str] = {}
     for binding_id, keys in merged.items():
+        scope = SCOPES.get(binding_id, "")
         for key in (normalise_key(k) for k in split_keys(keys)):
-            if key in owner:
-                first = owner[key]
+            if (scope, key) in owner:
+                first = owner[(scope, key)]
                 raise ConfigError(
                     file,
                     f"key {key!r} is bound twice: to {first!r} and to {binding_id!r}",
                     binding_id,
                     lines.get((binding_id,)) or lines.get((first,)),
                 )
-            owner[key] = binding_id
+            owner[(scope, key)] = binding_id
     return merged
 
 

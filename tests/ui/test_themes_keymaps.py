@@ -288,6 +288,25 @@ def test_the_duplicate_key_check_compares_normalised_keys(tmp_path):
         raise AssertionError("'/' and 'slash' are one key: bound twice must be refused")
 
 
+def test_keys_of_the_silences_view_are_checked_within_the_view(tmp_path):
+    """x expires a silence only inside the silences view: a main-screen key may reuse it,
+    but two keys of the view may not share one."""
+    from console.config import ConfigError
+    from console.ui.keymaps import parse_keymap
+
+    path = tmp_path / "mine.yaml"
+    path.write_text('restart: "x"\nsilence_extend: "ctrl+e"\n')
+    merged = parse_keymap(path)
+    assert merged["restart"] == "x" and merged["silence_expire"] == "x"
+    path.write_text('silence_expire: "E"\n')
+    try:
+        parse_keymap(path)
+    except ConfigError as exc:
+        assert "silence_expire" in str(exc) and "expired_window" in str(exc)
+    else:
+        raise AssertionError("two keys of the silences view on E must be refused")
+
+
 def test_vim_keeps_g_for_top_and_moves_group_and_ack_off_vim_reflexes():
     vim = load_keymap("vim")
     assert vim["nav_top"] == "g" and vim["nav_bottom"] == "G"

@@ -56,8 +56,8 @@ class SilencesScreen(ModalScreen[None]):
     """
     BINDINGS = [
         Binding("escape,q", "close", "Close", id="silences_close"),
-        Binding("x", "expire", "Expire", id="silence_expire"),
-        Binding("plus,equals_sign", "extend", "Extend 1h", id="silence_extend"),
+        Binding(DEFAULT_KEYS["silence_expire"], "expire", "Expire", id="silence_expire"),
+        Binding(DEFAULT_KEYS["silence_extend"], "extend", "Extend 1h", id="silence_extend"),
         Binding(
             DEFAULT_KEYS["expired_window"], "expired_window", "Expired window", id="expired_window"
         ),
