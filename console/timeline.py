@@ -42,12 +42,12 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from console import jsonl, paths
 from console.audit import who as _who
+from console.clock import format_seconds, format_utc, parse_iso
 from console.text import clean, redact
 
 if TYPE_CHECKING:
@@ -315,25 +315,13 @@ def audit_entry_id(record: dict[str, Any]) -> str:
     return "audit-" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32]
 
 
-def _parse_iso(text: Any) -> float | None:
-    if not isinstance(text, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
-
-
 def entry_from_audit(record: dict[str, Any], *, unrecorded: str | None = None) -> Entry | None:
     """The `action` entry for one audit record (None when the record has no readable time).
 
     `unrecorded` says why the record could not be written to the audit log: the action
     still ran, so the timeline tells it, marked "not in the audit log".
     """
-    moment = valid_time(_parse_iso(record.get("time")))
+    moment = valid_time(parse_iso(record.get("time")))
     if moment is None:
         return None
     action = str(record.get("action") or "action")
@@ -610,7 +598,7 @@ class Timeline:
         if self.offline_since is None:
             self.offline_since = self.clock()
         self.online = False
-        since = time.strftime("%H:%M", time.gmtime(self.offline_since))
+        since = format_utc(self.offline_since, "%H:%M")
         waiting = len(self._pending)
         queued = f"; {waiting} entr{'y' if waiting == 1 else 'ies'} kept to send" if waiting else ""
         self.status = f"war room offline since {since} UTC: {self._reason(exc)}{queued}"
@@ -881,24 +869,6 @@ def md_escape(value: Any) -> str:
     text = clean(value, 10_000)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _MD_SPECIAL.sub(r"\\\1", text).strip()
-
-
-def format_utc(epoch: float, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
-    """A UTC time as text; a time no calendar has (NaN, 1e18) reads as such, never raises."""
-    try:
-        return datetime.fromtimestamp(epoch, UTC).strftime(fmt)
-    except (OverflowError, OSError, ValueError):
-        return "(no such time)"
-
-
-def format_seconds(seconds: float) -> str:
-    """A duration like 45s, 4m 12s or 1h 03m."""
-    seconds = max(0, round(seconds))
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m {seconds % 60:02d}s"
-    return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
 
 
 def _summary(entries: list[Entry]) -> str:

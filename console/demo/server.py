@@ -15,11 +15,11 @@ import math
 import re
 import socket
 import threading
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, quote, urlsplit
 
+from console.clock import format_rfc3339, parse_api_time
 from console.demo.world import INSTANCE, JOB, FiringAlert, Unavailable, World
 
 #: the most of a request body the demo servers read
@@ -33,22 +33,6 @@ GRAFANA_HEALTH = {"commit": "03f502a94d", "database": "ok", "version": "10.4.2"}
 #: the demo receiver's routing key and webhook path: they page nobody
 DEMO_ROUTING_KEY = "demo-routing-key-pages-nobody"
 DEMO_SLACK_PATH = "/services/TDEMO/BDEMO/demo-webhook-pages-nobody"
-
-
-def rfc3339(epoch: float) -> str:
-    """Go's strfmt.DateTime form that Alertmanager uses: milliseconds and a Z."""
-    moment = datetime.fromtimestamp(epoch, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def parse_time(text: str) -> float:
-    """An RFC 3339 time or Unix seconds, as Prometheus and Alertmanager accept them."""
-    text = text.strip()
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    return datetime.fromisoformat(text.replace("z", "Z")).timestamp()
 
 
 def prometheus_number(value: float) -> str:
@@ -255,7 +239,7 @@ class AlertmanagerHandler(_Handler):
             {
                 "cluster": {"peers": [], "status": "disabled"},
                 "config": {"original": "route:\n  receiver: genesis-warning\n"},
-                "uptime": rfc3339(self.world.epoch),
+                "uptime": format_rfc3339(self.world.epoch),
                 "versionInfo": {
                     "branch": "debian/sid",
                     "buildDate": "20230408-13:01:28",
@@ -276,16 +260,16 @@ class AlertmanagerHandler(_Handler):
         )
         return {
             "annotations": dict(alert.annotations),
-            "endsAt": rfc3339(alert.ends_at),
+            "endsAt": format_rfc3339(alert.ends_at),
             "fingerprint": alert.fingerprint,
             "receivers": [{"name": f"genesis-{alert.severity}"}],
-            "startsAt": rfc3339(alert.starts_at),
+            "startsAt": format_rfc3339(alert.starts_at),
             "status": {
                 "inhibitedBy": [],
                 "silencedBy": list(alert.silenced_by),
                 "state": "suppressed" if alert.silenced_by else "active",
             },
-            "updatedAt": rfc3339(alert.updated_at),
+            "updatedAt": format_rfc3339(alert.updated_at),
             "generatorURL": generator,
             "labels": dict(alert.labels),
         }
@@ -338,12 +322,12 @@ class AlertmanagerHandler(_Handler):
         return {
             "id": silence.id,
             "status": {"state": silence.state(self.world.clock.time())},
-            "updatedAt": rfc3339(silence.updated_at),
+            "updatedAt": format_rfc3339(silence.updated_at),
             "comment": silence.comment,
             "createdBy": silence.created_by,
-            "endsAt": rfc3339(silence.ends_at),
+            "endsAt": format_rfc3339(silence.ends_at),
             "matchers": [dict(m) for m in silence.matchers],
-            "startsAt": rfc3339(silence.starts_at),
+            "startsAt": format_rfc3339(silence.starts_at),
         }
 
     def silences(self) -> None:
@@ -410,8 +394,8 @@ class AlertmanagerHandler(_Handler):
                 400, "invalid silence: at least one matcher must not match the empty string"
             )
             return
-        starts_at = parse_time(body["startsAt"])
-        ends_at = parse_time(body["endsAt"])
+        starts_at = parse_api_time(body["startsAt"])
+        ends_at = parse_api_time(body["endsAt"])
         if ends_at <= starts_at:
             self.reply_json(400, "Failed to create silence: start time must be before end time")
             return
@@ -447,7 +431,7 @@ def _silence_problems(body: Any) -> list[str]:
     for key in ("startsAt", "endsAt"):
         if key in body:
             try:
-                parse_time(str(body[key]))
+                parse_api_time(str(body[key]))
             except ValueError:
                 problems.append(f"{key} in body must be of type date-time: {body[key]!r}")
     matchers = body.get("matchers")
@@ -535,7 +519,7 @@ class PrometheusHandler(_Handler):
             return
         signal, metric = found
         try:
-            at = parse_time(form["time"][-1]) if form.get("time") else self.world.clock.time()
+            at = parse_api_time(form["time"][-1]) if form.get("time") else self.world.clock.time()
         except ValueError:
             self.bad_data(
                 f'invalid parameter "time": cannot parse {form["time"][-1]!r} to a valid timestamp'
@@ -558,8 +542,8 @@ class PrometheusHandler(_Handler):
             return
         signal, metric = found
         try:
-            start = parse_time(form["start"][-1])
-            end = parse_time(form["end"][-1])
+            start = parse_api_time(form["start"][-1])
+            end = parse_api_time(form["end"][-1])
         except (KeyError, ValueError):
             self.bad_data('invalid parameter "start" or "end": cannot parse to a valid timestamp')
             return
