@@ -21,6 +21,14 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 from console.clock import format_rfc3339, parse_api_time
 from console.demo.world import INSTANCE, JOB, FiringAlert, Unavailable, World
+from console.matchers import (
+    Matcher,
+    as_matcher,
+    compile_regex,
+    matchers_match,
+    parse_matchers,
+    regex_problem,
+)
 
 #: the most of a request body the demo servers read
 MAX_BODY = 1024 * 1024
@@ -179,36 +187,11 @@ class _Handler(BaseHTTPRequestHandler):
 
 # ----- Alertmanager API v2
 
-_MATCHER = re.compile(r'^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"?(.*?)"?\s*$')
 
-
-def parse_matchers(filters: list[str]) -> list[dict[str, Any]]:
-    """`name="value"`, `name=~"re"`, `name!="v"`, `name!~"re"` → Alertmanager matcher dicts."""
-    out = []
-    for text in filters:
-        for piece in filter(None, (p.strip() for p in text.strip("{}").split(","))):
-            match = _MATCHER.match(piece)
-            if match is None:
-                raise ValueError(f"bad matcher format: {piece}")
-            name, op, value = match.groups()
-            if "~" in op:
-                re.compile(value)
-            out.append(
-                {"name": name, "value": value, "isRegex": "~" in op, "isEqual": "!" not in op}
-            )
-    return out
-
-
-def _matches(matchers: list[dict[str, Any]], labels: dict[str, str]) -> bool:
-    for matcher in matchers:
-        value = labels.get(matcher["name"], "")
-        if matcher["isRegex"]:
-            hit = re.fullmatch(matcher["value"], value) is not None
-        else:
-            hit = value == matcher["value"]
-        if hit != matcher["isEqual"]:
-            return False
-    return True
+def filter_matchers(filters: list[str]) -> list[Matcher]:
+    """Every `filter` parameter's matchers, as Alertmanager's ParseMatchers reads them
+    (FilterError, a ValueError, for one it would refuse)."""
+    return [m for text in filters for m in parse_matchers(text)]
 
 
 def _flag(query: dict[str, list[str]], name: str) -> bool:
@@ -276,8 +259,8 @@ class AlertmanagerHandler(_Handler):
 
     def _selected(self) -> list[dict[str, Any]] | None:
         try:
-            matchers = parse_matchers(self.query.get("filter", []))
-        except (ValueError, re.error) as exc:
+            matchers = filter_matchers(self.query.get("filter", []))
+        except ValueError as exc:
             self.reply_json(400, str(exc))
             return None
         show_active = _flag(self.query, "active")
@@ -289,12 +272,17 @@ class AlertmanagerHandler(_Handler):
                 continue
             if not alert.silenced_by and not show_active:
                 continue
-            if not _matches(matchers, dict(alert.labels)):
+            if matchers and not matchers_match(matchers, dict(alert.labels)):
                 continue
             out.append(self._alert_json(alert))
         receiver = self.query.get("receiver", [""])[-1]
         if receiver:
-            out = [a for a in out if re.fullmatch(receiver, a["receivers"][0]["name"])]
+            try:
+                wanted = compile_regex(receiver)
+            except ValueError as exc:
+                self.reply_json(400, f"failed to parse receiver param: {exc}")
+                return None
+            out = [a for a in out if wanted.fullmatch(a["receivers"][0]["name"])]
         return out
 
     def alerts(self) -> None:
@@ -332,14 +320,14 @@ class AlertmanagerHandler(_Handler):
 
     def silences(self) -> None:
         try:
-            wanted = parse_matchers(self.query.get("filter", []))
-        except (ValueError, re.error) as exc:
+            wanted = filter_matchers(self.query.get("filter", []))
+        except ValueError as exc:
             self.reply_json(400, str(exc))
             return
         out = []
         for silence in self.world.silence_list():
-            have = {(m["name"], m["value"], m["isRegex"], m["isEqual"]) for m in silence.matchers}
-            if all((m["name"], m["value"], m["isRegex"], m["isEqual"]) in have for m in wanted):
+            have = {as_matcher(m) for m in silence.matchers}
+            if all(m in have for m in wanted):
                 out.append(self._silence_json(silence))
         self.reply_json(200, out)
 
@@ -383,13 +371,11 @@ class AlertmanagerHandler(_Handler):
             for m in body["matchers"]
         ]
         for matcher in matchers:
-            if matcher["isRegex"]:
-                try:
-                    re.compile(matcher["value"])
-                except re.error as exc:
-                    self.reply_json(400, f"invalid silence: invalid label matcher: {exc}")
-                    return
-        if all(_matches([m], {}) for m in matchers):
+            problem = regex_problem(matcher["value"]) if matcher["isRegex"] else None
+            if problem:
+                self.reply_json(400, f"invalid silence: invalid label matcher: {problem}")
+                return
+        if all(matchers_match([m], {}) for m in matchers):
             self.reply_json(
                 400, "invalid silence: at least one matcher must not match the empty string"
             )

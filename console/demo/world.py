@@ -41,12 +41,12 @@ from __future__ import annotations
 
 import math
 import random
-import re
 import threading
 import uuid
 from dataclasses import dataclass, field
 
 from console.clock import Clock
+from console.matchers import matchers_match
 from console.model import HostSnapshot, ProcessInfo
 
 SCENARIOS = ("healthy", "orchestrator-down", "latency-spike", "dependency-outage")
@@ -252,18 +252,6 @@ class DemoSilence:
         if now < self.ends_at:
             return "active"
         return "expired"
-
-    def matches(self, labels: dict[str, str]) -> bool:
-        """True when every matcher matches these labels (Alertmanager semantics)."""
-        for matcher in self.matchers:
-            value = labels.get(matcher["name"], "")
-            if matcher.get("isRegex"):
-                hit = re.fullmatch(matcher["value"], value) is not None
-            else:
-                hit = value == matcher["value"]
-            if hit != matcher.get("isEqual", True):
-                return False
-        return True
 
 
 @dataclass(frozen=True)
@@ -902,7 +890,7 @@ class World:
             silenced = tuple(
                 s.id
                 for s in self.silence_list()
-                if s.state(wall_now) == "active" and s.matches(labels)
+                if s.state(wall_now) == "active" and matchers_match(s.matchers, labels)
             )
             out.append(
                 FiringAlert(
