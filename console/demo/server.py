@@ -20,7 +20,8 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qs, quote, urlsplit
 
 from console.clock import format_rfc3339, parse_api_time
-from console.demo.world import INSTANCE, JOB, FiringAlert, Unavailable, World
+from console.demo.rules import JOB
+from console.demo.world import INSTANCE, FiringAlert, Unavailable, World
 from console.matchers import (
     Matcher,
     as_matcher,

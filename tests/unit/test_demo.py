@@ -16,7 +16,8 @@ import yaml
 from console.clock import FrozenClock
 from console.config import Config
 from console.demo import SCENARIOS, DemoStack, start_demo
-from console.demo.world import RULES, World, fingerprint
+from console.demo.rules import RULES
+from console.demo.world import World, fingerprint
 from console.model import Status
 
 EPOCH = 1_700_000_000.0
