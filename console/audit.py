@@ -8,7 +8,6 @@ import socket
 import stat
 from collections.abc import Iterator
 from contextvars import ContextVar
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,13 +41,6 @@ def environment_who() -> dict[str, str | None]:
         "host": socket.gethostname(),
         "ssh_client": ssh.split()[0] if ssh else None,
     }
-
-
-def utc_iso(epoch: float) -> str:
-    """UTC ISO 8601 with milliseconds and a Z."""
-    return (
-        datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    )
 
 
 class AuditLog:

@@ -17,8 +17,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from console.clock import format_seconds, format_utc
 from console.text import clean
-from console.timeline import format_seconds, format_utc, valid_time
+from console.timeline import valid_time
 
 #: seconds after the P0 opens by which the status page must be updated
 STATUS_PAGE_SECONDS = 5 * 60

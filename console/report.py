@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from console import sla as sla_math
+from console.clock import format_iso, parse_rfc3339
 from console.sources.base import SourceError
 
 if TYPE_CHECKING:
@@ -49,10 +50,6 @@ def with_range(promql: str, seconds: int, *, only: str | None = None) -> str:
         return f"[{int(seconds)}s"
 
     return _RANGE.sub(swap, promql)
-
-
-def iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _round(value: float | None, digits: int = 4) -> float | None:
@@ -239,8 +236,8 @@ def find_incidents(minutes: Minutes, recovery_limit: float) -> list[dict[str, An
         incidents.append(
             {
                 "class": klass,
-                "start": iso(start),
-                "end": None if still_open else iso(end),
+                "start": format_iso(start),
+                "end": None if still_open else format_iso(end),
                 "down_minutes": round(down, 4),
                 "recovery_seconds": None if still_open else seconds,
                 "recovery_status": "OPEN"
@@ -262,7 +259,7 @@ def worst_hours(minutes: Minutes, top: int = 5) -> list[dict[str, Any]]:
         if monitored and down > 0:
             hours.append(
                 {
-                    "start": iso(minutes.start + first * SLOT),
+                    "start": format_iso(minutes.start + first * SLOT),
                     "downtime_minutes": round(down, 4),
                     "availability_percent": round(100.0 * (1 - down / monitored), 4),
                 }
@@ -274,13 +271,9 @@ def worst_hours(minutes: Minutes, top: int = 5) -> list[dict[str, Any]]:
 def enrich(incidents: list[dict[str, Any]], entries: list) -> None:
     """War-room timeline entries near an incident: who was there, what they did, its class."""
     for incident in incidents:
-        start = datetime.fromisoformat(incident["start"].replace("Z", "+00:00")).timestamp()
-        end_text = incident["end"]
-        end = (
-            datetime.fromisoformat(end_text.replace("Z", "+00:00")).timestamp()
-            if end_text
-            else math.inf
-        )
+        # both written by format_iso above
+        start = parse_rfc3339(incident["start"]) or 0.0
+        end = (parse_rfc3339(incident["end"]) or 0.0) if incident["end"] else math.inf
         who: list[str] = []
         actions: list[str] = []
         for entry in entries:
@@ -346,7 +339,9 @@ async def build(config: Config, client, *, days: int, now: float, entries=None) 
         last = int((b - start) // SLOT)
         row = figures(first, last, values, (b - a) / 60)
         row["status"] = worst(list(row["statuses"].values()))
-        days_out.append({"date": iso(a)[:10], "start": iso(a), "end": iso(b), **row})
+        days_out.append(
+            {"date": format_iso(a)[:10], "start": format_iso(a), "end": format_iso(b), **row}
+        )
 
     overall = figures(0, minutes.count, total, (end - start) / 60)
     incidents = find_incidents(minutes, sla.recovery_minutes * 60)
@@ -364,7 +359,7 @@ async def build(config: Config, client, *, days: int, now: float, entries=None) 
     status = worst(list(overall["statuses"].values()))
     errors = {k[: -len("_error")]: v for k, v in total.items() if k.endswith("_error")}
     return {
-        "window": {"start": iso(start), "end": iso(end), "days": days},
+        "window": {"start": format_iso(start), "end": format_iso(end), "days": days},
         "status": status,
         "actual_availability_percent": overall["availability_percent"],
         "target_availability_percent": target,
@@ -405,7 +400,7 @@ def unknown_report(config: Config, *, days: int, now: float, reason: str) -> dic
     end = math.floor(now / SLOT) * SLOT
     start = end - days * 86400
     return {
-        "window": {"start": iso(start), "end": iso(end), "days": days},
+        "window": {"start": format_iso(start), "end": format_iso(end), "days": days},
         "status": "UNKNOWN",
         "actual_availability_percent": None,
         "target_availability_percent": sla.availability_percent,

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING
 from console import paths
 from console.actions.runner import ActionBusy
 from console.audit import environment_who, who
+from console.clock import format_utc
 from console.sources.base import run_blocking
 from console.text import clean
-from console.timeline import format_utc, valid_time
+from console.timeline import valid_time
 
 if TYPE_CHECKING:
     from console.config import TlsConfig

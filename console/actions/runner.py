@@ -8,7 +8,8 @@ import time
 from collections.abc import Callable
 
 from console.actions.plan import Outcome, Plan, Progress, scrub
-from console.audit import AuditLog, utc_iso, who
+from console.audit import AuditLog, who
+from console.clock import format_rfc3339
 from console.sources.base import run_blocking
 from console.text import redact_data
 
@@ -99,7 +100,7 @@ class ActionRunner:
         """Append the audit record; None when it is durable, else why it could not be."""
         now = self.clock()
         record = {
-            "time": utc_iso(now),
+            "time": format_rfc3339(now),
             **who(),
             "action": plan.kind,
             "target": plan.target,

@@ -15,12 +15,21 @@ import math
 import re
 import socket
 import threading
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, quote, urlsplit
 
-from console.demo.world import INSTANCE, JOB, FiringAlert, Unavailable, World
+from console.clock import format_rfc3339, parse_api_time
+from console.demo.rules import JOB
+from console.demo.world import INSTANCE, FiringAlert, Unavailable, World
+from console.matchers import (
+    Matcher,
+    as_matcher,
+    compile_regex,
+    matchers_match,
+    parse_matchers,
+    regex_problem,
+)
 
 #: the most of a request body the demo servers read
 MAX_BODY = 1024 * 1024
@@ -33,22 +42,6 @@ GRAFANA_HEALTH = {"commit": "03f502a94d", "database": "ok", "version": "10.4.2"}
 #: the demo receiver's routing key and webhook path: they page nobody
 DEMO_ROUTING_KEY = "demo-routing-key-pages-nobody"
 DEMO_SLACK_PATH = "/services/TDEMO/BDEMO/demo-webhook-pages-nobody"
-
-
-def rfc3339(epoch: float) -> str:
-    """Go's strfmt.DateTime form that Alertmanager uses: milliseconds and a Z."""
-    moment = datetime.fromtimestamp(epoch, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def parse_time(text: str) -> float:
-    """An RFC 3339 time or Unix seconds, as Prometheus and Alertmanager accept them."""
-    text = text.strip()
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    return datetime.fromisoformat(text.replace("z", "Z")).timestamp()
 
 
 def prometheus_number(value: float) -> str:
@@ -195,36 +188,11 @@ class _Handler(BaseHTTPRequestHandler):
 
 # ----- Alertmanager API v2
 
-_MATCHER = re.compile(r'^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"?(.*?)"?\s*$')
 
-
-def parse_matchers(filters: list[str]) -> list[dict[str, Any]]:
-    """`name="value"`, `name=~"re"`, `name!="v"`, `name!~"re"` → Alertmanager matcher dicts."""
-    out = []
-    for text in filters:
-        for piece in filter(None, (p.strip() for p in text.strip("{}").split(","))):
-            match = _MATCHER.match(piece)
-            if match is None:
-                raise ValueError(f"bad matcher format: {piece}")
-            name, op, value = match.groups()
-            if "~" in op:
-                re.compile(value)
-            out.append(
-                {"name": name, "value": value, "isRegex": "~" in op, "isEqual": "!" not in op}
-            )
-    return out
-
-
-def _matches(matchers: list[dict[str, Any]], labels: dict[str, str]) -> bool:
-    for matcher in matchers:
-        value = labels.get(matcher["name"], "")
-        if matcher["isRegex"]:
-            hit = re.fullmatch(matcher["value"], value) is not None
-        else:
-            hit = value == matcher["value"]
-        if hit != matcher["isEqual"]:
-            return False
-    return True
+def filter_matchers(filters: list[str]) -> list[Matcher]:
+    """Every `filter` parameter's matchers, as Alertmanager's ParseMatchers reads them
+    (FilterError, a ValueError, for one it would refuse)."""
+    return [m for text in filters for m in parse_matchers(text)]
 
 
 def _flag(query: dict[str, list[str]], name: str) -> bool:
@@ -255,7 +223,7 @@ class AlertmanagerHandler(_Handler):
             {
                 "cluster": {"peers": [], "status": "disabled"},
                 "config": {"original": "route:\n  receiver: genesis-warning\n"},
-                "uptime": rfc3339(self.world.epoch),
+                "uptime": format_rfc3339(self.world.epoch),
                 "versionInfo": {
                     "branch": "debian/sid",
                     "buildDate": "20230408-13:01:28",
@@ -276,24 +244,24 @@ class AlertmanagerHandler(_Handler):
         )
         return {
             "annotations": dict(alert.annotations),
-            "endsAt": rfc3339(alert.ends_at),
+            "endsAt": format_rfc3339(alert.ends_at),
             "fingerprint": alert.fingerprint,
             "receivers": [{"name": f"genesis-{alert.severity}"}],
-            "startsAt": rfc3339(alert.starts_at),
+            "startsAt": format_rfc3339(alert.starts_at),
             "status": {
                 "inhibitedBy": [],
                 "silencedBy": list(alert.silenced_by),
                 "state": "suppressed" if alert.silenced_by else "active",
             },
-            "updatedAt": rfc3339(alert.updated_at),
+            "updatedAt": format_rfc3339(alert.updated_at),
             "generatorURL": generator,
             "labels": dict(alert.labels),
         }
 
     def _selected(self) -> list[dict[str, Any]] | None:
         try:
-            matchers = parse_matchers(self.query.get("filter", []))
-        except (ValueError, re.error) as exc:
+            matchers = filter_matchers(self.query.get("filter", []))
+        except ValueError as exc:
             self.reply_json(400, str(exc))
             return None
         show_active = _flag(self.query, "active")
@@ -305,12 +273,17 @@ class AlertmanagerHandler(_Handler):
                 continue
             if not alert.silenced_by and not show_active:
                 continue
-            if not _matches(matchers, dict(alert.labels)):
+            if matchers and not matchers_match(matchers, dict(alert.labels)):
                 continue
             out.append(self._alert_json(alert))
         receiver = self.query.get("receiver", [""])[-1]
         if receiver:
-            out = [a for a in out if re.fullmatch(receiver, a["receivers"][0]["name"])]
+            try:
+                wanted = compile_regex(receiver)
+            except ValueError as exc:
+                self.reply_json(400, f"failed to parse receiver param: {exc}")
+                return None
+            out = [a for a in out if wanted.fullmatch(a["receivers"][0]["name"])]
         return out
 
     def alerts(self) -> None:
@@ -338,24 +311,24 @@ class AlertmanagerHandler(_Handler):
         return {
             "id": silence.id,
             "status": {"state": silence.state(self.world.clock.time())},
-            "updatedAt": rfc3339(silence.updated_at),
+            "updatedAt": format_rfc3339(silence.updated_at),
             "comment": silence.comment,
             "createdBy": silence.created_by,
-            "endsAt": rfc3339(silence.ends_at),
+            "endsAt": format_rfc3339(silence.ends_at),
             "matchers": [dict(m) for m in silence.matchers],
-            "startsAt": rfc3339(silence.starts_at),
+            "startsAt": format_rfc3339(silence.starts_at),
         }
 
     def silences(self) -> None:
         try:
-            wanted = parse_matchers(self.query.get("filter", []))
-        except (ValueError, re.error) as exc:
+            wanted = filter_matchers(self.query.get("filter", []))
+        except ValueError as exc:
             self.reply_json(400, str(exc))
             return
         out = []
         for silence in self.world.silence_list():
-            have = {(m["name"], m["value"], m["isRegex"], m["isEqual"]) for m in silence.matchers}
-            if all((m["name"], m["value"], m["isRegex"], m["isEqual"]) in have for m in wanted):
+            have = {as_matcher(m) for m in silence.matchers}
+            if all(m in have for m in wanted):
                 out.append(self._silence_json(silence))
         self.reply_json(200, out)
 
@@ -399,19 +372,17 @@ class AlertmanagerHandler(_Handler):
             for m in body["matchers"]
         ]
         for matcher in matchers:
-            if matcher["isRegex"]:
-                try:
-                    re.compile(matcher["value"])
-                except re.error as exc:
-                    self.reply_json(400, f"invalid silence: invalid label matcher: {exc}")
-                    return
-        if all(_matches([m], {}) for m in matchers):
+            problem = regex_problem(matcher["value"]) if matcher["isRegex"] else None
+            if problem:
+                self.reply_json(400, f"invalid silence: invalid label matcher: {problem}")
+                return
+        if all(matchers_match([m], {}) for m in matchers):
             self.reply_json(
                 400, "invalid silence: at least one matcher must not match the empty string"
             )
             return
-        starts_at = parse_time(body["startsAt"])
-        ends_at = parse_time(body["endsAt"])
+        starts_at = parse_api_time(body["startsAt"])
+        ends_at = parse_api_time(body["endsAt"])
         if ends_at <= starts_at:
             self.reply_json(400, "Failed to create silence: start time must be before end time")
             return
@@ -447,7 +418,7 @@ def _silence_problems(body: Any) -> list[str]:
     for key in ("startsAt", "endsAt"):
         if key in body:
             try:
-                parse_time(str(body[key]))
+                parse_api_time(str(body[key]))
             except ValueError:
                 problems.append(f"{key} in body must be of type date-time: {body[key]!r}")
     matchers = body.get("matchers")
@@ -535,7 +506,7 @@ class PrometheusHandler(_Handler):
             return
         signal, metric = found
         try:
-            at = parse_time(form["time"][-1]) if form.get("time") else self.world.clock.time()
+            at = parse_api_time(form["time"][-1]) if form.get("time") else self.world.clock.time()
         except ValueError:
             self.bad_data(
                 f'invalid parameter "time": cannot parse {form["time"][-1]!r} to a valid timestamp'
@@ -558,8 +529,8 @@ class PrometheusHandler(_Handler):
             return
         signal, metric = found
         try:
-            start = parse_time(form["start"][-1])
-            end = parse_time(form["end"][-1])
+            start = parse_api_time(form["start"][-1])
+            end = parse_api_time(form["end"][-1])
         except (KeyError, ValueError):
             self.bad_data('invalid parameter "start" or "end": cannot parse to a valid timestamp')
             return

@@ -7,9 +7,7 @@ reports a simulated latency, so a frozen clock gives the same screen every time.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from console.clock import format_age
+from console.clock import format_age, format_utc
 from console.demo.world import PORT_OWNERS, Snapshot, World
 from console.model import ProbeResult, Status
 from console.sources.base import Source
@@ -85,9 +83,7 @@ class MysqlDemoSource(_WorldSource):
         if state.mysql_deadlock_at is None:
             parts.append("no deadlock seen")
         else:
-            deadlock_at = datetime.fromtimestamp(state.mysql_deadlock_at, UTC).strftime(
-                "%Y-%m-%d %H:%M:%S"
-            )
+            deadlock_at = format_utc(state.mysql_deadlock_at)
             age = state.wall - state.mysql_deadlock_at
             parts.append(f"deadlock at {deadlock_at} ({format_age(age)} ago)")
             if age < DEADLOCK_WINDOW_SECONDS:

@@ -7,7 +7,7 @@ every scenario loops over a ten-minute cycle so a demo left running stays intere
 Randomness is seeded noise derived from (seed, signal, step), never from the clock.
 
 The alert rules are those of monitoring/alert_rules/genesis.yml (same expressions, thresholds
-and annotations) with shorter `for:` waits; see RULES.
+and annotations) with shorter `for:` waits; see console/demo/rules.py.
 
 Timelines (seconds into each 600 s cycle; rules are evaluated every 5 s):
   healthy            RouterEfficiencyLow 195–310, StabilityScoreDropped 445–510 (warnings only)
@@ -41,12 +41,14 @@ from __future__ import annotations
 
 import math
 import random
-import re
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from console.clock import Clock
+from console.demo.rules import JOB, RULES, AlertRule
+from console.matchers import matchers_match
 from console.model import HostSnapshot, ProcessInfo
 
 SCENARIOS = ("healthy", "orchestrator-down", "latency-spike", "dependency-outage")
@@ -70,7 +72,6 @@ TROUBLE_STARTS = {"orchestrator-down": 60.0, "latency-spike": 60.0, "dependency-
 #: how long before its trouble a demo starts by default
 LEAD_IN_SECONDS = 5.0
 
-JOB = "genesis-orchestrator"
 INSTANCE = "localhost:8000"
 RUNBOOK_URL = "https://runbooks.genesis.internal/alerts/{name}"
 MYSQL_MAX_CONNECTIONS = 151
@@ -86,131 +87,6 @@ PORT_OWNERS = {
     6379: "redis",
     7233: "temporal",
 }
-
-
-@dataclass(frozen=True)
-class AlertRule:
-    """One alerting rule of the simulated Prometheus."""
-
-    name: str
-    severity: str
-    expr: str
-    signal: str
-    below: bool  # fires when the signal is below the threshold (else above)
-    threshold: float
-    for_seconds: float
-    summary: str  # formatted with {instance}
-    description: str  # formatted with {value} and {instance}
-
-
-#: the error-rate and P95 expressions of monitoring/alert_rules/genesis.yml, on one line
-_ERROR_RATE = (
-    f'100 * sum by (job) (rate(genesis_orchestrator_failed_runs{{job="{JOB}"}}[5m])) '
-    f'/ sum by (job) (rate(genesis_orchestrator_total_runs{{job="{JOB}"}}[5m]))'
-)
-_P95 = (
-    "histogram_quantile(0.95, sum by (job, le) "
-    f'(rate(genesis_orchestrator_request_duration_seconds_bucket{{job="{JOB}"}}[5m])))'
-)
-
-#: The shipped rules (monitoring/alert_rules/genesis.yml): the same expressions, thresholds
-#: and annotation texts. Only the `for:` waits are compressed so a scenario fits its
-#: ten-minute cycle: 30 s for the down alert (as shipped), 60 s for every other rule
-#: (2m, 10m and 15m in production).
-RULES: tuple[AlertRule, ...] = (
-    AlertRule(
-        "GenesisOrchestratorDown",
-        "critical",
-        f'genesis_orchestrator_up{{job="{JOB}"}} == 0 or up{{job="{JOB}"}} == 0 '
-        f'or absent(up{{job="{JOB}"}})',
-        "up",
-        True,
-        1.0,
-        30.0,
-        "GENESIS orchestrator {instance} is down",
-        "The orchestrator on {instance} has been down for more than 30 seconds: it reports "
-        "itself down, cannot be scraped, or has no scrape target left (value {value:g}).",
-    ),
-    AlertRule(
-        "SLAAvailabilityBreach",
-        "critical",
-        f'avg_over_time(up{{job="{JOB}"}}[30d]) * 100 < 99.9',
-        "availability",
-        True,
-        99.9,
-        60.0,
-        "Monthly availability of {instance} is below the 99.9 % SLA",
-        "Availability over the last 30 days is {value:.3f} % "
-        "(SLA 99.9 %, at most 43.2 minutes down a month).",
-    ),
-    AlertRule(
-        "CriticalFailureRate",
-        "critical",
-        f"{_ERROR_RATE} > 5",
-        "error_rate",
-        False,
-        5.0,
-        60.0,
-        "More than 5 % of orchestration runs are failing",
-        "{value:.1f} % of orchestration runs failed over the last 5 minutes "
-        "(critical above 5 %, SLA 1 %).",
-    ),
-    AlertRule(
-        "CriticalOrchestrationLatency",
-        "critical",
-        f"{_P95} > 5",
-        "p95",
-        False,
-        5.0,
-        60.0,
-        "P95 orchestration latency is above 5 s",
-        "P95 request latency is {value:.2f} s over the last 5 minutes (critical above 5 s, SLA 2 s).",
-    ),
-    AlertRule(
-        "HighOrchestrationLatency",
-        "warning",
-        f"{_P95} > 2",
-        "p95",
-        False,
-        2.0,
-        60.0,
-        "P95 orchestration latency is above the 2 s SLA",
-        "P95 request latency is {value:.2f} s over the last 5 minutes (SLA 2 s).",
-    ),
-    AlertRule(
-        "HighFailureRate",
-        "warning",
-        f"{_ERROR_RATE} > 1",
-        "error_rate",
-        False,
-        1.0,
-        60.0,
-        "Orchestration failure rate is above the 1 % SLA",
-        "{value:.1f} % of orchestration runs failed over the last 5 minutes (SLA 1 %).",
-    ),
-    AlertRule(
-        "StabilityScoreDropped",
-        "warning",
-        f'genesis_orchestrator_stability_score{{job="{JOB}"}} < 0.85',
-        "stability",
-        True,
-        0.85,
-        60.0,
-        "Stability score of {instance} dropped below 0.85",
-        "The orchestrator stability score is {value:.2f} (warning below 0.85, scale 0 to 1).",
-    ),
-    AlertRule(
-        "RouterEfficiencyLow",
-        "warning",
-        f'genesis_router_efficiency{{job="{JOB}"}} < 0.7',
-        "router_efficiency",
-        True,
-        0.7,
-        60.0,
-        "Router efficiency of {instance} is below 0.7",
-        "Router efficiency is {value:.2f} (warning below 0.70, scale 0 to 1).",
-    ),
-)
 
 
 @dataclass(frozen=True)
@@ -252,18 +128,6 @@ class DemoSilence:
         if now < self.ends_at:
             return "active"
         return "expired"
-
-    def matches(self, labels: dict[str, str]) -> bool:
-        """True when every matcher matches these labels (Alertmanager semantics)."""
-        for matcher in self.matchers:
-            value = labels.get(matcher["name"], "")
-            if matcher.get("isRegex"):
-                hit = re.fullmatch(matcher["value"], value) is not None
-            else:
-                hit = value == matcher["value"]
-            if hit != matcher.get("isEqual", True):
-                return False
-        return True
 
 
 @dataclass(frozen=True)
@@ -710,119 +574,155 @@ class World:
         return value
 
     def _compute(self, name: str, t: float) -> float | None:
-        noise = self._noise
-        _, within = self._cycle(t)
-        if name == "up":
-            return 1.0 if self._process(t).up else 0.0
+        """One signal at scenario time `t`: its curve from the table of CURVES, except
+        while the orchestrator process is down for the signals it alone produces."""
         if name.startswith("availability_over:"):
-            # the share of the last `window` seconds the process was up; the month's
-            # earlier downtime (the availability's base) lies further back than 3 days
-            window = float(name.partition(":")[2])
-            _, within = self._cycle(t)
-            down = sum(
-                max(0.0, min(b, within) - max(a, within - window))
-                for a, b in self._down_intervals(t)
-            )
-            return 100.0 * (1.0 - down / window)
-        if name == "availability":
-            base = 99.908 if self.scenario == "orchestrator-down" else 99.962
-            down = sum(b - a for a, b in self._down_intervals(t))
-            return base - down / MONTH_SECONDS * 100.0
-        if name in ("p95", "error_rate", "latency_ms", "runs_per_second"):
+            return self._availability_over(float(name.partition(":")[2]), t)
+        curve = CURVES.get(name)
+        if curve is None:
+            raise KeyError(name)
+        if name in _GONE_WITH_THE_PROCESS:
             since = self._down_since(t)
             if since is not None:
-                if name == "runs_per_second":
-                    return 0.0
-                if name == "latency_ms" or t - since >= RATE_WINDOW_SECONDS:
-                    return None if name != "latency_ms" else 0.0
-                # a dead target's rates hold their last value until the window empties
-                return self._compute(name, since - 0.001)
-        degraded = self._degradation(t)
-        incident = self._incident(t)
-        if name == "p95":
-            # latency-spike peaks near 6.7 s, dependency-outage near 6.5 s: both past the
-            # 5 s critical line, far from the console's 10 s P1 line
-            value = 0.85 + 0.08 * noise("p95", t) + 5.8 * degraded
-            value += self._outage(
-                t,
-                (
-                    (100.0, 0.0),
-                    (125.0, 1.25),  # past the 2 s warning line from 125
-                    (150.0, 4.4),  # past the 5 s critical line from 150
-                    (160.0, 5.6),
-                    (340.0, 5.6),
-                    (355.0, 4.4),  # back under 5 s at 360
-                    (380.0, 1.0),  # back under 2 s at 380
-                    (400.0, 0.0),
-                ),
-            )
-            if incident:
-                value += _ramp(within, ((40.0, 0.0), (90.0, 0.45), (420.0, 0.45), (450.0, 0.0)))
-            return max(0.05, value)
-        if name == "latency_ms":
-            p95 = self._compute("p95", t) or 0.85
-            return 220.0 + (p95 - 0.85) * 380.0 + 12.0 * noise("latency", t)
-        if name == "error_rate":
-            value = 0.25 + 0.08 * noise("errors", t) + 2.3 * degraded**2
-            value += self._outage(t, ((100.0, 0.0), (160.0, 14.0), (340.0, 14.0), (400.0, 0.0)))
-            if incident:
-                value += _ramp(within, ((40.0, 0.0), (90.0, 9.0), (420.0, 9.0), (450.0, 0.0)))
-            return max(0.0, value)
+                return self._while_down(name, t, since)
+        return curve(self, t)
+
+    def _while_down(self, name: str, t: float, since: float) -> float | None:
+        """A dead target runs nothing and answers nothing; its rates hold their last
+        value until the rate window empties, then vanish."""
         if name == "runs_per_second":
-            return 40.0 + 3.0 * noise("runs", t) - 12.0 * degraded
-        if name == "router_efficiency":
-            value = 0.87 + 0.012 * noise("router", t)
-            if self.scenario == "healthy":
-                value -= _ramp(within, ((100.0, 0.0), (140.0, 0.21), (300.0, 0.21), (330.0, 0.0)))
-            return value - 0.1 * degraded
-        if name == "stability":
-            value = 0.96 + 0.008 * noise("stability", t) - 0.08 * degraded
-            if self.scenario == "healthy":
-                value -= _ramp(within, ((360.0, 0.0), (390.0, 0.14), (500.0, 0.14), (530.0, 0.0)))
-            value -= self._outage(t, ((150.0, 0.0), (200.0, 0.2), (340.0, 0.2), (380.0, 0.0)))
-            return value
-        if name == "hit_rate":
-            if not self._redis_up(t):
-                return None
-            value = 0.93 + 0.012 * noise("hits", t) - 0.52 * degraded
-            value -= self._outage(t, ((120.0, 0.0), (180.0, 0.38)))
-            if self.scenario == "dependency-outage" and within >= 330.0:
-                # redis came back empty and warms up
-                value = 0.93 - _ramp(within, ((330.0, 0.88), (420.0, 0.0)))
-            clear = self._last_cache_clear(t)
-            if clear is not None and t - clear < CACHE_WARMUP_SECONDS:
-                value -= 0.35 * (1.0 - (t - clear) / CACHE_WARMUP_SECONDS)
-            return min(0.999, max(0.0, value))
-        if name == "cache_entries":
-            if not self._redis_up(t):
-                return 0.0
-            full = 48_200.0 + 600.0 * noise("entries", t)
-            clear = self._last_cache_clear(t)
-            if clear is not None:
-                full = min(full, 800.0 * (t - clear))
-            if self.scenario == "dependency-outage" and within >= 330.0:
-                full = min(full, 800.0 * (within - 330.0))
-            return full
-        if name == "redis_memory":
-            entries = self._compute("cache_entries", t) or 0.0
-            bloat = self._outage(t, ((120.0, 0.0), (180.0, 960.0 * 2**20)))
-            return 1.1 * 2**20 + entries * 245.0 + bloat
-        if name == "redis_clients":
-            if not self._redis_up(t):
-                return 0.0
-            return 5.0 + 1.4 * noise("clients", t) + self._outage(t, ((120.0, 0.0), (180.0, 55.0)))
-        if name == "mysql_threads":
-            value = 12.0 + 3.0 * noise("threads", t) + 30.0 * degraded
-            value += self._outage(t, ((60.0, 0.0), (150.0, 145.0), (330.0, 145.0), (380.0, 0.0)))
-            if incident:
-                value += _ramp(within, ((40.0, 0.0), (60.0, 38.0), (90.0, 38.0), (120.0, 0.0)))
-            return value
-        if name == "mysql_slow":
-            value = 9.0 * degraded + self._outage(
-                t, ((60.0, 0.0), (120.0, 23.0), (330.0, 23.0), (380.0, 0.0))
+            return 0.0
+        if name == "latency_ms":
+            return 0.0
+        if t - since >= RATE_WINDOW_SECONDS:
+            return None
+        return self._compute(name, since - 0.001)
+
+    # ----- the curves, one per signal (CURVES below names them)
+
+    def _within(self, t: float) -> float:
+        return self._cycle(t)[1]
+
+    def _up(self, t: float) -> float:
+        return 1.0 if self._process(t).up else 0.0
+
+    def _availability_over(self, window: float, t: float) -> float:
+        """The share of the last `window` seconds the process was up; the month's
+        earlier downtime (the availability's base) lies further back than 3 days."""
+        within = self._within(t)
+        down = sum(
+            max(0.0, min(b, within) - max(a, within - window)) for a, b in self._down_intervals(t)
+        )
+        return 100.0 * (1.0 - down / window)
+
+    def _availability(self, t: float) -> float:
+        base = 99.908 if self.scenario == "orchestrator-down" else 99.962
+        down = sum(b - a for a, b in self._down_intervals(t))
+        return base - down / MONTH_SECONDS * 100.0
+
+    def _p95(self, t: float) -> float:
+        # latency-spike peaks near 6.7 s, dependency-outage near 6.5 s: both past the
+        # 5 s critical line, far from the console's 10 s P1 line
+        value = 0.85 + 0.08 * self._noise("p95", t) + 5.8 * self._degradation(t)
+        value += self._outage(
+            t,
+            (
+                (100.0, 0.0),
+                (125.0, 1.25),  # past the 2 s warning line from 125
+                (150.0, 4.4),  # past the 5 s critical line from 150
+                (160.0, 5.6),
+                (340.0, 5.6),
+                (355.0, 4.4),  # back under 5 s at 360
+                (380.0, 1.0),  # back under 2 s at 380
+                (400.0, 0.0),
+            ),
+        )
+        if self._incident(t):
+            value += _ramp(
+                self._within(t), ((40.0, 0.0), (90.0, 0.45), (420.0, 0.45), (450.0, 0.0))
             )
-            return value
-        raise KeyError(name)
+        return max(0.05, value)
+
+    def _latency_ms(self, t: float) -> float:
+        p95 = self._compute("p95", t) or 0.85
+        return 220.0 + (p95 - 0.85) * 380.0 + 12.0 * self._noise("latency", t)
+
+    def _error_rate(self, t: float) -> float:
+        value = 0.25 + 0.08 * self._noise("errors", t) + 2.3 * self._degradation(t) ** 2
+        value += self._outage(t, ((100.0, 0.0), (160.0, 14.0), (340.0, 14.0), (400.0, 0.0)))
+        if self._incident(t):
+            value += _ramp(self._within(t), ((40.0, 0.0), (90.0, 9.0), (420.0, 9.0), (450.0, 0.0)))
+        return max(0.0, value)
+
+    def _runs_per_second(self, t: float) -> float:
+        return 40.0 + 3.0 * self._noise("runs", t) - 12.0 * self._degradation(t)
+
+    def _router_efficiency(self, t: float) -> float:
+        value = 0.87 + 0.012 * self._noise("router", t)
+        if self.scenario == "healthy":
+            value -= _ramp(
+                self._within(t), ((100.0, 0.0), (140.0, 0.21), (300.0, 0.21), (330.0, 0.0))
+            )
+        return value - 0.1 * self._degradation(t)
+
+    def _stability(self, t: float) -> float:
+        value = 0.96 + 0.008 * self._noise("stability", t) - 0.08 * self._degradation(t)
+        if self.scenario == "healthy":
+            value -= _ramp(
+                self._within(t), ((360.0, 0.0), (390.0, 0.14), (500.0, 0.14), (530.0, 0.0))
+            )
+        value -= self._outage(t, ((150.0, 0.0), (200.0, 0.2), (340.0, 0.2), (380.0, 0.0)))
+        return value
+
+    def _hit_rate(self, t: float) -> float | None:
+        if not self._redis_up(t):
+            return None
+        within = self._within(t)
+        value = 0.93 + 0.012 * self._noise("hits", t) - 0.52 * self._degradation(t)
+        value -= self._outage(t, ((120.0, 0.0), (180.0, 0.38)))
+        if self.scenario == "dependency-outage" and within >= 330.0:
+            # redis came back empty and warms up
+            value = 0.93 - _ramp(within, ((330.0, 0.88), (420.0, 0.0)))
+        clear = self._last_cache_clear(t)
+        if clear is not None and t - clear < CACHE_WARMUP_SECONDS:
+            value -= 0.35 * (1.0 - (t - clear) / CACHE_WARMUP_SECONDS)
+        return min(0.999, max(0.0, value))
+
+    def _cache_entries(self, t: float) -> float:
+        if not self._redis_up(t):
+            return 0.0
+        within = self._within(t)
+        full = 48_200.0 + 600.0 * self._noise("entries", t)
+        clear = self._last_cache_clear(t)
+        if clear is not None:
+            full = min(full, 800.0 * (t - clear))
+        if self.scenario == "dependency-outage" and within >= 330.0:
+            full = min(full, 800.0 * (within - 330.0))
+        return full
+
+    def _redis_memory(self, t: float) -> float:
+        entries = self._compute("cache_entries", t) or 0.0
+        bloat = self._outage(t, ((120.0, 0.0), (180.0, 960.0 * 2**20)))
+        return 1.1 * 2**20 + entries * 245.0 + bloat
+
+    def _redis_clients(self, t: float) -> float:
+        if not self._redis_up(t):
+            return 0.0
+        return (
+            5.0 + 1.4 * self._noise("clients", t) + self._outage(t, ((120.0, 0.0), (180.0, 55.0)))
+        )
+
+    def _mysql_threads(self, t: float) -> float:
+        value = 12.0 + 3.0 * self._noise("threads", t) + 30.0 * self._degradation(t)
+        value += self._outage(t, ((60.0, 0.0), (150.0, 145.0), (330.0, 145.0), (380.0, 0.0)))
+        if self._incident(t):
+            value += _ramp(self._within(t), ((40.0, 0.0), (60.0, 38.0), (90.0, 38.0), (120.0, 0.0)))
+        return value
+
+    def _mysql_slow(self, t: float) -> float:
+        return 9.0 * self._degradation(t) + self._outage(
+            t, ((60.0, 0.0), (120.0, 23.0), (330.0, 23.0), (380.0, 0.0))
+        )
 
     def _counters(self, t: float) -> tuple[int, int]:
         """Total and failed runs since the world began: monotonic, steps summed per cycle."""
@@ -902,7 +802,7 @@ class World:
             silenced = tuple(
                 s.id
                 for s in self.silence_list()
-                if s.state(wall_now) == "active" and s.matches(labels)
+                if s.state(wall_now) == "active" and matchers_match(s.matchers, labels)
             )
             out.append(
                 FiringAlert(
@@ -937,6 +837,28 @@ class World:
     def firing(self, t: float) -> list[str]:
         """Names of the alerts firing at scenario time `t` (for tests and the docs)."""
         return [alert.name for alert in self.at(t).alerts]
+
+
+#: every signal's curve (scenario time → value); `availability_over:<seconds>` is the
+#: availability over a window, the burn-rate queries' shortened range
+CURVES: dict[str, Callable[[World, float], float | None]] = {
+    "up": World._up,
+    "availability": World._availability,
+    "p95": World._p95,
+    "error_rate": World._error_rate,
+    "latency_ms": World._latency_ms,
+    "runs_per_second": World._runs_per_second,
+    "router_efficiency": World._router_efficiency,
+    "stability": World._stability,
+    "hit_rate": World._hit_rate,
+    "cache_entries": World._cache_entries,
+    "redis_memory": World._redis_memory,
+    "redis_clients": World._redis_clients,
+    "mysql_threads": World._mysql_threads,
+    "mysql_slow": World._mysql_slow,
+}
+#: what only the orchestrator process itself produces: gone while it is down
+_GONE_WITH_THE_PROCESS = frozenset({"p95", "error_rate", "latency_ms", "runs_per_second"})
 
 
 def _rounded(value: float | None, digits: int) -> float | None:

@@ -8,17 +8,15 @@ nothing here interprets it, and the UI renders it literally.
 from __future__ import annotations
 
 import asyncio
-import calendar
-import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import msgspec
 
+from console.clock import format_rfc3339, parse_rfc3339
 from console.matchers import as_matcher, matchers_match  # noqa: F401 - re-exported
 from console.model import (
     Alert,
@@ -43,50 +41,6 @@ from console.text import MASK, redact
 
 if TYPE_CHECKING:
     from console.config import Endpoint
-
-_RFC3339 = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?\s*([Zz]|[+-]\d{2}:?\d{2})$"
-)
-
-
-@functools.lru_cache(maxsize=4096)  # a storm's alerts share a handful of start times
-def parse_rfc3339(text: str | None) -> float | None:
-    """Epoch seconds of an RFC 3339 time (nanoseconds, `Z` or an offset); None if unset or bad.
-
-    Go's zero time (`0001-01-01T00:00:00Z`) means "not set" and gives None.
-    """
-    if not text:
-        return None
-    match = _RFC3339.match(text.strip())
-    if match is None:
-        return None
-    year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
-    if year <= 1:
-        return None
-    try:
-        # validates the calendar (no 31 February); leap seconds are folded into :59
-        datetime(year, month, day, hour, minute, min(second, 59))
-    except ValueError:
-        return None
-    whole = calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0))
-    # nanoseconds are the finest a clock gives: later digits are noise, and int() of
-    # thousands of them is slow (and refused past 4300 digits)
-    fraction = (match.group(7) or "")[:9]
-    value = float(whole) + (int(fraction) / 10 ** len(fraction) if fraction else 0.0)
-    zone = match.group(8)
-    if zone not in ("Z", "z"):
-        sign = -1 if zone[0] == "-" else 1
-        digits = zone[1:].replace(":", "")
-        value -= sign * (int(digits[:2]) * 3600 + int(digits[2:]) * 60)
-    return value
-
-
-def format_rfc3339(epoch: float) -> str:
-    """An epoch time as the RFC 3339 UTC text Alertmanager accepts."""
-    return (
-        datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    )
-
 
 # --- wire shapes (only the fields we use; unknown fields are ignored) -----------------
 

@@ -16,7 +16,7 @@ from textual.widgets import Static
 
 from console import checklist
 from console.checklist import ITEMS, Checklist
-from console.timeline import format_seconds, format_utc
+from console.clock import format_seconds, format_utc
 
 
 class ChecklistScreen(ModalScreen[str | None]):

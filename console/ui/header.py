@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from rich.text import Text
 from textual.widgets import Static
 
+from console.clock import format_utc, utc_time
 from console.text import clean
 
 
@@ -162,11 +161,10 @@ class StatusHeader(Static):
         if self.last_refresh is None:
             text.append("connecting…", style="dim")
         else:
-            stamp = datetime.fromtimestamp(self.last_refresh, UTC)
             if tight < 3:
-                text.append(f"refreshed {stamp:%H:%M:%S} UTC", style="dim")
+                text.append(f"refreshed {utc_time(self.last_refresh)}", style="dim")
             else:
-                text.append(f"↻ {stamp:%H:%M:%SZ}", style="dim")
+                text.append(f"↻ {format_utc(self.last_refresh, '%H:%M:%SZ')}", style="dim")
         if self.refresh_note == "PAUSED":
             text.append(" ")
             text.append(" ⏸ PAUSED ", style="bold reverse")

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import math
 
-from console.clock import format_age, format_span
+from console.clock import format_age, format_span, format_utc
 from console.incident import classify, escalation_level, firing_critical, next_escalation
 from console.text import clean
-from console.timeline import describe_presence, entry_from_audit, format_utc
+from console.timeline import describe_presence, entry_from_audit
 from console.ui.keymaps import DEFAULT_KEYS
 from console.ui.screens.help import key_label
 from console.ui.screens.timeline import NoteScreen, TimelineScreen

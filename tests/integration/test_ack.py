@@ -16,10 +16,9 @@ import pytest
 import yaml
 
 from console.audit import AuditLog
-from console.clock import Clock
+from console.clock import Clock, format_rfc3339, parse_rfc3339
 from console.commands import alert_counts
 from console.config import load_config
-from console.sources.alertmanager import format_rfc3339, parse_rfc3339
 from console.ui.app import GenesisApp
 from console.ui.panes.alerts import AlertsPane
 from console.ui.screens.confirm import ConfirmScreen

@@ -557,7 +557,7 @@ async def test_silence_the_selected_alert_then_expire_and_extend_it(world):
 
 
 def parse(stamp: str) -> float:
-    from console.sources.alertmanager import parse_rfc3339
+    from console.clock import parse_rfc3339
 
     return parse_rfc3339(stamp)
 

@@ -11,10 +11,11 @@ import urllib.request
 
 import pytest
 
+from console.clock import format_rfc3339
 from console.config import AlertmanagerConfig, AlertmanagerUrl, Config
 from console.matchers import FilterContext, FilterError, parse_filter
 from console.model import AlertmanagerData, ProbeResult, Status
-from console.sources.alertmanager import AlertmanagerSource, create_silence, format_rfc3339
+from console.sources.alertmanager import AlertmanagerSource, create_silence
 from tests.integration.fixtures_monitoring import start_alertmanager
 
 pytestmark = pytest.mark.stack

@@ -20,8 +20,8 @@ import yaml
 from textual.widgets import Input
 
 from console.audit import AuditLog
+from console.clock import format_rfc3339
 from console.config import load_config
-from console.sources.alertmanager import format_rfc3339
 from console.timeline import render_markdown
 from console.ui.app import GenesisApp
 from console.ui.panes.alerts import AlertsPane
@@ -235,7 +235,7 @@ async def test_a_silence_of_2h30m_is_confirmed_reported_and_audited_as_2h30m(sta
         await pilot.press("y")
         await wait_until(pilot, lambda: len(stack.silences()) == 1, 5, "silence created")
         (made,) = stack.silences()
-        from console.sources.alertmanager import parse_rfc3339
+        from console.clock import parse_rfc3339
 
         # Alertmanager moves a start in the past to when it received the silence
         length = parse_rfc3339(made["endsAt"]) - parse_rfc3339(made["startsAt"])

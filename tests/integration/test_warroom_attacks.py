@@ -396,13 +396,14 @@ async def test_without_a_key_every_entry_counts_as_before(tmp_path, fresh_redis)
 def test_the_export_counts_our_audit_log_and_not_forgeries(
     tmp_path, fresh_redis, capsys, monkeypatch
 ):
-    from console.audit import AuditLog, utc_iso
+    from console.audit import AuditLog
+    from console.clock import format_rfc3339
 
     monkeypatch.setenv("GENESIS_WARROOM_KEY", KEY)
     write_raw(fresh_redis, *(json.dumps(f) for f in FORGERIES))
     AuditLog(paths.default_audit_file()).append(
         {
-            "time": utc_iso(time.time() - 60),
+            "time": format_rfc3339(time.time() - 60),
             "user": "carol",
             "host": "ops3",
             "action": "cache_clear",

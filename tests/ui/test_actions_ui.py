@@ -91,8 +91,9 @@ async def test_enter_on_a_fresh_prompt_cancels_because_cancel_has_the_focus(
     assert restarts(tmp_path / "restarted.txt") == 0
 
 
-async def test_a_pasted_y_is_not_a_confirmation(demo_app, tmp_path):
-    """In production a paste reaches the focused name field, and is refused there."""
+async def test_a_pasted_name_is_not_a_confirmation_in_production(demo_app, tmp_path):
+    """In production a paste reaches the focused name field (TypedInput), and is refused
+    there: the field stays empty whatever is pasted, and enter does not confirm."""
     app = console(demo_app, tmp_path, environment="production")
     name = app.config.orchestrator.name
     async with app.run_test(size=(120, 36)) as pilot:
@@ -117,6 +118,30 @@ async def test_a_pasted_y_is_not_a_confirmation(demo_app, tmp_path):
         await pilot.pause()
         assert not isinstance(app.screen, ConfirmScreen)
     assert restarts(tmp_path / "restarted.txt") == 0
+
+
+async def test_a_pasted_y_is_not_a_confirmation(demo_app, tmp_path):
+    """The light confirmation answers the y key only: a pasted y (with or without a
+    return) neither confirms nor cancels, whatever has the focus."""
+    app = console(demo_app, tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        screen = confirm_screen(app)
+        for focus in ("#cancel", "#confirm"):
+            screen.query_one(focus, Button).focus()
+            await pilot.pause()
+            for text in ("y", "Y", "y\r", "\r", "yes\n"):
+                app.post_message(events.Paste(text))
+            await pilot.pause(0.2)
+            assert app.screen is screen, f"a paste answered the prompt (focus on {focus})"
+        assert restarts(tmp_path / "restarted.txt") == 0
+        screen.query_one("#cancel", Button).focus()
+        await pilot.press("y")  # the key itself still confirms: the test can tell them apart
+        await wait_until(
+            pilot, lambda: restarts(tmp_path / "restarted.txt") == 1, 10, "y to run the restart"
+        )
+    assert restarts(tmp_path / "restarted.txt") == 1
 
 
 def confirm_screen(app) -> ConfirmScreen:

@@ -7,9 +7,11 @@ from textual.widgets import Button, DataTable
 
 from console import commands
 from console.cli import build_command_parser
+from console.demo.world import RESTART_SECONDS
 from console.ui.panes.alerts import AlertsPane
 from console.ui.screens.alert_detail import AlertDetailScreen
 from console.ui.screens.confirm import ConfirmScreen
+from tests.pilot import finish_actions, wait_until
 
 
 async def test_orchestrator_down_from_alert_to_post_mortem(demo_app, capsys):
@@ -39,11 +41,11 @@ async def test_orchestrator_down_from_alert_to_post_mortem(demo_app, capsys):
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
-        for _ in range(40):  # the world's clock only moves when we say so
-            await pilot.pause(0.25)
-            clock.advance(2)
-            if not app.runner.running:
-                break
+        world = app.demo_stack.world
+        await wait_until(pilot, lambda: world.restarts, 10, "the restart command to run")
+        # the world's clock only moves when we say so: on past the restart
+        clock.advance(RESTART_SECONDS + 10)
+        await finish_actions(pilot)
         assert not app.runner.running
         bar = str(app.query_one("#action-bar").render())
         assert "ready again" in bar, bar

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from console.config import AuditConfig
 from console.ui.screens.confirm import ConfirmScreen
+from tests.pilot import finish_actions, toasts
 
 
 async def test_unwritable_audit_and_timeline_are_reported_not_fatal(
@@ -19,21 +20,19 @@ async def test_unwritable_audit_and_timeline_are_reported_not_fatal(
         sandboxed=False,
         audit=AuditConfig(path=str(blocker / "audit.jsonl")),
     )
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=(120, 36), notifications=True) as pilot:
         await app.poll_once()  # alerts go to the timeline: the write fails, the app goes on
         app.tick()
         await pilot.pause()
         assert app.timeline.local_error and "cannot write" in app.timeline.local_error
-        assert any("Timeline: cannot write" in str(n.message) for n in app._notifications)
+        assert any("Timeline: cannot write" in toast for toast in toasts(app))
 
         await pilot.press("c")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
-        for _ in range(40):
-            await pilot.pause(0.1)
-            if not app.runner.running:
-                break
+        await finish_actions(pilot)
+        assert not app.runner.running
         bar = str(app.query_one("#action-bar").render())
         assert "cache cleared" in bar and "NOT in the audit log" in bar, bar
         # and it is still alive and answering

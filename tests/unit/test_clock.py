@@ -46,3 +46,42 @@ def test_the_silence_plan_says_the_length_exactly(typed, shown):
         would_silence=1,
     )
     assert any(line.startswith(shown + ",") for line in plan.lines), plan.lines
+
+
+NOON = 1_714_564_800.25  # 2024-05-01 12:00:00.25 UTC
+
+
+def test_one_time_reads_the_same_in_every_form():
+    from console.clock import (
+        format_iso,
+        format_rfc3339,
+        parse_api_time,
+        parse_iso,
+        parse_rfc3339,
+        utc_datetime,
+        utc_time,
+    )
+
+    assert utc_time(NOON) == "12:00:00 UTC"
+    assert utc_datetime(NOON) == "2024-05-01 12:00:00 UTC"
+    assert format_iso(NOON) == "2024-05-01T12:00:00Z"
+    assert format_rfc3339(NOON) == "2024-05-01T12:00:00.250Z"
+    for read in (parse_rfc3339, parse_iso, parse_api_time):
+        assert read(format_rfc3339(NOON)) == pytest.approx(NOON)
+    assert parse_iso("2024-05-01T12:00:00") == pytest.approx(NOON - 0.25)  # no zone: UTC
+    assert parse_api_time(" 1714564800.25 ") == NOON
+
+
+@pytest.mark.parametrize("text", ["", "yesterday", "2024-05-01", "2024-02-31T00:00:00Z"])
+def test_a_time_an_api_would_refuse_is_refused(text):
+    from console.clock import parse_api_time
+
+    with pytest.raises(ValueError):
+        parse_api_time(text)
+
+
+def test_a_time_no_calendar_has_reads_as_such():
+    from console.clock import format_utc, utc_time
+
+    assert format_utc(float("nan")) == "(no such time)"
+    assert utc_time(1e18) == "(no such time)"

@@ -16,7 +16,8 @@ import yaml
 from console.clock import FrozenClock
 from console.config import Config
 from console.demo import SCENARIOS, DemoStack, start_demo
-from console.demo.world import RULES, World, fingerprint
+from console.demo.rules import RULES
+from console.demo.world import World, fingerprint
 from console.model import Status
 
 EPOCH = 1_700_000_000.0
@@ -545,3 +546,63 @@ async def test_maintenance_silence_through_the_console_client_silences_everythin
     assert (silence.id, silence.state, silence.created_by) == (silence_id, "active", "maintenance")
     await expire_silence(url, silence_id, timeout=3)
     assert not any(a.silenced_by for a in stack.world.snapshot().alerts)
+
+
+# ----- the demo silences exactly what the console's matchers say (console.matchers)
+
+
+def regex(name: str, value: str, equal: bool = True) -> dict:
+    return {"name": name, "value": value, "isRegex": True, "isEqual": equal}
+
+
+TRICKY_MATCHERS = {
+    "no matchers silence nothing": [],
+    "a regex RE2 refuses silences nothing": [regex("alertname", "(?=Critical).*")],
+    "a regex Python refuses silences nothing": [regex("alertname", "Critical(")],
+    "a regex is anchored at both ends": [regex("alertname", "Critical")],
+    "a regex is anchored at the start": [regex("alertname", "OrchestrationLatency")],
+    "a prefix regex matches": [regex("alertname", "Critical.*")],
+    "a newline in the value is literal": [
+        {"name": "alertname", "value": "CriticalOrchestrationLatency\n", "isRegex": False}
+    ],
+    "a regex dot does not cross a newline": [regex("alertname", "Critical.*\n?.")],
+    "a regex wants the newline it names": [regex("alertname", "CriticalOrchestrationLatency\n")],
+    "a negative regex": [regex("alertname", "Critical.*", equal=False)],
+}
+
+
+@pytest.mark.parametrize("matchers", TRICKY_MATCHERS.values(), ids=TRICKY_MATCHERS.keys())
+def test_the_demo_silences_what_the_console_matchers_match(matchers):
+    from console.sources.alertmanager import matchers_match
+
+    world = World("latency-spike", clock=FrozenClock(EPOCH), offset=200.0)
+    firing_now = world.snapshot().alerts
+    assert {a.name for a in firing_now} >= {
+        "CriticalOrchestrationLatency",
+        "HighOrchestrationLatency",
+    }
+    silence_id = world.add_silence(matchers, "alice", "why", EPOCH - 60, EPOCH + 3600)
+    silenced = {a.name for a in world.snapshot().alerts if silence_id in a.silenced_by}
+    expected = {a.name for a in firing_now if matchers_match(matchers, dict(a.labels))}
+    assert silenced == expected
+    if "Critical.*" in str(matchers) and not matchers[0]["isEqual"]:
+        assert "HighOrchestrationLatency" in silenced  # the case is not vacuous
+    if matchers == [regex("alertname", "Critical.*")]:
+        assert silenced == {"CriticalOrchestrationLatency"}
+
+
+@pytest.mark.parametrize(
+    ("matchers", "status"),
+    [
+        ([], 422),
+        ([regex("alertname", "(?=Critical).*")], 400),
+        ([regex("alertname", "Critical(")], 400),
+        ([regex("alertname", ".*")], 400),  # matches the empty string: silences everything
+    ],
+)
+def test_the_demo_refuses_the_silences_alertmanager_refuses(open_demo, http, matchers, status):
+    stack = open_demo("latency-spike", 200.0)
+    base = stack.config.alertmanager.urls[0]
+    reply = http.post(base + "/api/v2/silences", json={**SILENCE, "matchers": matchers})
+    assert reply.status_code == status, reply.text
+    assert http.get(base + "/api/v2/silences").json() == []

@@ -8,13 +8,12 @@ from datetime import UTC, datetime
 import msgspec
 import pytest
 
+from console.clock import format_rfc3339, parse_rfc3339
 from console.model import Status
 from console.sources.alertmanager import (
     _Alert,
-    format_rfc3339,
     matchers_match,
     merge_alerts,
-    parse_rfc3339,
     summarize,
 )
 from console.sources.base import SourceError

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from console.clock import parse_rfc3339
 from console.commands import alert_counts, verdict
 from console.incident import IncidentTracker, classify, escalation_level
 from console.model import Alert, AlertmanagerData, EndpointStatus, ProbeResult, Status
@@ -16,7 +17,6 @@ from console.sources.alertmanager import (
     complete_prefix,
     decode_each,
     merge_alerts,
-    parse_rfc3339,
 )
 from console.state import State
 

@@ -11,12 +11,20 @@ from console.sources.base import Source, SourceError, run_blocking
 
 
 class Scripted(Source):
-    """A source whose probe sleeps for `delay` then answers, counting overlaps."""
+    """A source whose probe answers once its `gate` opens (at once without one) or after
+    `delay` seconds, counting overlaps."""
 
-    def __init__(self, name: str, delay: float = 0.0, fail: Exception | None = None):
+    def __init__(
+        self,
+        name: str,
+        delay: float = 0.0,
+        fail: Exception | None = None,
+        gate: asyncio.Event | None = None,
+    ):
         self.name = name
         self.delay = delay
         self.fail = fail
+        self.gate = gate
         self.running = 0
         self.most_at_once = 0
         self.calls = 0
@@ -26,7 +34,10 @@ class Scripted(Source):
         self.running += 1
         self.most_at_once = max(self.most_at_once, self.running)
         try:
-            await asyncio.sleep(self.delay)
+            if self.gate is not None:
+                await self.gate.wait()
+            else:
+                await asyncio.sleep(self.delay)
             if self.fail:
                 raise self.fail
             return ProbeResult(self.name, Status.OK, "fine")
@@ -45,8 +56,18 @@ async def test_a_hung_source_gives_a_clear_result_within_its_timeout():
     assert result.obtained_at > 0
 
 
+async def until(predicate, what: str, limit: float = 5.0) -> None:
+    """Let the loop run until `predicate()` holds (failing after `limit` s, never waiting
+    a fixed time)."""
+    async with asyncio.timeout(limit):
+        while not predicate():
+            await asyncio.sleep(0)
+    assert predicate(), what
+
+
 async def test_a_source_never_overlaps_itself():
-    hung = Scripted("hung", delay=1.0)
+    gate = asyncio.Event()
+    hung = Scripted("hung", gate=gate)
     poller = Poller([hung], interval=0.05, timeout=0.1)
     first = await poller.poll(hung)
     assert first is not None and first.status is Status.CRITICAL
@@ -54,28 +75,29 @@ async def test_a_source_never_overlaps_itself():
     assert await poller.poll(hung) is None
     assert await poller.poll(hung) is None
     assert hung.calls == 1 and hung.most_at_once == 1
-    await asyncio.sleep(1.0)
+    gate.set()  # the backend answers at last
+    await until(lambda: hung.running == 0, "the first probe to finish")
     again = await poller.poll(hung)
-    assert again is not None and hung.calls == 2
+    assert again is not None and again.status is Status.OK and hung.calls == 2
 
 
 async def test_a_slow_source_does_not_delay_a_fast_one():
-    fast, slow = Scripted("fast"), Scripted("slow", delay=0.8)
-    seen: list[tuple[str, float]] = []
-    started = time.monotonic()
+    gate = asyncio.Event()
+    fast, slow = Scripted("fast"), Scripted("slow", gate=gate)
+    seen: list[str] = []
     poller = Poller(
-        [slow, fast],
-        interval=0.1,
-        timeout=2,
-        on_result=lambda r: seen.append((r.name, time.monotonic() - started)),
+        [slow, fast], interval=0.01, timeout=3600, on_result=lambda r: seen.append(r.name)
     )
     poller.start()
-    await asyncio.sleep(0.5)
-    await poller.stop()
-    fast_times = [t for name, t in seen if name == "fast"]
-    assert len(fast_times) >= 3, seen
-    assert fast_times[0] < 0.1
-    assert not [name for name, _ in seen if name == "slow"]
+    try:
+        # the fast source answers again and again while the slow one has not answered once
+        await until(lambda: seen.count("fast") >= 3, "three answers from the fast source")
+        assert "slow" not in seen and slow.running == 1, seen
+        gate.set()
+        await until(lambda: "slow" in seen, "the slow source's answer once it came")
+    finally:
+        await poller.stop()
+    assert slow.most_at_once == 1
 
 
 async def test_errors_become_results_never_exceptions():
@@ -92,12 +114,11 @@ async def test_refresh_polls_at_once_instead_of_waiting_for_the_interval():
     source = Scripted("s")
     poller = Poller([source], interval=3600, timeout=1)
     poller.start()
-    await asyncio.sleep(0.05)
-    assert source.calls == 1
+    await until(lambda: source.calls == 1, "the first poll at start")
     poller.refresh(["s"])
-    await asyncio.sleep(0.05)
-    assert source.calls == 2
+    await until(lambda: source.calls == 2, "a poll at once on refresh, not after an hour")
     await poller.stop()
+    assert source.calls == 2
 
 
 async def test_run_blocking_keeps_the_loop_free():

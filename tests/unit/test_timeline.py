@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import pytest
 
 from console import commands, paths
-from console.audit import AuditLog, utc_iso
+from console.audit import AuditLog
 from console.cli import build_command_parser, main
-from console.clock import FrozenClock
+from console.clock import FrozenClock, format_rfc3339
 from console.timeline import (
     Entry,
     Timeline,
@@ -189,7 +189,7 @@ def test_markdown_with_actions_from_the_audit_log(tmp_path):
 
 def restart_record(at: float, outcome: str, message: str) -> dict:
     return {
-        "time": utc_iso(at),
+        "time": format_rfc3339(at),
         "user": "carol",
         "host": "ops3",
         "ssh_client": "192.0.2.7",

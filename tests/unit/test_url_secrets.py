@@ -11,7 +11,8 @@ import logging
 
 from console.actions.plan import Outcome, Plan, scrub
 from console.actions.runner import ActionRunner
-from console.audit import AuditLog, utc_iso
+from console.audit import AuditLog
+from console.clock import format_rfc3339
 from console.sources.alertmanager import _host
 from console.sources.base import SourceError
 from console.sources.http import make_client
@@ -69,7 +70,7 @@ def test_entries_from_peers_and_the_audit_log_are_masked():
     )
     assert SECRET not in peer.text
     record = {
-        "time": utc_iso(1_800_000_000.0),
+        "time": format_rfc3339(1_800_000_000.0),
         "user": "alice",
         "action": "silence",
         "target": URL,

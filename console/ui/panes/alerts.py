@@ -10,7 +10,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 
 from console import filter_history
-from console.clock import format_age
+from console.clock import format_age, utc_time
 from console.matchers import Filter, FilterContext, FilterError, parse_filter
 from console.model import Alert, Status, alert_sort_key
 from console.state import State
@@ -362,9 +362,7 @@ class AlertsPane(AlertsViewMixin, Pane):
     def clock_text(self, stamp: float | None) -> str:
         if stamp is None:
             return "start"
-        from datetime import UTC, datetime
-
-        return datetime.fromtimestamp(stamp, UTC).strftime("%H:%M:%S UTC")
+        return utc_time(stamp)
 
     def update_title(self, alerts, data=None, shown: int | None = None) -> None:
         critical = sum(

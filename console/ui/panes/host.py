@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import time
-
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
+from console.clock import utc_time
 from console.model import HostSnapshot, ProcessInfo
 from console.state import State
 from console.text import clean, literal
@@ -127,7 +126,7 @@ class HostPane(Pane):
         body = self.query_one("#host-body", Static)
         if not isinstance(snapshot, HostSnapshot):
             since = state.since.get("host")
-            when = time.strftime(" (since %H:%M:%S UTC)", time.gmtime(since)) if since else ""
+            when = f" (since {utc_time(since)})" if since else ""
             body.update(literal(result.detail + when, 200, style=self.colour("status-breached")))
             self.processes.display = False
             return

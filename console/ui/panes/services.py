@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.widgets import DataTable
 
+from console.clock import format_utc, utc_datetime
 from console.model import ProbeResult
 from console.state import SERVICE_NAMES, State
 from console.text import literal
@@ -106,7 +105,7 @@ class ServicesPane(Pane):
         ]
         since = state.since.get(name)
         if since is not None:
-            rows.append(("Since", time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(since))))
+            rows.append(("Since", utc_datetime(since)))
         return rows
 
     @property
@@ -148,7 +147,7 @@ class ServicesPane(Pane):
             detail = result.detail
             since = state.since.get(name)
             if result.status.value != "ok" and since is not None:
-                detail += time.strftime(" · since %H:%M:%S", time.gmtime(since))
+                detail += f" · since {format_utc(since, '%H:%M:%S')}"
             key = (result.status.value, self._steady_latency(name, result), detail)
             if self._cells.get(name) == key:
                 continue

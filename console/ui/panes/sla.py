@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import time
-
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static
 
 from console import sla as sla_math
+from console.clock import utc_time
 from console.model import SlaSnapshot, SlaValue
 from console.sla import AT_RISK_SHARE, availability_text, budget_minutes, budget_text
 from console.state import State
@@ -241,9 +240,7 @@ class SlaPane(Pane):
         )
         if failing:
             since = state.since.get("sla")
-            when = (
-                "" if since is None else time.strftime(" (since %H:%M:%S UTC)", time.gmtime(since))
-            )
+            when = "" if since is None else f" (since {utc_time(since)})"
             problems = [clean(result.detail, 200) + when]
         else:
             problems = [

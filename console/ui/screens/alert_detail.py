@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -13,6 +11,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from console.clock import utc_datetime
 from console.model import Alert
 from console.muting import MuteReason
 from console.runbooks import Procedure
@@ -38,7 +37,7 @@ def _wrapped(value: str, limit: int = 4000) -> Text:
 def _when(epoch: float | None) -> str:
     if not epoch:
         return "—"
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return utc_datetime(epoch)
 
 
 class AlertDetailScreen(ModalScreen[None]):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,6 +10,7 @@ from textual.containers import HorizontalScroll, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from console.clock import utc_datetime
 from console.model import Alert
 from console.text import clean
 from console.ui.keymaps import DEFAULT_KEYS
@@ -92,7 +91,7 @@ class DetailScreen(ModalScreen[None]):
 def _when(epoch: float | None) -> str:
     if not epoch:
         return "unknown"
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return utc_datetime(epoch)
 
 
 def alert_markdown(alert: Alert) -> str:

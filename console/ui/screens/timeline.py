@@ -9,8 +9,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Static
 
+from console.clock import format_utc, utc_datetime
 from console.text import clean, literal
-from console.timeline import format_utc
 from console.ui.screens.detail import COPY_BINDING, DetailScreen
 
 KIND_LABELS = {
@@ -108,7 +108,7 @@ class TimelineScreen(ModalScreen[None]):
     def detail_rows(self, entry) -> list[tuple[str, str]]:
         """The whole of one entry, for its detail view and the copy key."""
         rows = [
-            ("When", format_utc(entry.time, "%Y-%m-%d %H:%M:%S UTC")),
+            ("When", utc_datetime(entry.time)),
             ("Who", _person(entry, 200)),
             ("Kind", KIND_LABELS.get(entry.kind, entry.kind)),
             ("What", entry.text),
