@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
+from console.alert_history import NOT_READ, AlertHistory, Firings
 from console.model import AlertmanagerData, ProbeResult, SlaSnapshot
 
 #: how many recent values each SLA sparkline keeps
@@ -29,6 +30,8 @@ def pane_of(name: str) -> set[str]:
     """Which panes show the result of the source called `name`."""
     if name == "alertmanager":
         return {"alerts", "services"}
+    if name == "alert_history":
+        return {"alerts"}
     if name == "sla":
         return {"sla"}
     if name == "host":
@@ -67,6 +70,15 @@ class State:
         if result is not None and isinstance(result.data, AlertmanagerData):
             return result.data
         return None
+
+    def alert_history(self, labels) -> Firings:
+        """What the alert with these labels did in the last day (unknown: says why)."""
+        result = self.results.get("alert_history")
+        if result is None:
+            return NOT_READ
+        if isinstance(result.data, AlertHistory):
+            return result.data.of(labels)
+        return Firings(None, result.detail or "Prometheus did not answer")
 
     def obtained_at(self, names: list[str]) -> float | None:
         """When the oldest of these results was obtained (None when any is missing)."""

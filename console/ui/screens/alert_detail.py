@@ -16,6 +16,7 @@ from textual.widgets import Button, Static
 from console.model import Alert
 from console.runbooks import Procedure
 from console.text import clean
+from console.ui.alert_history import history_section
 from console.ui.screens.detail import COPY_BINDING, CopyLine, alert_markdown
 
 ACTION_LABELS = {
@@ -82,6 +83,7 @@ class AlertDetailScreen(ModalScreen[None]):
             box.border_subtitle = "escape closes · tab picks a command or URL · copy key copies it"
             with VerticalScroll(id="detail"):
                 yield Static(self._facts())
+                yield from history_section(alert)
                 yield from self._links()
                 yield Static("Labels", classes="heading")
                 yield Static(self._pairs(alert.labels))
