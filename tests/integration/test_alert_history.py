@@ -303,4 +303,3 @@ async def test_the_shipped_rules_firing_are_counted_for_alertmanagers_alert(tmp_
     finally:
         prometheus.proc.stop()
         alertmanager.proc.stop()
-
