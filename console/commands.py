@@ -191,7 +191,9 @@ def check_results(config: Config, alert_filter=None) -> tuple[str, list, dict]:
 
     async def go():
         poller = Poller(
-            build_sources(config), interval=config.refresh_seconds, timeout=config.timeout_seconds
+            build_sources(config, history=False),
+            interval=config.refresh_seconds,
+            timeout=config.timeout_seconds,
         )
         try:
             return await poller.run_once()

@@ -29,6 +29,7 @@ from console.timeline import Timeline, key_from_env
 from console.ui.ack_keys import AckKeys
 from console.ui.action_bar import ActionBar
 from console.ui.actions import ActionKeys
+from console.ui.alert_history import AlertHistoryView
 from console.ui.checklist import ChecklistKeys
 from console.ui.footer import KeyFooter
 from console.ui.group_keys import GroupKeys
@@ -455,6 +456,9 @@ class GenesisApp(
                     f"all clear: recovered in {format_age(recovery)} (first critical to all clear)",
                     {"recovery_seconds": recovery},
                 )
+        if result.name == "alert_history":
+            for view in self.screen.query(AlertHistoryView):
+                view.show(self.state)
         self.state.recovery = self.recovery_value(now)
         for pane in self.query(Pane):
             if pane.shows(changed):
@@ -472,6 +476,16 @@ class GenesisApp(
             alert, data.silences if data else (), data.alerts if data else (), self.clock.time()
         )
         self.push_screen(AlertDetailScreen(alert, load_procedure(alert.name), reasons))
+        self.refresh_alert_history()
+
+    def refresh_alert_history(self) -> None:
+        """Ask Prometheus for the alerts' history now, unless the last answer is recent."""
+        from console.sources.alert_history import REFRESH_ON_OPEN_SECONDS
+
+        last = self.state.results.get("alert_history")
+        recent = last is not None and self.clock.time() - last.obtained_at < REFRESH_ON_OPEN_SECONDS
+        if self.poller is not None and not recent:
+            self.poller.refresh(["alert_history"])
 
     def on_services_pane_opened(self, message: ServicesPane.Opened) -> None:
         self.push_screen(DetailScreen(message.title, message.rows))
