@@ -121,6 +121,12 @@ class MainScreen(Screen):
         Binding("ctrl+c,super+c", "screen.copy_text", "Copy selected text", show=False),
     ]
 
+    def on_screen_resume(self) -> None:
+        """Back on top: draw what changed while another screen covered this one."""
+        catch_up = getattr(self.app, "catch_up", None)
+        if catch_up is not None:
+            catch_up()
+
     def copy_text(self) -> str | None:
         """What the copy key copies here: the selected row of the focused pane."""
         node = self.focused
@@ -297,6 +303,8 @@ class GenesisApp(
         )
         #: failed restarts in the current incident (the runbook escalates after three)
         self.restart_failures = 0
+        #: panes whose data changed while another screen covered them (drawn when it closes)
+        self._undrawn: set[str] = set()
 
     # -- composition ---------------------------------------------------------------
 
@@ -456,14 +464,35 @@ class GenesisApp(
                     f"all clear: recovered in {format_age(recovery)} (first critical to all clear)",
                     {"recovery_seconds": recovery},
                 )
-        for pane_id in changed:
+        if self.covered():
+            # under a view or a confirmation: drawn when it closes, not composed again
+            # under it every refresh (the state, incidents and timeline go on meanwhile)
+            self._undrawn |= changed
+        else:
+            self.show_panes(changed, now)
+        self.tick()
+
+    def covered(self) -> bool:
+        """True while another screen (a view, a prompt, a confirmation) is on top."""
+        return len(self.screen_stack) > 1
+
+    def show_panes(self, pane_ids, now: float) -> None:
+        """Draw these panes from the state (and lay out the screen if any was drawn)."""
+        for pane_id in pane_ids:
             pane = self.query_one(f"#{pane_id}")
             if isinstance(pane, SlaPane):
                 pane.show(self.state, self.recovery_value(now))
             else:
                 pane.show(self.state)
-        if changed:
+        if pane_ids:
             arrange(self)
+
+    def catch_up(self) -> None:
+        """The main screen is on top again: draw what changed while it was covered."""
+        undrawn, self._undrawn = self._undrawn, set()
+        if self._panes_gone():
+            return
+        self.show_panes(undrawn, self.clock.time())
         self.tick()
 
     def on_alerts_pane_opened(self, message: AlertsPane.Opened) -> None:
@@ -657,6 +686,7 @@ class GenesisApp(
         if self._panes_gone():
             return
         now = self.clock.time()
+        covered = self.covered()
         stale_after = STALE_INTERVALS * self.config.refresh_seconds
         for pane in (
             self.query_one(AlertsPane),
@@ -664,7 +694,8 @@ class GenesisApp(
             self.query_one(ServicesPane),
             self.query_one(HostPane),
         ):
-            pane.tick(self.state, now, stale_after)
+            if not covered:
+                pane.tick(self.state, now, stale_after)
         problem = self.timeline.local_error
         if problem and problem != getattr(self, "_told_timeline", None):
             self._told_timeline = problem
@@ -677,7 +708,8 @@ class GenesisApp(
         header.checklist, header.checklist_overdue = self.checklist_header(now)
         self.watch_seats()
         header.watching = self.watching()
-        header.redraw()
+        if not covered:
+            header.redraw()
 
     def action_filter(self) -> None:
         """Open the alerts' filter line (Enter keeps the filter, Escape clears it)."""
