@@ -383,7 +383,7 @@ def versions(s: Settings) -> dict[str, str]:
         except (OSError, subprocess.SubprocessError):
             return "?"
 
-    py = s.console[0]
+    py = str(Path(s.console[0]).parent / "python")
     cpu = "?"
     with contextlib.suppress(OSError):
         for line in Path("/proc/cpuinfo").read_text().splitlines():
