@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 from typing import Any
 
 
@@ -58,6 +59,15 @@ class ProbeResult:
         }
 
 
+def _label(labels: tuple[tuple[str, str], ...], name: str, default: str) -> str:
+    """The value of one label (the last of its name, as `dict(labels)` has it)."""
+    value = default
+    for key, label_value in labels:
+        if key == name:
+            value = label_value
+    return value
+
+
 @dataclass(frozen=True)
 class Alert:
     """One Alertmanager alert, merged across every Alertmanager that has it."""
@@ -84,13 +94,15 @@ class Alert:
     def annotation_map(self) -> dict[str, str]:
         return dict(self.annotations)
 
-    @property
+    # read for every alert on every sort, count and incident check of a storm: worked out
+    # once per alert (the labels never change), not a dict of its labels each time
+    @cached_property
     def name(self) -> str:
-        return self.label_map.get("alertname", "")
+        return _label(self.labels, "alertname", "")
 
-    @property
+    @cached_property
     def severity(self) -> str:
-        return self.label_map.get("severity", "none").lower()
+        return _label(self.labels, "severity", "none").lower()
 
     @property
     def summary(self) -> str:
