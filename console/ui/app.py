@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Coroutine
-from typing import Any, TypeVar
+import dataclasses
+from collections.abc import Callable, Coroutine, Iterator
+from pathlib import Path
+from typing import Any, TypeVar, cast
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.dom import DOMNode
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.theme import Theme
+from textual.timer import Timer
 from textual.widgets import DataTable
 
 from console.actions.escalate import StandIn
@@ -17,9 +23,10 @@ from console.actions.runner import ActionRunner
 from console.audit import AuditLog
 from console.clock import Clock
 from console.config import Config, secret
-from console.model import ProbeResult
+from console.model import AlertmanagerData, ProbeResult
 from console.poller import Poller
 from console.seats import Seats
+from console.sources.base import Source
 from console.state import State
 from console.text import clean, clean_lines
 from console.timeline import Timeline, key_from_env
@@ -29,12 +36,12 @@ from console.ui.controllers.actions import ActionController
 from console.ui.controllers.checklist import ChecklistController
 from console.ui.controllers.grouping import GroupingController
 from console.ui.controllers.incident import IncidentController
+from console.ui.controllers.refresh import RefreshController
 from console.ui.controllers.seats import SeatsController
 from console.ui.controllers.warroom import WarRoomController
 from console.ui.footer import KeyFooter
 from console.ui.header import StatusHeader, insecure_backends
 from console.ui.keymaps import DEFAULT_KEYS, split_keys
-from console.ui.keys import ConsoleKeys
 from console.ui.layout import NARROW_BELOW, Panes, arrange
 from console.ui.panes.alerts import AlertsPane
 from console.ui.panes.base import Pane
@@ -103,12 +110,17 @@ PALETTE = (
 use_whole_cell_scrollbars()
 
 ResultT = TypeVar("ResultT")
+#: builds the sources of one environment (off the event loop: it imports the clients)
+SourcesFactory = Callable[[], list[Source]]
+
+#: bindings that change the stack: hidden from the footer when actions are off
+ACTION_IDS = ("restart", "cache_clear", "silence", "maintenance", "escalate")
 
 #: a pane is stale when its data is older than this many refresh intervals
 STALE_INTERVALS = 3
 
 
-class MainScreen(Screen):
+class MainScreen(Screen[None]):
     """The main screen, whose focus keys have ids so a keymap can move them too."""
 
     _inherit_bindings = False
@@ -130,13 +142,15 @@ class MainScreen(Screen):
 
     def copy_text(self) -> str | None:
         """What the copy key copies here: the selected row of the focused pane."""
-        node = self.focused
+        node: DOMNode | None = self.focused
         while node is not None and not hasattr(node, "copy_text"):
             node = node.parent
-        return node.copy_text() if node is not None and node is not self else None
+        if node is None or node is self:
+            return None
+        return cast(Callable[[], "str | None"], node.copy_text)()
 
 
-class GenesisApp(ConsoleKeys, App[int]):
+class GenesisApp(App[int]):
     """The war-room console."""
 
     CSS_PATH = "app.tcss"
@@ -211,19 +225,19 @@ class GenesisApp(ConsoleKeys, App[int]):
         self,
         config: Config,
         *,
-        sources_factory: Callable[[], list],
+        sources_factory: SourcesFactory,
         clock: Clock | None = None,
-        themes: dict | None = None,
+        themes: dict[str, Theme] | None = None,
         theme: str | None = None,
         keymap: dict[str, str] | None = None,
         read_only: bool | None = None,
         autostart: bool = True,
-        timeline_path=None,
+        timeline_path: Path | None = None,
         audit_log: AuditLog | None = None,
         timeline: Timeline | None = None,
         escalation_stand_in: StandIn | None = None,
         environments: dict[str, Config] | None = None,
-        make_sources: Callable[[Config], Callable[[], list]] | None = None,
+        make_sources: Callable[[Config], SourcesFactory] | None = None,
         config_hint: str | None = None,
         seats: Seats | None = None,
         terminal_sink: Callable[[list[str]], None] | None = None,
@@ -256,7 +270,7 @@ class GenesisApp(ConsoleKeys, App[int]):
         self.make_sources = make_sources
         #: one line for the header when there is no config file
         self.config_hint = config_hint
-        self._warroom_timer = None
+        self._warroom_timer: Timer | None = None
         #: what an action is doing, under the header
         self.action_bar = ActionBar(id="action-bar")
         #: True while the panes are being replaced by another environment's
@@ -270,7 +284,14 @@ class GenesisApp(ConsoleKeys, App[int]):
         #: the terminal the console draws on)
         self.terminal_sink = terminal_sink or self._write_to_terminal
 
-    def _bind(self, config: Config, *, audit_log=None, timeline=None, timeline_path=None) -> None:
+    def _bind(
+        self,
+        config: Config,
+        *,
+        audit_log: AuditLog | None = None,
+        timeline: Timeline | None = None,
+        timeline_path: Path | None = None,
+    ) -> None:
         """Point the audit log, war room, timeline and alert state at one environment."""
         self.config = config
         self.state = State()
@@ -337,6 +358,13 @@ class GenesisApp(ConsoleKeys, App[int]):
             escalation_stand_in=self.escalation_stand_in,
             on_outcome=lambda plan, outcome: self.acks.after(plan, outcome),
         )
+        self.refreshing = RefreshController(
+            configured_seconds=config.refresh_seconds,
+            poller=lambda: self.poller,
+            pause_key=lambda: self.keymap_spec.get("pause", DEFAULT_KEYS["pause"]).split(",")[0],
+            notify=self.notify,
+            redraw=self.tick,
+        )
         self.checklist = ChecklistController(
             clock=self.clock,
             incident=self.incident,
@@ -376,7 +404,7 @@ class GenesisApp(ConsoleKeys, App[int]):
         message: str,
         *,
         title: str = "",
-        severity="information",
+        severity: SeverityLevel = "information",
         timeout: float | None = None,
         markup: bool = True,
     ) -> None:
@@ -391,7 +419,7 @@ class GenesisApp(ConsoleKeys, App[int]):
             markup=False,
         )
 
-    def get_default_screen(self) -> Screen:
+    def get_default_screen(self) -> Screen[None]:
         return MainScreen(id="_default")
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
@@ -410,7 +438,7 @@ class GenesisApp(ConsoleKeys, App[int]):
             yield from self._panes()
         yield KeyFooter()
 
-    def _panes(self) -> list:
+    def _panes(self) -> list[Pane]:
         """The four panes, fresh, for the current environment."""
         return [
             AlertsPane(clock=self.clock, id="alerts"),
@@ -456,7 +484,7 @@ class GenesisApp(ConsoleKeys, App[int]):
                 pane.remove_class("-zoom")
             self.call_after_refresh(arrange, self)
             return
-        node = self.screen.focused
+        node: DOMNode | None = self.screen.focused
         while node is not None and node.parent is not panes:
             node = node.parent
         if node is None:
@@ -576,9 +604,8 @@ class GenesisApp(ConsoleKeys, App[int]):
 
     def watch_theme(self, name: str) -> None:
         """Panes draw Rich text in theme colours: redraw them all in the new theme."""
-        if self.is_mounted:
-            # after the refresh: the theme's CSS variables are computed by then
-            self.call_after_refresh(self.redraw_panes)
+        # after the refresh: the theme's CSS variables are computed by then
+        self.call_after_refresh(self.redraw_panes)
 
     def redraw_panes(self) -> None:
         """Draw every pane again from the state (e.g. in new colours)."""
@@ -588,7 +615,7 @@ class GenesisApp(ConsoleKeys, App[int]):
             pane.show(self.state)
         self.query_one(StatusHeader).redraw(force=True)
 
-    def get_system_commands(self, screen):
+    def get_system_commands(self, screen: Screen[Any]) -> Iterator[SystemCommand]:
         """The command palette offers every action and view, and every theme."""
         # Textual's own, but for those this palette offers better: "Keys" (our Help
         # lists every key as the keymap has it), "Theme" (one "Theme: x" per theme) and
@@ -722,7 +749,7 @@ class GenesisApp(ConsoleKeys, App[int]):
         self.incident.observe(now, whole=whole)
         header.incident = self.incident.incident_line(now)
         header.alerts_note = alerts_note(self.state.alerts)
-        header.refresh_note = self.refresh_note()
+        header.refresh_note = self.refreshing.note()
         header.checklist, header.checklist_overdue = self.checklist.header(now)
         self.seating.look()
         header.watching = self.seating.watching()
@@ -742,6 +769,57 @@ class GenesisApp(ConsoleKeys, App[int]):
     ) -> None:
         """Run a coroutine as a worker of the app (controllers start their work so)."""
         self.run_worker(work, group=group, exit_on_error=exit_on_error)
+
+    # -- keys of the console itself: quit, and a footer of what can run ---------------
+
+    def quit_keys(self) -> list[str]:
+        """The keys that quit, as the keymap has them."""
+        return split_keys(self.keymap_spec.get("quit", DEFAULT_KEYS["quit"]))
+
+    def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
+        """Every screen opened on top answers the quit keys too (ctrl+c): they cancel it
+        as Escape does, and a second press quits (app bindings do not reach a modal)."""
+        if isinstance(screen, Screen):
+            for key in split_keys(DEFAULT_KEYS["quit"]):
+                screen._bindings.key_to_bindings.setdefault(key, []).append(
+                    Binding(key, "app.quit_key", "Quit", id="quit", show=False)
+                )
+        return super().push_screen(screen, *args, **kwargs)
+
+    async def action_quit_key(self) -> None:
+        """q / ctrl+c: cancel the prompt or close the view on top first (as Escape);
+        on the main screen, quit. A text selection is copied before this is reached."""
+        if len(self.screen_stack) <= 1:
+            await self.action_quit()
+            return
+        screen = self.screen
+        for binding in screen._bindings.key_to_bindings.get("escape", ()):
+            if await self.run_action(binding.action, screen):
+                return
+        screen.dismiss(None)
+
+    async def action_help_quit(self) -> None:  # type: ignore[override]
+        """Textual's ctrl+c hint ("press ctrl+q to quit"), unless the keymap gives ctrl+c
+        to quit: then it quits, as on any console."""
+        if "ctrl+c" in self.quit_keys():
+            await self.action_quit_key()
+        else:
+            super().action_help_quit()
+
+    def show_what_can_run(self) -> None:
+        """In read-only, the footer leaves out the actions that cannot run; quit keeps its
+        place after the actions (Textual's own ctrl+c binding sits first)."""
+        bindings_map = self._bindings.key_to_bindings
+        if "ctrl+c" in bindings_map:
+            bindings_map["ctrl+c"] = bindings_map.pop("ctrl+c")
+        for key, bindings in self._bindings.key_to_bindings.items():
+            self._bindings.key_to_bindings[key] = [
+                dataclasses.replace(b, show=not self.read_only)
+                if b.id in ACTION_IDS and b.show != (not self.read_only)
+                else b
+                for b in bindings
+            ]
+        self.refresh_bindings()
 
     def ask(
         self, screen: Screen[ResultT], answered: Callable[[ResultT | None], None] | None = None
@@ -783,6 +861,12 @@ class GenesisApp(ConsoleKeys, App[int]):
 
     def action_label_columns(self) -> None:
         self.grouping.label_columns()
+
+    def action_pause(self) -> None:
+        self.refreshing.pause()
+
+    def action_refresh_interval(self, step: int) -> None:
+        self.refreshing.step_interval(step)
 
     def action_checklist(self) -> None:
         self.checklist.open()
@@ -829,8 +913,9 @@ class GenesisApp(ConsoleKeys, App[int]):
         ]
         # the silences view's own keys (a modal's bindings are not active here)
         for binding, description in silences_help(self.read_only):
-            keys = split_keys(self.keymap_spec.get(binding.id, binding.key))
-            rows.append((", ".join(key_label(self, k) for k in keys), description, binding.id))
+            binding_id = binding.id or binding.action
+            keys = split_keys(self.keymap_spec.get(binding_id, binding.key))
+            rows.append((", ".join(key_label(self, k) for k in keys), description, binding_id))
         return [row for _, section in sections(rows) for row in section]
 
     def action_help(self) -> None:
@@ -863,7 +948,7 @@ class GenesisApp(ConsoleKeys, App[int]):
         self.exit(0)
 
 
-def alerts_note(data) -> str:
+def alerts_note(data: AlertmanagerData | None) -> str:
     """The header's warning that the alert counts are only part of the picture."""
     if data is None:
         return ""
