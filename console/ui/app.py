@@ -4,38 +4,45 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Coroutine, Iterator
+from pathlib import Path
+from typing import Any, TypeVar, cast
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.dom import DOMNode
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.theme import Theme
+from textual.timer import Timer
 from textual.widgets import DataTable
 
 from console.actions.escalate import StandIn
 from console.actions.runner import ActionRunner
 from console.audit import AuditLog
-from console.clock import Clock, format_age
+from console.clock import Clock
 from console.config import Config, secret
-from console.incident import (
-    ClassTracker,
-    IncidentTracker,
-)
-from console.model import ProbeResult, SlaValue, Status
+from console.model import AlertmanagerData, ProbeResult
 from console.poller import Poller
-from console.sla import open_recovery, upper_bound
+from console.seats import Seats
+from console.sources.base import Source
 from console.state import State
 from console.text import clean, clean_lines
 from console.timeline import Timeline, key_from_env
-from console.ui.ack_keys import AckKeys
 from console.ui.action_bar import ActionBar
-from console.ui.actions import ActionKeys
 from console.ui.alert_history import AlertHistoryView
-from console.ui.checklist import ChecklistKeys
+from console.ui.controllers.acks import AckController, selection_of
+from console.ui.controllers.actions import ActionController
+from console.ui.controllers.checklist import ChecklistController
+from console.ui.controllers.grouping import GroupingController
+from console.ui.controllers.incident import IncidentController
+from console.ui.controllers.refresh import RefreshController
+from console.ui.controllers.seats import SeatsController
+from console.ui.controllers.warroom import WarRoomController
 from console.ui.footer import KeyFooter
-from console.ui.group_keys import GroupKeys
 from console.ui.header import StatusHeader, insecure_backends
 from console.ui.keymaps import DEFAULT_KEYS, split_keys
-from console.ui.keys import ConsoleKeys
 from console.ui.layout import NARROW_BELOW, Panes, arrange
 from console.ui.panes.alerts import AlertsPane
 from console.ui.panes.base import Pane
@@ -45,12 +52,13 @@ from console.ui.panes.sla import SlaPane
 from console.ui.screens.alert_detail import AlertDetailScreen
 from console.ui.screens.detail import DetailScreen, copy_value
 from console.ui.screens.help import HelpScreen, key_label, sections
+from console.ui.screens.silences import SilencesScreen
 from console.ui.screens.silences import help_bindings as silences_help
+from console.ui.screens.timeline import NoteScreen
 from console.ui.scrollbar import use_whole_cell_scrollbars
-from console.ui.seats import QuitScreen, SeatKeys
+from console.ui.seats import QuitScreen
 from console.ui.terminal_alerts import TerminalAlerts
 from console.ui.themes import VARIABLE_DEFAULTS
-from console.ui.warroom import WarRoom
 from console.warroom import WarRoomLock
 
 #: what the command palette offers: binding id, title, help, action
@@ -102,11 +110,18 @@ PALETTE = (
 
 use_whole_cell_scrollbars()
 
+ResultT = TypeVar("ResultT")
+#: builds the sources of one environment (off the event loop: it imports the clients)
+SourcesFactory = Callable[[], list[Source]]
+
+#: bindings that change the stack: hidden from the footer when actions are off
+ACTION_IDS = ("restart", "cache_clear", "silence", "maintenance", "escalate")
+
 #: a pane is stale when its data is older than this many refresh intervals
 STALE_INTERVALS = 3
 
 
-class MainScreen(Screen):
+class MainScreen(Screen[None]):
     """The main screen, whose focus keys have ids so a keymap can move them too."""
 
     _inherit_bindings = False
@@ -134,15 +149,15 @@ class MainScreen(Screen):
 
     def copy_text(self) -> str | None:
         """What the copy key copies here: the selected row of the focused pane."""
-        node = self.focused
+        node: DOMNode | None = self.focused
         while node is not None and not hasattr(node, "copy_text"):
             node = node.parent
-        return node.copy_text() if node is not None and node is not self else None
+        if node is None or node is self:
+            return None
+        return cast(Callable[[], "str | None"], node.copy_text)()
 
 
-class GenesisApp(
-    ConsoleKeys, AckKeys, GroupKeys, ActionKeys, WarRoom, SeatKeys, ChecklistKeys, App[int]
-):
+class GenesisApp(App[int]):
     """The war-room console."""
 
     CSS_PATH = "app.tcss"
@@ -217,27 +232,32 @@ class GenesisApp(
         self,
         config: Config,
         *,
-        sources_factory: Callable[[], list],
+        sources_factory: SourcesFactory,
         clock: Clock | None = None,
-        themes: dict | None = None,
+        themes: dict[str, Theme] | None = None,
         theme: str | None = None,
         keymap: dict[str, str] | None = None,
         read_only: bool | None = None,
         autostart: bool = True,
-        timeline_path=None,
+        timeline_path: Path | None = None,
         audit_log: AuditLog | None = None,
         timeline: Timeline | None = None,
         escalation_stand_in: StandIn | None = None,
         environments: dict[str, Config] | None = None,
-        make_sources: Callable[[Config], Callable[[], list]] | None = None,
+        make_sources: Callable[[Config], SourcesFactory] | None = None,
         config_hint: str | None = None,
-        seats=None,
+        seats: Seats | None = None,
+        terminal_sink: Callable[[list[str]], None] | None = None,
     ) -> None:
         super().__init__()
-        from console.seats import Seats
-
-        #: the tmux seats (who pressed the key); injectable for tests
-        self.seats = seats if seats is not None else Seats()
+        #: who pressed a key (the tmux seat), and who watches (outlives an environment
+        #: switch); `seats` asks tmux (injectable for tests)
+        self.seating = SeatsController(
+            seats=seats if seats is not None else Seats(),
+            timeline=lambda: self.timeline,
+            notify=self.notify,
+            spawn=self.spawn,
+        )
         self.config = config
         self.sources_factory = sources_factory
         self.clock = clock or Clock()
@@ -257,21 +277,49 @@ class GenesisApp(
         self.make_sources = make_sources
         #: one line for the header when there is no config file
         self.config_hint = config_hint
-        self._warroom_timer = None
+        self._warroom_timer: Timer | None = None
+        #: what an action is doing, under the header
+        self.action_bar = ActionBar(id="action-bar")
         #: True while the panes are being replaced by another environment's
         self._switching = False
+        #: the timeline's last local problem, once said (each new one is said once)
+        self._told_timeline: str | None = None
+        #: True once the engineer said yes to quitting while others watch
+        self._quit_for_everyone = False
         self._bind(config, audit_log=audit_log, timeline=timeline, timeline_path=timeline_path)
-        #: what was written to the terminal for alerts (kept for tests and the curious)
-        self.terminal_writes: list[str] = []
+        #: where the bell and desktop notifications for new critical alerts go (default:
+        #: the terminal the console draws on)
+        self.terminal_sink = terminal_sink or self._write_to_terminal
 
-    def _bind(self, config: Config, *, audit_log=None, timeline=None, timeline_path=None) -> None:
+    def _bind(
+        self,
+        config: Config,
+        *,
+        audit_log: AuditLog | None = None,
+        timeline: Timeline | None = None,
+        timeline_path: Path | None = None,
+    ) -> None:
         """Point the audit log, war room, timeline and alert state at one environment."""
         self.config = config
         self.state = State()
-        self.incidents = IncidentTracker()
-        self.incident_classes = ClassTracker()
         warroom = config.warroom
         warroom_password = secret(warroom.password_env) if warroom.password_env else None
+        self.timeline = timeline or Timeline(
+            timeline_path or config.timeline_path,
+            config.warroom.redis_url,
+            clock=self.clock.time,
+            key=key_from_env(config.warroom.key_env),
+            password=warroom_password,
+            tls=warroom.tls_config,
+            env=config.env_key,
+        )
+        self.warroom = WarRoomController(
+            timeline=self.timeline,
+            room=warroom,
+            notify=self.notify,
+            spawn=self.spawn,
+            key_for=self.key_for,
+        )
         self.runner = ActionRunner(
             audit_log or AuditLog(config.audit_path),
             read_only=self.read_only,
@@ -286,28 +334,75 @@ class GenesisApp(
             if warroom.redis_url
             else None,
             clock=self.clock.time,
-            on_record=self._record_action,
-            on_warning=self.warn_about_audit_log,
+            on_record=self.warroom.record_action,
+            on_warning=lambda text: self.actions.warn_about_audit_log(text),
         )
-        self.timeline = timeline or Timeline(
-            timeline_path or config.timeline_path,
-            config.warroom.redis_url,
-            clock=self.clock.time,
-            key=key_from_env(config.warroom.key_env),
-            password=warroom_password,
-            tls=warroom.tls_config,
-            env=config.env_key,
+        self.incident = IncidentController(
+            state=self.state,
+            timeline=self.timeline,
+            recovery_minutes=config.sla.recovery_minutes,
+            notify=self.notify,
+            key_for=self.key_for,
         )
-        self.presence = "just you"
-        self._warroom_joined = False
-        self._firing: dict[str, object] = {}
         self.terminal_alerts = TerminalAlerts(
             bell=config.notifications.bell,
             desktop=config.notifications.desktop,
             environment=config.environment,
         )
-        #: failed restarts in the current incident (the runbook escalates after three)
-        self.restart_failures = 0
+        self.actions = ActionController(
+            config=config,
+            clock=self.clock,
+            state=self.state,
+            runner=self.runner,
+            read_only=self.read_only,
+            incident=self.incident,
+            seating=self.seating,
+            progress=self.action_bar,
+            poller=lambda: self.poller,
+            notify=self.notify,
+            ask=self.ask,
+            spawn=self.spawn,
+            escalation_stand_in=self.escalation_stand_in,
+            on_outcome=lambda plan, outcome: self.acks.after(plan, outcome),
+        )
+        self.refreshing = RefreshController(
+            configured_seconds=config.refresh_seconds,
+            poller=lambda: self.poller,
+            pause_key=lambda: self.keymap_spec.get("pause", DEFAULT_KEYS["pause"]).split(",")[0],
+            notify=self.notify,
+            redraw=self.tick,
+        )
+        self.checklist = ChecklistController(
+            clock=self.clock,
+            incident=self.incident,
+            timeline=self.timeline,
+            warroom=self.warroom,
+            seating=self.seating,
+            colours=lambda: self.theme_variables,
+            redraw=self.tick,
+            notify=self.notify,
+            ask=self.ask,
+        )
+        self.grouping = GroupingController(
+            config=config,
+            pane=lambda: None if self._panes_gone() else self.query_one(AlertsPane),
+            notify=self.notify,
+            ask=self.ask,
+            spawn=self.spawn,
+        )
+        self.acks = AckController(
+            config=config,
+            clock=self.clock,
+            state=self.state,
+            timeline=self.timeline,
+            actions=self.actions,
+            lock=self.runner.lock if isinstance(self.runner.lock, WarRoomLock) else None,
+            read_only=self.read_only,
+            selection=lambda: selection_of(self.query_one(AlertsPane)),
+            poller=lambda: self.poller,
+            notify=self.notify,
+            spawn=self.spawn,
+        )
         #: panes whose data changed while another screen covered them (drawn when it closes)
         self._undrawn: set[str] = set()
 
@@ -318,7 +413,7 @@ class GenesisApp(
         message: str,
         *,
         title: str = "",
-        severity="information",
+        severity: SeverityLevel = "information",
         timeout: float | None = None,
         markup: bool = True,
     ) -> None:
@@ -333,7 +428,7 @@ class GenesisApp(
             markup=False,
         )
 
-    def get_default_screen(self) -> Screen:
+    def get_default_screen(self) -> Screen[None]:
         return MainScreen(id="_default")
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
@@ -347,12 +442,12 @@ class GenesisApp(
             hint=self.config_hint,
             id="header",
         )
-        yield ActionBar(id="action-bar")
+        yield self.action_bar
         with Panes(id="panes"):
             yield from self._panes()
         yield KeyFooter()
 
-    def _panes(self) -> list:
+    def _panes(self) -> list[Pane]:
         """The four panes, fresh, for the current environment."""
         return [
             AlertsPane(clock=self.clock, id="alerts"),
@@ -371,7 +466,7 @@ class GenesisApp(
         self.show_what_can_run()
         self.call_after_refresh(arrange, self)
         self.set_interval(1.0, self.tick)
-        self.warn_about_audit_log()
+        self.actions.warn_about_audit_log()
         self._start_warroom()
         if self.autostart:
             self.run_worker(
@@ -385,9 +480,9 @@ class GenesisApp(
             self._warroom_timer = None
         if self.config.warroom.redis_url:
             self._warroom_timer = self.set_interval(
-                max(1.0, self.config.refresh_seconds), self._warroom_tick
+                max(1.0, self.config.refresh_seconds), self.warroom.sync
             )
-            self.call_after_refresh(self._warroom_tick)
+            self.call_after_refresh(self.warroom.sync)
 
     def action_zoom(self) -> None:
         """The focused pane alone on the whole screen (k9s, glances); again goes back."""
@@ -398,7 +493,7 @@ class GenesisApp(
                 pane.remove_class("-zoom")
             self.call_after_refresh(arrange, self)
             return
-        node = self.screen.focused
+        node: DOMNode | None = self.screen.focused
         while node is not None and node.parent is not panes:
             node = node.parent
         if node is None:
@@ -427,10 +522,14 @@ class GenesisApp(
         poller = await self._make_poller()
         poller.start()
 
-    async def poll_once(self) -> None:
-        """Poll every source once (tests and snapshots use this instead of the timer)."""
+    async def poll_once(self) -> list[ProbeResult]:
+        """Poll every source once now, show what each answered, and return the answers.
+
+        With `autostart=False` the owner drives polling this way (the benchmark, the
+        snapshots, a script stepping a frozen clock); with autostart the poller's own
+        loops do it, and the refresh key asks them for the same without waiting."""
         poller = await self._make_poller()
-        await poller.run_once()
+        return await poller.run_once()
 
     def _panes_gone(self) -> bool:
         """True while the app is shutting down and its panes are already unmounted."""
@@ -449,21 +548,18 @@ class GenesisApp(
         alerts = self.state.alerts
         if "alertmanager" in changed and alerts is not None:
             self.ring(self.terminal_alerts.check(alerts.alerts, now))
-            self.record_alerts(alerts.alerts, now, alerts.silences, alerts.unreachable)
-            self.silences_changed(alerts.silences)
+            self.warroom.record_alerts(alerts.alerts, now, alerts.silences, alerts.unreachable)
+            # an open silences view follows Alertmanager (e.g. after an extend)
+            for screen in self.screen_stack:
+                if isinstance(screen, SilencesScreen):
+                    screen.show(alerts.silences, now, alerts.alerts)
         if result.name == "alertmanager":
-            self.keep_acks()
-            self.refresh_am_groups()
-        if result.name in ("alertmanager", "orchestrator") and self.update_incident(now):
+            self.acks.keep()
+            self.grouping.refresh_am_groups()
+        if result.name in ("alertmanager", "orchestrator") and self.incident.update(now):
             changed.add("incident")
-            if self.incidents.open_since is None:
-                self.restart_failures = 0  # a new incident starts a new count
-                recovery = self.incidents.last_recovery_seconds or 0.0
-                self.timeline.add(
-                    "incident",
-                    f"all clear: recovered in {format_age(recovery)} (first critical to all clear)",
-                    {"recovery_seconds": recovery},
-                )
+            if not self.incident.is_open:
+                self.actions.restart_failures = 0  # a new incident starts a new count
         if result.name == "alert_history":
             for view in self.screen.query(AlertHistoryView):
                 view.show(self.state)
@@ -482,7 +578,7 @@ class GenesisApp(
     def show_panes(self, changed: set[str], now: float) -> None:
         """Draw the panes that show these changed sources (and lay out the screen if any
         was drawn)."""
-        self.state.recovery = self.recovery_value(now)
+        self.state.recovery = self.incident.recovery_value(now)
         for pane in self.query(Pane):
             if pane.shows(changed):
                 pane.show(self.state)
@@ -542,28 +638,28 @@ class GenesisApp(
         self.call_after_refresh(self.run_action, message.action)
 
     def ring(self, sequences: list[str]) -> None:
-        """Write bell / desktop-notification sequences straight to the terminal."""
-        if not sequences:
-            return
-        self.terminal_writes.extend(sequences)
+        """Send bell / desktop-notification sequences to the terminal sink."""
+        if sequences:
+            self.terminal_sink(sequences)
+
+    def _write_to_terminal(self, sequences: list[str]) -> None:
         if not self.is_headless and self._driver is not None:
             self._driver.write("".join(sequences))
 
     def watch_theme(self, name: str) -> None:
         """Panes draw Rich text in theme colours: redraw them all in the new theme."""
-        if self.is_mounted:
-            # after the refresh: the theme's CSS variables are computed by then
-            self.call_after_refresh(self.redraw_panes)
+        # after the refresh: the theme's CSS variables are computed by then
+        self.call_after_refresh(self.redraw_panes)
 
     def redraw_panes(self) -> None:
         """Draw every pane again from the state (e.g. in new colours)."""
-        self.state.recovery = self.recovery_value(self.clock.time())
+        self.state.recovery = self.incident.recovery_value(self.clock.time())
         for pane in self.query(Pane):
             pane.forget()
             pane.show(self.state)
         self.query_one(StatusHeader).redraw(force=True)
 
-    def get_system_commands(self, screen):
+    def get_system_commands(self, screen: Screen[Any]) -> Iterator[SystemCommand]:
         """The command palette offers every action and view, and every theme."""
         # Textual's own, but for those this palette offers better: "Keys" (our Help
         # lists every key as the keymap has it), "Theme" (one "Theme: x" per theme) and
@@ -625,9 +721,9 @@ class GenesisApp(
             await poller.stop()
         if self.config.warroom.redis_url:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.release_ack_keeping(), 2.0)
+                await asyncio.wait_for(self.acks.release(), 2.0)
             try:
-                await asyncio.wait_for(self.timeline.leave(), 2.0)
+                await asyncio.wait_for(self.warroom.leave(), 2.0)
             except TimeoutError:
                 pass
         self.sources_factory = self.make_sources(config)
@@ -646,7 +742,7 @@ class GenesisApp(
         )
         self.show_what_can_run()
         self._start_warroom()
-        self.warn_about_audit_log()
+        self.actions.warn_about_audit_log()
         self.tick()
         self.notify(f"Switched to {config.environment}", title="Environment", timeout=5)
         if self.autostart:
@@ -672,32 +768,6 @@ class GenesisApp(
                 method()
                 return
 
-    def update_incident(self, now: float) -> bool:
-        """Open or close the incident from the alerts and the orchestrator probe."""
-        alerts = self.state.alerts
-        orchestrator = self.state.results.get("orchestrator")
-        down_since = None
-        if orchestrator is not None and orchestrator.status is Status.CRITICAL:
-            down_since = self.state.since.get("orchestrator", now)
-        return self.incidents.update(
-            alerts.alerts if alerts is not None else (),
-            now,
-            down_since=down_since,
-            complete=alerts is not None and not alerts.unreachable,
-        )
-
-    def recovery_value(self, now: float):
-        """Recovery time: the open incident's running time against the target (open, or
-        overdue once past it: never OK while it is open), else the last one's."""
-        limit = self.config.sla.recovery_minutes * 60
-        seconds = self.incidents.open_for(now)
-        if seconds is not None:
-            return open_recovery(seconds, limit)
-        seconds = self.incidents.last_recovery_seconds
-        if seconds is None:
-            return SlaValue("recovery", None, limit, "none", "no incident yet")
-        return upper_bound("recovery", seconds, limit)
-
     def tick(self) -> None:
         """Once a second: ages, staleness and the header clock (only what changed is drawn)."""
         if self._panes_gone():
@@ -714,17 +784,21 @@ class GenesisApp(
             if not covered:
                 pane.tick(self.state, now, stale_after)
         problem = self.timeline.local_error
-        if problem and problem != getattr(self, "_told_timeline", None):
+        if problem and problem != self._told_timeline:
             self._told_timeline = problem
             self.notify(f"Timeline: {problem}", severity="error", timeout=15, markup=False)
         header = self.query_one(StatusHeader)
         header.last_refresh = self.state.last_refresh
-        header.incident = self.incident_line(now)
+        whole = self.poller is not None and all(
+            source.name in self.state.results for source in self.poller.sources
+        )
+        self.incident.observe(now, whole=whole)
+        header.incident = self.incident.incident_line(now)
         header.alerts_note = alerts_note(self.state.alerts)
-        header.refresh_note = self.refresh_note()
-        header.checklist, header.checklist_overdue = self.checklist_header(now)
-        self.watch_seats()
-        header.watching = self.watching()
+        header.refresh_note = self.refreshing.note()
+        header.checklist, header.checklist_overdue = self.checklist.header(now)
+        self.seating.look()
+        header.watching = self.seating.watching()
         if not covered:
             header.redraw()
 
@@ -736,6 +810,140 @@ class GenesisApp(
         if self.poller is not None:
             self.poller.refresh()
             self.notify("Refreshing every source now")
+
+    def spawn(
+        self, work: Coroutine[Any, Any, object], *, group: str, exit_on_error: bool = True
+    ) -> None:
+        """Run a coroutine as a worker of the app (controllers start their work so)."""
+        self.run_worker(work, group=group, exit_on_error=exit_on_error)
+
+    # -- keys of the console itself: quit, and a footer of what can run ---------------
+
+    def quit_keys(self) -> list[str]:
+        """The keys that quit, as the keymap has them."""
+        return split_keys(self.keymap_spec.get("quit", DEFAULT_KEYS["quit"]))
+
+    def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
+        """Every screen opened on top answers the quit keys too (ctrl+c): they cancel it
+        as Escape does, and a second press quits (app bindings do not reach a modal)."""
+        if isinstance(screen, Screen):
+            for key in split_keys(DEFAULT_KEYS["quit"]):
+                screen._bindings.key_to_bindings.setdefault(key, []).append(
+                    Binding(key, "app.quit_key", "Quit", id="quit", show=False)
+                )
+        return super().push_screen(screen, *args, **kwargs)
+
+    async def action_quit_key(self) -> None:
+        """q / ctrl+c: cancel the prompt or close the view on top first (as Escape);
+        on the main screen, quit. A text selection is copied before this is reached."""
+        if len(self.screen_stack) <= 1:
+            await self.action_quit()
+            return
+        screen = self.screen
+        for binding in screen._bindings.key_to_bindings.get("escape", ()):
+            if await self.run_action(binding.action, screen):
+                return
+        screen.dismiss(None)
+
+    async def action_help_quit(self) -> None:  # type: ignore[override]
+        """Textual's ctrl+c hint ("press ctrl+q to quit"), unless the keymap gives ctrl+c
+        to quit: then it quits, as on any console."""
+        if "ctrl+c" in self.quit_keys():
+            await self.action_quit_key()
+        else:
+            super().action_help_quit()
+
+    def show_what_can_run(self) -> None:
+        """In read-only, the footer leaves out the actions that cannot run; quit keeps its
+        place after the actions (Textual's own ctrl+c binding sits first)."""
+        bindings_map = self._bindings.key_to_bindings
+        if "ctrl+c" in bindings_map:
+            bindings_map["ctrl+c"] = bindings_map.pop("ctrl+c")
+        for key, bindings in self._bindings.key_to_bindings.items():
+            self._bindings.key_to_bindings[key] = [
+                dataclasses.replace(b, show=not self.read_only)
+                if b.id in ACTION_IDS and b.show != (not self.read_only)
+                else b
+                for b in bindings
+            ]
+        self.refresh_bindings()
+
+    def ask(
+        self, screen: Screen[ResultT], answered: Callable[[ResultT | None], None] | None = None
+    ) -> None:
+        """Push a screen; `answered` gets what it is dismissed with (controllers ask so)."""
+        self.push_screen(screen, answered)
+
+    def _warn(self, text: str) -> None:
+        self.notify(text, severity="warning", markup=False)
+
+    # -- the keys: thin delegates to the controllers ---------------------------------
+
+    def action_restart(self) -> None:
+        self.actions.restart()
+
+    def action_cache_clear(self) -> None:
+        self.actions.cache_clear()
+
+    def action_silence(self) -> None:
+        self.actions.silence(self.query_one(AlertsPane).selected)
+
+    def action_maintenance(self) -> None:
+        self.actions.maintenance()
+
+    def action_silences(self) -> None:
+        self.push_screen(self.actions.silences_view())
+
+    def action_escalate(self) -> None:
+        self.actions.escalate()
+
+    def action_group(self) -> None:
+        self.grouping.group()
+
+    def action_fold(self) -> None:
+        self.grouping.fold()
+
+    def action_sort(self, step: int) -> None:
+        self.grouping.sort(step)
+
+    def action_label_columns(self) -> None:
+        self.grouping.label_columns()
+
+    def action_pause(self) -> None:
+        self.refreshing.pause()
+
+    def action_refresh_interval(self, step: int) -> None:
+        self.refreshing.step_interval(step)
+
+    def action_checklist(self) -> None:
+        self.checklist.open()
+
+    def action_ack(self) -> None:
+        self.acks.ack()
+
+    def on_silences_screen_expire(self, message: SilencesScreen.Expire) -> None:
+        self.actions.expire(message.silence)
+
+    def on_silences_screen_extend(self, message: SilencesScreen.Extend) -> None:
+        self.actions.extend(message.silence)
+
+    def action_note(self) -> None:
+        """Write a note on the war-room timeline, as the seat that pressed Enter."""
+
+        def written(text: str | None) -> None:
+            if text:
+                # the seat that pressed Enter wrote it (a tie or no tmux: $SUDO_USER/$USER)
+                self.warroom.add_note(text, self.seating.actor(self.seating.presser(fresh=True)))
+
+        self.push_screen(NoteScreen(), written)
+
+    def action_timeline(self) -> None:
+        """The war-room timeline, who is here, and whether its entries can be trusted."""
+        self.push_screen(self.warroom.timeline_view(self.acks.keeping_status()))
+
+    def key_for(self, binding_id: str) -> str:
+        """The key(s) of a binding as the keymap has them, as the footer shows them."""
+        return key_label(self, self.keymap_spec.get(binding_id, DEFAULT_KEYS[binding_id]))
 
     def help_rows(self) -> list[tuple[str, str, str]]:
         """Key, description and binding id of every active binding (what the keys do now)."""
@@ -752,8 +960,9 @@ class GenesisApp(
         ]
         # the silences view's own keys (a modal's bindings are not active here)
         for binding, description in silences_help(self.read_only):
-            keys = split_keys(self.keymap_spec.get(binding.id, binding.key))
-            rows.append((", ".join(key_label(self, k) for k in keys), description, binding.id))
+            binding_id = binding.id or binding.action
+            keys = split_keys(self.keymap_spec.get(binding_id, binding.key))
+            rows.append((", ".join(key_label(self, k) for k in keys), description, binding_id))
         return [row for _, section in sections(rows) for row in section]
 
     def action_help(self) -> None:
@@ -761,8 +970,8 @@ class GenesisApp(
             self.push_screen(HelpScreen(self.help_rows()))
 
     async def action_quit(self) -> None:
-        others = self.others_watching()
-        if others and not getattr(self, "_quit_for_everyone", False):
+        others = self.seating.others_watching()
+        if others and not self._quit_for_everyone:
 
             def answered(yes: bool | None) -> None:
                 if yes:
@@ -781,12 +990,12 @@ class GenesisApp(
             await self.poller.stop()
         if self.config.warroom.redis_url:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.release_ack_keeping(), 2.0)
-            await asyncio.wait_for(self.timeline.leave(), 2.0)
+                await asyncio.wait_for(self.acks.release(), 2.0)
+            await asyncio.wait_for(self.warroom.leave(), 2.0)
         self.exit(0)
 
 
-def alerts_note(data) -> str:
+def alerts_note(data: AlertmanagerData | None) -> str:
     """The header's warning that the alert counts are only part of the picture."""
     if data is None:
         return ""

@@ -175,7 +175,7 @@ async def test_ack_creates_extends_and_expires_with_the_alert(stack):
         counts = alert_counts([app.state.results["alertmanager"]])
         assert counts["acked"] == 1 and counts["silenced"] == 0
         # an acked critical still keeps the incident open
-        assert app.incidents.open_since is not None
+        assert app.incident.tracker.open_since is not None
 
         # 14 minutes on: the ack would end within its renewal window, and it still fires
         clock.offset = 14 * 60

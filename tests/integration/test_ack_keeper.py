@@ -21,7 +21,7 @@ from console.actions.ack import AckKeeper, plan_ack
 from console.config import load_config
 from console.sources.alertmanager import format_rfc3339, parse_rfc3339
 from console.sources.registry import build_sources
-from console.ui.ack_keys import ACK_LEASE
+from console.ui.controllers.acks import ACK_LEASE
 from console.warroom import Lease, WarRoomLock
 from tests.integration.fixtures_monitoring import Server, start_alertmanager
 from tests.procs import free_port

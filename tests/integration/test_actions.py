@@ -572,7 +572,9 @@ async def test_escalation_payload_field_by_field_and_secrets_never_shown(world, 
     app = world.app()
     shown = []
     async with app.run_test(size=(160, 48)) as pilot:
-        await wait_until(pilot, lambda: app.incidents.open_since is not None, 5, "incident open")
+        await wait_until(
+            pilot, lambda: app.incident.tracker.open_since is not None, 5, "incident open"
+        )
         await wait_until(pilot, lambda: alert_by_name(app, "GenesisHighErrorRate"), 5, "alerts")
         for sent in (2, 4):  # PagerDuty and Slack each time
             await press(pilot, "e")
@@ -628,7 +630,7 @@ async def test_three_failed_restarts_offer_escalation(world):
     world.post_alert({"alertname": "GenesisOrchestratorDown", "severity": "critical"})
     app = world.app(exit_code=1)
     async with app.run_test(size=(160, 48)) as pilot:
-        await wait_until(pilot, lambda: app.incidents.open_since is not None, 5, "incident")
+        await wait_until(pilot, lambda: app.incident.tracker.open_since is not None, 5, "incident")
         for attempt in (1, 2, 3):
             await press(pilot, "r")
             assert f"this is attempt {attempt} of 3" in "\n".join(confirm_screen(app).plan.lines)
@@ -815,7 +817,9 @@ async def test_slack_escalation_escapes_mentions_and_links(world):
     )
     app = world.app()
     async with app.run_test(size=(160, 48)) as pilot:
-        await wait_until(pilot, lambda: app.incidents.open_since is not None, 5, "incident open")
+        await wait_until(
+            pilot, lambda: app.incident.tracker.open_since is not None, 5, "incident open"
+        )
         await press(pilot, "e")
         await press(pilot, "y")
         await wait_until(pilot, lambda: len(world.receiver.requests) == 2, 5, "escalation sent")

@@ -151,10 +151,10 @@ async def test_an_unknown_start_shows_as_unknown_and_fakes_no_age(replay, tmp_pa
         header = str(app.query_one(StatusHeader).render())
         assert "1 ALERT UNREADABLE" in header
         assert "start unknown: timed from first sight" in header, header
-        open_for = app.incident_classes.open_for(now)
+        open_for = app.incident.classes.open_for(now)
         assert open_for is not None and open_for < 60  # not an incident open since 1970
-        assert app.incidents.open_for(now) < 60
-        assert app.recovery_value(now).status != "breached"
+        assert app.incident.tracker.open_for(now) < 60
+        assert app.incident.recovery_value(now).status != "breached"
         assert not [n for n in app._notifications if "C-level" in n.message]
 
         pane.table.focus()

@@ -142,8 +142,8 @@ async def test_silencing_the_down_alert_is_not_resolving_it(stack):
             "the down alert, firing",
         )
         await wait_until(pilot, lambda: "alert_firing" in kinds(app), 5, "firing on the timeline")
-        assert app.incidents.open_since is not None
-        await wait_until(pilot, lambda: app.incident_classes.current == "P0", 5, "P0")
+        assert app.incident.tracker.open_since is not None
+        await wait_until(pilot, lambda: app.incident.classes.current == "P0", 5, "P0")
 
         stack.silence(DOWN, author="alice", seconds=2 * 3600 + 30 * 60, comment="db failover")
         await wait_until(
@@ -170,10 +170,10 @@ async def test_silencing_the_down_alert_is_not_resolving_it(stack):
         assert not any("all clear" in e.text for e in entries)
 
         # the incident, its clock and the recovery time carry on while it is down
-        assert app.incidents.open_since is not None
-        assert app.incidents.last_recovery_seconds is None
-        assert app.incident_classes.current == "P0"
-        recovery = app.recovery_value(app.clock.time())
+        assert app.incident.tracker.open_since is not None
+        assert app.incident.tracker.last_recovery_seconds is None
+        assert app.incident.classes.current == "P0"
+        recovery = app.incident.recovery_value(app.clock.time())
         assert recovery.status in ("open", "overdue"), recovery
         app.tick()
         await pilot.pause()
@@ -201,11 +201,11 @@ async def test_a_suppressed_critical_still_opens_the_incident(stack):
             10,
             "the down alert, silenced",
         )
-        await wait_until(pilot, lambda: app.incident_classes.current == "P0", 5, "P0")
-        assert app.incidents.open_since is not None
+        await wait_until(pilot, lambda: app.incident.classes.current == "P0", 5, "P0")
+        assert app.incident.tracker.open_since is not None
         # the clock runs from the alert's start, not from when it was silenced
-        assert app.incidents.open_for(app.clock.time()) >= 290
-        assert app.recovery_value(app.clock.time()).status == "overdue"
+        assert app.incident.tracker.open_for(app.clock.time()) >= 290
+        assert app.incident.recovery_value(app.clock.time()).status == "overdue"
 
 
 async def test_a_silence_of_2h30m_is_confirmed_reported_and_audited_as_2h30m(stack):

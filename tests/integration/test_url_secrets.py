@@ -273,7 +273,7 @@ async def test_the_console_shows_and_stores_no_password(
         await pilot.pause()
         assert not isinstance(app.screen, NoteScreen)
 
-        await app._warroom_tick()
+        await app.warroom.sync()
         await wait_until(pilot, lambda: not app.timeline.pending, 10, "the timeline sent")
         assert app.timeline.online, app.timeline.status
         assert SECRET not in app.timeline.status

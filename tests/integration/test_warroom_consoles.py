@@ -11,7 +11,7 @@ from tests.ui.conftest import DemoApps
 async def settle(pilot, app, predicate, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        await app._warroom_tick()
+        await app.warroom.sync()
         if predicate():
             return
         await pilot.pause(0.2)
@@ -68,7 +68,7 @@ async def test_two_consoles_share_notes_actions_and_presence(fresh_redis, tmp_pa
             fresh_redis.kill()
             await type_note(a, alice, "redis down, still noting")
             await type_note(b, bob, "bob noting while offline")
-            await alice._warroom_tick()
+            await alice.warroom.sync()
             assert "offline" in alice.timeline.status
             fresh_redis.start()
             want = {"rolled back deploy 42", "redis down, still noting", "bob noting while offline"}

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from console.clock import FrozenClock
+from console.config import Config
 from console.demo import start_demo
 from console.ui.app import GenesisApp
 from console.ui.keymaps import load_keymap
@@ -59,13 +60,16 @@ class DemoApps:
         keymap: str = "default",
         clock: FrozenClock | None = None,
         sandboxed: bool = True,
+        tweak: Callable[[Config], Config] | None = None,
+        terminal_sink: Callable[[list[str]], None] | None = None,
         **config_changes,
     ) -> GenesisApp:
         """A console on the demo world at `offset`, on a frozen clock, with seed 7.
 
         `sandboxed` (as `genesis-console demo` runs): the demo's own audit log, timeline
         and escalation receiver. Without it the console keeps its records where a
-        console on a real stack does (the test's XDG state folder).
+        console on a real stack does (the test's XDG state folder). `tweak` changes the
+        config further once the demo's URLs are in it (e.g. the restart command).
         """
         import msgspec
 
@@ -80,6 +84,8 @@ class DemoApps:
             config = msgspec.structs.replace(config, audit=AuditConfig())
         if config_changes:
             config = msgspec.structs.replace(config, **config_changes)
+        if tweak is not None:
+            config = tweak(config)
         sources = stack.simulated_sources()
 
         def factory():
@@ -95,6 +101,7 @@ class DemoApps:
             theme=theme,
             keymap=load_keymap(keymap),
             autostart=False,
+            terminal_sink=terminal_sink,
             **(stack.app_options(config) if sandboxed else {}),
         )
         app.demo_stack = stack

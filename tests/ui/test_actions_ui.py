@@ -29,30 +29,37 @@ def console(
     scenario: str = "orchestrator-down",
     environment: str | None = None,
     name: str | None = None,
+    tweak=lambda config: config,
 ):
     """A demo app whose restart command appends to a marker file, auditing into tmp_path.
 
     `environment` and `name` set `environment` and `orchestrator.name` (production asks
-    for the name to be typed).
+    for the name to be typed); `tweak` changes the config further.
     """
     changes = {"environment": environment} if environment else {}
-    app = demo_app(scenario, audit=AuditConfig(path=str(tmp_path / "audit.jsonl")), **changes)
-    app.config = msgspec.structs.replace(
-        app.config,
-        orchestrator=msgspec.structs.replace(
-            app.config.orchestrator,
-            name=name or app.config.orchestrator.name,
-            restart_command=[
-                sys.executable,
-                "-c",
-                WRITE_MARKER,
-                str(tmp_path / "restarted.txt"),
-                str(exit_code),
-            ],
-            ready_deadline_seconds=1.0,
-        ),
+
+    def marker(config):
+        return tweak(
+            msgspec.structs.replace(
+                config,
+                orchestrator=msgspec.structs.replace(
+                    config.orchestrator,
+                    name=name or config.orchestrator.name,
+                    restart_command=[
+                        sys.executable,
+                        "-c",
+                        WRITE_MARKER,
+                        str(tmp_path / "restarted.txt"),
+                        str(exit_code),
+                    ],
+                    ready_deadline_seconds=1.0,
+                ),
+            )
+        )
+
+    return demo_app(
+        scenario, audit=AuditConfig(path=str(tmp_path / "audit.jsonl")), tweak=marker, **changes
     )
-    return app
 
 
 def shown(notification) -> str:
@@ -234,9 +241,13 @@ async def test_production_escape_and_the_cancel_button_cancel(demo_app, tmp_path
 async def test_three_failed_restarts_say_escalate_even_without_escalation_configured(
     demo_app, tmp_path
 ):
-    app = console(demo_app, tmp_path, exit_code=1)
     # the demo's own receiver is configured; a console whose escalation is not, is this one
-    app.config = msgspec.structs.replace(app.config, escalation=EscalationConfig())
+    app = console(
+        demo_app,
+        tmp_path,
+        exit_code=1,
+        tweak=lambda config: msgspec.structs.replace(config, escalation=EscalationConfig()),
+    )
     async with app.run_test(size=(120, 36)) as pilot:
         await app.poll_once()
         for attempt in (1, 2, 3):
@@ -287,12 +298,15 @@ async def test_restart_in_the_demo_brings_the_orchestrator_back_and_is_audited(d
 async def test_a_failing_restart_whose_output_looks_like_markup_is_reported_literally(
     demo_app, tmp_path
 ):
-    app = console(demo_app, tmp_path)
     noisy = "import sys; print('[/bold] unit [red]genesis[/red] failed'); sys.exit(1)"
-    app.config = msgspec.structs.replace(
-        app.config,
-        orchestrator=msgspec.structs.replace(
-            app.config.orchestrator, restart_command=[sys.executable, "-c", noisy]
+    app = console(
+        demo_app,
+        tmp_path,
+        tweak=lambda config: msgspec.structs.replace(
+            config,
+            orchestrator=msgspec.structs.replace(
+                config.orchestrator, restart_command=[sys.executable, "-c", noisy]
+            ),
         ),
     )
     async with app.run_test(size=(120, 36)) as pilot:

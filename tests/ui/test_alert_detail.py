@@ -106,5 +106,5 @@ async def test_the_header_shows_the_incident_class_and_escalation_clock(demo_app
         assert "senior due in 28m" in header.incident
         app.clock.advance(29 * 60)
         app.tick()
-        assert app.incident_classes.offered_level == 1
+        assert app.incident.classes.offered_level == 1
         assert "manager due in" in header.incident

@@ -153,7 +153,7 @@ async def test_orchestrator_down_shows_its_incident_within_seconds_at_the_defaul
                 app.tick()
             await pilot.pause()
             assert app.state.results["orchestrator"].status is Status.CRITICAL
-            assert app.incident_classes.current is not None
+            assert app.incident.classes.current is not None
     finally:
         stack.stop()
 

@@ -75,7 +75,7 @@ async def test_header_keeps_the_refresh_time_in_a_p0_with_its_countdown_at_80_co
         await _start(app, pilot)
         app.tick()
         await pilot.pause()
-        assert app.incident_classes.current == "P0"
+        assert app.incident.classes.current == "P0"
         header = screen_text(app).splitlines()[0]
         # the class, its escalation, the status-page countdown and the time all fit whole
         assert "P0 open" in header and "status page" in header, header

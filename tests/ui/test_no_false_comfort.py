@@ -81,12 +81,12 @@ async def test_a_warning_only_p3_shows_no_escalation_due(demo_app):
         app.tick()
         await pilot.pause()
         header = app.query_one(StatusHeader)
-        assert app.incident_classes.current == "P3"
+        assert app.incident.classes.current == "P3"
         assert header.incident.startswith("P3 open"), header.incident
         assert "due" not in header.incident, header.incident
         app.clock.advance(31 * 60)  # past when a P0 would call the senior engineer
         app.tick()
         await pilot.pause()
-        if app.incident_classes.current == "P3":
+        if app.incident.classes.current == "P3":
             assert "due" not in header.incident, header.incident
         assert not any("Escalation" in str(n.title) for n in app._notifications)

@@ -16,16 +16,21 @@ def bar_text(app) -> str:
     return str(app.query_one("#action-bar").render())
 
 
-def restart_with(app, argv: list[str], timeout: float) -> None:
-    app.config = msgspec.structs.replace(
-        app.config,
-        orchestrator=msgspec.structs.replace(
-            app.config.orchestrator,
-            restart_command=argv,
-            restart_timeout_seconds=timeout,
-            ready_deadline_seconds=5.0,
-        ),
-    )
+def restart_with(argv: list[str], timeout: float):
+    """A config tweak: this restart command, stopped after `timeout` seconds."""
+
+    def tweak(config):
+        return msgspec.structs.replace(
+            config,
+            orchestrator=msgspec.structs.replace(
+                config.orchestrator,
+                restart_command=argv,
+                restart_timeout_seconds=timeout,
+                ready_deadline_seconds=5.0,
+            ),
+        )
+
+    return tweak
 
 
 def alive(pid: int) -> bool:
@@ -58,12 +63,11 @@ def daemon_pid(tmp_path):
 async def test_a_restart_that_leaves_a_daemon_running_succeeds_and_the_daemon_lives(
     demo_app, daemon_pid
 ):
-    app = demo_app("healthy")
     # like `nohup genesis-orchestrator &`: the daemon keeps the command's stdout open, and
     # writes to it after the command has exited (a closed pipe would kill it with SIGPIPE)
     daemon = "sleep 1.5; echo listening on :8000; exec sleep 30"
     script = f"({daemon}) & echo $! > {daemon_pid.file}; echo started"
-    restart_with(app, ["sh", "-c", script], timeout=3.0)
+    app = demo_app("healthy", tweak=restart_with(["sh", "-c", script], timeout=3.0))
     async with app.run_test(size=(120, 36)) as pilot:
         await app.poll_once()
         await pilot.press("r")
@@ -84,9 +88,8 @@ async def test_a_restart_that_leaves_a_daemon_running_succeeds_and_the_daemon_li
 async def test_a_restart_command_that_never_exits_is_stopped_with_what_it_started(
     demo_app, daemon_pid
 ):
-    app = demo_app("healthy")
     script = f"sleep 30 & echo $! > {daemon_pid.file}; sleep 30"
-    restart_with(app, ["sh", "-c", script], timeout=1.0)
+    app = demo_app("healthy", tweak=restart_with(["sh", "-c", script], timeout=1.0))
     async with app.run_test(size=(120, 36)) as pilot:
         await app.poll_once()
         await pilot.press("r")

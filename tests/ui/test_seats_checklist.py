@@ -35,13 +35,13 @@ async def open_p0(app, pilot) -> None:
     await app.poll_once()
     app.tick()
     await pilot.pause()
-    assert app.incident_classes.current == "P0"
+    assert app.incident.classes.current == "P0"
 
 
 async def test_the_p0_checklist_counts_down_ticks_and_goes_overdue(demo_app):
     app = demo_app("orchestrator-down", offset=200)
     tmux = ScriptedTmux(("oncall1", "/dev/pts/3", 100), ("oncall2", "/dev/pts/4", 90))
-    app.seats = seated(tmux)
+    app.seating.seats = seated(tmux)
     async with app.run_test(size=(160, 40)) as pilot:
         await open_p0(app, pilot)
         header = app.query_one("#header")
@@ -118,7 +118,7 @@ async def test_without_a_p0_the_checklist_key_says_there_is_none(demo_app):
 async def test_another_seats_y_does_not_confirm_and_a_tie_is_refused(demo_app):
     app = demo_app("orchestrator-down", offset=200)
     tmux = ScriptedTmux(("oncall1", "/dev/pts/3", 100), ("oncall2", "/dev/pts/4", 90))
-    app.seats = seated(tmux)
+    app.seating.seats = seated(tmux)
     async with app.run_test(size=(160, 40)) as pilot:
         await open_p0(app, pilot)
         await pilot.press("c")  # oncall1 opens the cache-clear prompt
@@ -152,7 +152,7 @@ async def test_outside_tmux_the_prompt_says_whose_name_it_falls_back_to(demo_app
     monkeypatch.setenv("USER", "alice")
     monkeypatch.delenv("SUDO_USER", raising=False)
     app = demo_app("orchestrator-down", offset=200)
-    app.seats = Seats({})
+    app.seating.seats = Seats({})
     async with app.run_test(size=(160, 40)) as pilot:
         await open_p0(app, pilot)
         await pilot.press("c")
@@ -164,16 +164,16 @@ async def test_outside_tmux_the_prompt_says_whose_name_it_falls_back_to(demo_app
 async def test_the_header_names_who_watches_and_attach_detach_reach_the_timeline(demo_app):
     app = demo_app("healthy")
     tmux = ScriptedTmux(("oncall1", "/dev/pts/3", 100), ("oncall2", "/dev/pts/4", 90))
-    app.seats = seated(tmux)
+    app.seating.seats = seated(tmux)
     async with app.run_test(size=(160, 40)) as pilot:
-        app.seats_changed(app.seats.clients(fresh=True))
+        app.seating.seats_changed(app.seating.seats.clients(fresh=True))
         tmux.clients.append(("oncall3", "/dev/pts/5", 120))
-        app.seats_changed(app.seats.clients(fresh=True))
+        app.seating.seats_changed(app.seating.seats.clients(fresh=True))
         app.tick()
         await pilot.pause()
-        assert app.watching() == "3 watching: oncall1, oncall2, oncall3"
+        assert app.seating.watching() == "3 watching: oncall1, oncall2, oncall3"
         tmux.clients = tmux.clients[1:]
-        app.seats_changed(app.seats.clients(fresh=True))
+        app.seating.seats_changed(app.seating.seats.clients(fresh=True))
         seats = [(e.who["user"], e.text) for e in app.timeline.entries() if e.kind == "seat"]
         assert ("oncall3", "oncall3 from /dev/pts/5 attached") in seats
         assert ("oncall1", "oncall1 from /dev/pts/3 detached") in seats
@@ -195,7 +195,7 @@ async def test_an_escalation_names_the_seat_that_confirmed_it(demo_app):
 
     app = demo_app("orchestrator-down", offset=200)
     tmux = ScriptedTmux(("oncall1", "/dev/pts/3", 100), ("oncall2", "/dev/pts/4", 90))
-    app.seats = seated(tmux)
+    app.seating.seats = seated(tmux)
     world = app.demo_stack.world
     async with app.run_test(size=(160, 40)) as pilot:
         await open_p0(app, pilot)

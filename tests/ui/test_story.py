@@ -22,7 +22,7 @@ async def test_orchestrator_down_from_alert_to_post_mortem(demo_app, capsys):
         await app.poll_once()
         app.tick()
         await pilot.pause()
-        assert app.incident_classes.current is not None
+        assert app.incident.classes.current is not None
 
         # open the alert and read its procedure
         table = app.query_one(AlertsPane).query_one(DataTable)
@@ -54,11 +54,11 @@ async def test_orchestrator_down_from_alert_to_post_mortem(demo_app, capsys):
         for _ in range(120):
             clock.advance(5)
             await app.poll_once()
-            if app.incidents.last_recovery_seconds is not None:
+            if app.incident.tracker.last_recovery_seconds is not None:
                 break
-        recovery = app.incidents.last_recovery_seconds
+        recovery = app.incident.tracker.last_recovery_seconds
         assert recovery is not None and recovery > 0
-        assert app.recovery_value(clock.time()).value == recovery
+        assert app.incident.recovery_value(clock.time()).value == recovery
         app.tick()
         await pilot.pause()
 

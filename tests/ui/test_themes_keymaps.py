@@ -221,13 +221,14 @@ async def test_help_is_generated_from_the_active_keymap(demo_app):
 
 
 async def test_a_new_critical_alert_rings_once(demo_app):
-    app = demo_app("orchestrator-down", offset=110)
+    rung: list[str] = []  # what reaches the terminal
+    app = demo_app("orchestrator-down", offset=110, terminal_sink=rung.extend)
     async with app.run_test(size=(120, 36)) as pilot:
         await app.poll_once()  # HighFailureRate (warning) only: primes, never rings
-        assert app.terminal_writes == []
+        assert rung == []
         app.clock.advance(15)  # GenesisOrchestratorDown fires at 120 s
         await app.poll_once()
-        writes = list(app.terminal_writes)
+        writes = list(rung)
         assert writes[0] == "\x07"
         # the environment is named, so a demo's notification never passes for a real one
         title = "GENESIS critical (demo): GenesisOrchestratorDown"
@@ -235,23 +236,25 @@ async def test_a_new_critical_alert_rings_once(demo_app):
         assert any(w.startswith(f"\x1b]777;notify;{title};") for w in writes)
         app.clock.advance(3)  # still before CriticalFailureRate fires at 130 s
         await app.poll_once()
-        assert app.terminal_writes == writes  # rate-limited: the same alert rings once
+        assert rung == writes  # rate-limited: the same alert rings once
         await pilot.pause()
 
 
 async def test_notifications_can_be_turned_off(demo_app):
     from console.config import NotificationsConfig
 
+    rung: list[str] = []
     app = demo_app(
         "orchestrator-down",
         offset=110,
         notifications=NotificationsConfig(bell=False, desktop=False),
+        terminal_sink=rung.extend,
     )
     async with app.run_test(size=(120, 36)):
         await app.poll_once()
         app.clock.advance(15)
         await app.poll_once()
-        assert app.terminal_writes == []
+        assert rung == []
 
 
 async def test_the_layout_follows_a_resize(demo_app):

@@ -53,7 +53,7 @@ def war_room_app(demo_app, tmp_path, server, **warroom):
 
 async def joined(pilot, app) -> None:
     """Wait until the console has read the war room once (its first sync is done)."""
-    await wait_until(pilot, lambda: getattr(app, "_warroom_joined", False), 10, "the war room")
+    await wait_until(pilot, lambda: app.warroom.joined, 10, "the war room")
 
 
 def toasts(app) -> list[tuple[str, str]]:
@@ -166,7 +166,7 @@ async def test_a_flood_of_entries_raises_a_summary_not_a_toast_each(
         # watching: a burst from the peers shows a few and counts the rest
         flood(fresh_redis, 50, start=20_000)
         started = time.monotonic()
-        await app._warroom_tick()
+        await app.warroom.sync()
         assert time.monotonic() - started < 3
         await pilot.pause(0.2)
         burst = war_room_toasts(app)[1:]
@@ -187,7 +187,7 @@ async def test_with_a_key_forged_entries_are_marked_unverified_everywhere(
     async with app.run_test(size=(120, 36)) as pilot:
         await joined(pilot, app)
         write_raw(fresh_redis, peer_note("forged-1", "oncall1 restarted: ok"))
-        await app._warroom_tick()
+        await app.warroom.sync()
         await pilot.pause()
         (toast,) = war_room_toasts(app)
         assert toast == "mallory (unverified): oncall1 restarted: ok"
@@ -211,7 +211,7 @@ async def test_without_a_key_the_view_says_the_room_is_unauthenticated(
     async with app.run_test(size=(120, 36)) as pilot:
         await joined(pilot, app)
         write_raw(fresh_redis, peer_note("peer-1", "a note"))
-        await app._warroom_tick()
+        await app.warroom.sync()
         await pilot.pause()
         assert war_room_toasts(app) == ["mallory: a note"]
         await pilot.press("t")
@@ -241,20 +241,20 @@ async def test_waiting_on_another_consoles_restart_lock_is_not_a_failed_restart(
         "orchestrator-down",
         warroom=WarroomConfig(redis_url=url),
         audit=AuditConfig(path=str(tmp_path / "audit.jsonl")),
-    )
-    app.timeline.local_path = tmp_path / "timeline.jsonl"
-    app.config = msgspec.structs.replace(
-        app.config,
-        orchestrator=msgspec.structs.replace(
-            app.config.orchestrator,
-            restart_command=[
-                sys.executable,
-                "-c",
-                "import sys; open(sys.argv[1], 'a')",
-                str(marker),
-            ],
+        tweak=lambda config: msgspec.structs.replace(
+            config,
+            orchestrator=msgspec.structs.replace(
+                config.orchestrator,
+                restart_command=[
+                    sys.executable,
+                    "-c",
+                    "import sys; open(sys.argv[1], 'a')",
+                    str(marker),
+                ],
+            ),
         ),
     )
+    app.timeline.local_path = tmp_path / "timeline.jsonl"
     holders = [
         json.dumps({**MALLORY, "action": "Restart genesis-orchestrator", "since": NIGHT - 90}),
         '{"user": "bob", "host": "ops2", "since": "yesterday"}',
@@ -278,7 +278,7 @@ async def test_waiting_on_another_consoles_restart_lock_is_not_a_failed_restart(
             )
             await pilot.pause()
         assert not marker.exists()  # nothing ran
-        assert app.restart_failures == 0
+        assert app.actions.restart_failures == 0
         said = [text for _, text in toasts(app)]
         assert not any("failed" in text and "times" in text for text in said), said
         assert (

@@ -1,40 +1,43 @@
-"""The war room in the app: incident class and escalation clock, and the shared timeline.
+"""The war room: what the state shows, told on the shared timeline, and the timeline and
+presence kept in step with the other consoles through Redis.
 
-A mixin of GenesisApp: it turns what the state shows into timeline entries (alerts
-firing and resolving, class changes, recovery, actions from the audit log, notes) and
-keeps the timeline and presence in step with the other consoles through Redis.
+It turns alerts firing and resolving, action records and notes into timeline entries
+(with ids every console computes alike), and toasts what peers noted or did.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from console.clock import format_age, format_span, format_utc
-from console.incident import classify, escalation_level, firing_critical, next_escalation
+from console.config import WarroomConfig
+from console.model import Alert, Silence
 from console.text import clean
-from console.timeline import describe_presence, entry_from_audit
-from console.ui.keymaps import DEFAULT_KEYS
-from console.ui.screens.help import key_label
-from console.ui.screens.timeline import NoteScreen, TimelineScreen
+from console.timeline import Entry, Timeline, describe_presence, entry_from_audit
+from console.ui.controllers.base import Notify, Spawn
+from console.ui.screens.timeline import TimelineScreen
 
 #: peers' entries toasted one by one per sync; the rest are counted in one more toast
 TOAST_LIMIT = 3
 
 
-def _stamp(alert) -> str:
+def _stamp(alert: Alert) -> str:
     """The start time in an entry id every console computes alike; "unknown" when unknown."""
     return "unknown" if alert.starts_at is None else str(int(alert.starts_at))
 
 
-def _digest(alert) -> str:
+def _digest(alert: Alert) -> str:
     """A short stable name for what suppresses an alert (the same on every console)."""
-    import hashlib
-
     what = ",".join(sorted(alert.silenced_by) + sorted(alert.inhibited_by)) or alert.state
     return hashlib.sha256(f"{_stamp(alert)}:{what}".encode()).hexdigest()[:16]
 
 
-def describe_suppression(alert, present: dict, silences_by_id: dict) -> tuple[str, dict]:
+def describe_suppression(
+    alert: Alert, present: dict[str, Alert], silences_by_id: dict[str, Silence]
+) -> tuple[str, dict[str, Any]]:
     """One timeline line for a suppressed alert: who silenced it, for how long and why,
     or what inhibits it, and that it still fires; plus the entry's structured data."""
     head = f"{alert.severity} {alert.name}"
@@ -69,61 +72,47 @@ def describe_suppression(alert, present: dict, silences_by_id: dict) -> tuple[st
     )
 
 
-class WarRoom:
-    """Incident clock, timeline entries, notes, the timeline view and presence."""
+class WarRoomController:
+    """Timeline entries from the state and the audit log, notes, presence and sync."""
 
-    def incident_line(self, now: float) -> str:
-        """P1 · open 12m · senior engineer in 18m (and the offer when escalation is due).
+    def __init__(
+        self,
+        *,
+        timeline: Timeline,
+        room: WarroomConfig,
+        notify: Notify,
+        spawn: Spawn,
+        key_for: Callable[[str], str],
+    ) -> None:
+        self.timeline = timeline
+        self.room = room
+        self.notify = notify
+        self.spawn = spawn
+        #: how the keymap shows a binding's key (for "t shows the timeline")
+        self.key_for = key_for
+        #: who else is here, as the timeline view shows it
+        self.presence = "just you"
+        #: the alerts as last recorded, by fingerprint
+        self.firing: dict[str, Alert] = {}
+        #: True once the first sync told the story so far (later syncs toast entries)
+        self.joined = False
+        #: True while a sync talks to Redis (a slow one is never overlapped)
+        self.syncing = False
+        #: True once this console left the room (quit, or switched environment)
+        self.left = False
 
-        P3 (monitoring anomalies) shows no escalation: the matrix runs for P0 to P2.
-        """
-        klass = self.incident_classes.current
-        critical = [a.starts_at for a in firing_critical(self._current_alerts())]
-        known = [start for start in critical if start is not None]
-        began = min(known) if known else None  # an unknown start is no evidence of when
-        # judge only a whole picture: every source has answered at least once
-        whole = self.poller is not None and all(
-            source.name in self.state.results for source in self.poller.sources
-        )
-        if whole and self.incident_classes.observe(classify(self.state, now), now, began):
-            klass = self.incident_classes.current
-            self.on_class_change(klass, now)
-        if klass is None:
-            return ""
-        open_for = self.incident_classes.open_for(now) or 0.0
-        line = f"{klass} open {format_age(open_for)}"
-        escalating_for = self.incident_classes.escalating_for(now)
-        if critical and not known:
-            line += " (start unknown: timed from first sight)"
-        if escalating_for is None:
-            return line
-        level, name = escalation_level(escalating_for)
-        if level > self.incident_classes.offered_level:
-            self.incident_classes.offered_level = level
-            self.notify(
-                f"Escalation to the {name} is due (incident open {format_age(open_for)}): press "
-                f"{key_label(self, self.keymap_spec.get('escalate', DEFAULT_KEYS['escalate']))}",
-                title="Escalation due",
-                severity="warning",
-                timeout=30,
-            )
-        following = next_escalation(escalating_for)
-        if following is not None:
-            short = {"senior engineer": "senior", "engineering manager": "manager"}
-            line += f" · {short.get(following[0], following[0])} due in {format_age(following[1])}"
-        return line
+    @property
+    def shared(self) -> bool:
+        """True when a Redis war room is configured for this environment."""
+        return bool(self.room.redis_url)
 
-    def on_class_change(self, klass: str | None, now: float) -> None:
-        """Put an incident class change on the timeline (one entry per class per minute)."""
-        text = f"incident class {klass}" if klass else "incident class cleared: all well"
-        self.timeline.add(
-            "incident",
-            text,
-            {"class": klass},
-            entry_id=f"incident-{klass or 'none'}-{int(now // 60)}",
-        )
-
-    def record_alerts(self, alerts, now: float, silences=(), unreachable=()) -> None:
+    def record_alerts(
+        self,
+        alerts: Iterable[Alert],
+        now: float,
+        silences: Iterable[Silence] = (),
+        unreachable: Iterable[str] = (),
+    ) -> None:
         """Alerts firing, silenced or inhibited, and resolving, with ids every console
         computes alike (no duplicates).
 
@@ -133,9 +122,10 @@ class WarRoom:
         not seen, not resolved: it is kept until one answers again.
         """
         present = {a.fingerprint: a for a in alerts}
+        unreachable = tuple(unreachable)
         unseen = {
             fingerprint: alert
-            for fingerprint, alert in self._firing.items()
+            for fingerprint, alert in self.firing.items()
             if fingerprint not in present
             and unreachable
             and alert.sources
@@ -146,7 +136,7 @@ class WarRoom:
         entries = []
         for fingerprint, alert in present.items():
             state = alert.display_state
-            before = self._firing.get(fingerprint)
+            before = self.firing.get(fingerprint)
             was = before.display_state if before is not None else None
             if state == was or state not in ("active", "silenced", "inhibited"):
                 continue
@@ -162,7 +152,7 @@ class WarRoom:
                         at=alert.starts_at,
                     )
                 )
-            if state == "active" and was in ("silenced", "inhibited"):
+            if state == "active" and before is not None and was in ("silenced", "inhibited"):
                 entries.append(
                     make(
                         "alert_firing",
@@ -193,42 +183,51 @@ class WarRoom:
                 {"alertname": alert.name, "fingerprint": fingerprint},
                 entry_id=f"resolved-{fingerprint}-{_stamp(alert)}",
             )
-            for fingerprint, alert in self._firing.items()
+            for fingerprint, alert in self.firing.items()
             if fingerprint not in present
             and fingerprint not in unseen
             and alert.display_state != "unprocessed"
         ]
-        self._firing = {**unseen, **present}
+        self.firing = {**unseen, **present}
         if entries:
             self.timeline.add_entries(entries)  # one write (one fsync) for the whole batch
 
-    def _record_action(self, record: dict, unrecorded: str | None = None) -> None:
+    def record_action(self, record: dict[str, Any], unrecorded: str | None = None) -> None:
+        """Put an action's audit record on the timeline (the runner calls this)."""
         entry = entry_from_audit(record, unrecorded=unrecorded)
         if entry is not None:
             self.timeline.add_entry(entry)
 
-    async def _warroom_tick(self) -> None:
+    async def sync(self) -> None:
         """Share the timeline and presence through Redis; never blocks the screen."""
-        if getattr(self, "_warroom_busy", False):
+        if self.syncing:
             return
-        self._warroom_busy = True
-        # the war room of the environment this tick began in (a switch may come meanwhile)
-        timeline = self.timeline
+        self.syncing = True
         try:
-            await timeline.heartbeat()
-            news = await timeline.sync()
-            if timeline is not self.timeline:
-                return
-            if timeline.online:
-                self.announce(news, joining=not getattr(self, "_warroom_joined", False))
-                self._warroom_joined = True
-            presence = describe_presence(await timeline.presence()) or "just you"
-            if timeline is self.timeline:
+            await self.timeline.heartbeat()
+            news = await self.timeline.sync()
+            if self.left:
+                return  # the console moved to another room meanwhile
+            if self.timeline.online:
+                self.announce(news, joining=not self.joined)
+                self.joined = True
+            presence = describe_presence(await self.timeline.presence()) or "just you"
+            if not self.left:
                 self.presence = presence
         finally:
-            self._warroom_busy = False
+            self.syncing = False
 
-    def announce(self, entries: list, *, joining: bool = False) -> None:
+    def sync_soon(self) -> None:
+        """Sync in the background now (after this console wrote something worth sharing)."""
+        if self.shared:
+            self.spawn(self.sync(), group="warroom")
+
+    async def leave(self) -> None:
+        """Leave the room: nothing it syncs from now on is shown, and peers see us go."""
+        self.left = True
+        await self.timeline.leave()
+
+    def announce(self, entries: list[Entry], *, joining: bool = False) -> None:
         """Toast what other consoles noted or did: the newest few, and a count of the rest.
 
         Joining, the story so far is one line; a burst shows its newest TOAST_LIMIT
@@ -237,7 +236,7 @@ class WarRoom:
         worth = [e for e in entries if e.kind in ("note", "action")]
         if not worth:
             return
-        timeline_key = key_label(self, self.keymap_spec.get("timeline", DEFAULT_KEYS["timeline"]))
+        timeline_key = self.key_for("timeline")
         if joining:
             self.notify(
                 f"Joined the war room: {len(worth)} note{'s' * (len(worth) != 1)} or "
@@ -268,32 +267,26 @@ class WarRoom:
                 markup=False,
             )
 
-    def action_note(self) -> None:
-        def written(text: str | None) -> None:
-            if text:
-                # the seat that pressed Enter wrote it (a tie or no tmux: $SUDO_USER/$USER)
-                presser = self.presser(fresh=True)
-                self.timeline.add("note", text, who=self.actor(presser))
-                self.notify("Note added to the timeline")
-                if self.config.warroom.redis_url:
-                    self.run_worker(self._warroom_tick(), group="warroom")
+    def add_note(self, text: str, who: dict[str, Any]) -> None:
+        """A note an engineer wrote, on the timeline and (soon) in the room."""
+        self.timeline.add("note", text, who=who)
+        self.notify("Note added to the timeline")
+        self.sync_soon()
 
-        self.push_screen(NoteScreen(), written)
-
-    def action_timeline(self) -> None:
+    def timeline_view(self, ack_keeping: str = "") -> TimelineScreen:
+        """The timeline screen: every entry, who is here, and whether to trust it."""
         status = self.timeline.status
-        if self.config.warroom.redis_url:
+        if self.shared:
             status += " · " + self.room_authentication()
-            keeping = self.ack_keeping_status()
-            if keeping:
-                status += " · " + keeping
-        self.push_screen(TimelineScreen(self.timeline.entries(), self.presence, status))
+            if ack_keeping:
+                status += " · " + ack_keeping
+        return TimelineScreen(self.timeline.entries(), self.presence, status)
 
     def room_authentication(self) -> str:
         """Whether what the war room says can be trusted, in one clause (never the key)."""
         if self.timeline.keyed:
             return "entries signed with the war-room key; unverified ones are marked, not counted"
-        variable = self.config.warroom.key_env
+        variable = self.room.key_env
         where = f"${variable} is not set" if variable else "no war-room key is configured"
         return (
             f"unauthenticated war room ({where}): anyone who can write to its Redis "
