@@ -168,12 +168,12 @@ class HostSource(Source):
 
 def _total_time(times: Any) -> float:
     # as psutil and htop count it: guest time is already inside user and nice on Linux
-    return sum(times) - getattr(times, "guest", 0.0) - getattr(times, "guest_nice", 0.0)
+    return float(sum(times) - getattr(times, "guest", 0.0) - getattr(times, "guest_nice", 0.0))
 
 
 def _idle_time(times: Any) -> float:
     # iowait is a CPU doing nothing while it waits for a disk; Linux does not count it as idle
-    return times.idle + getattr(times, "iowait", 0.0)
+    return float(times.idle + getattr(times, "iowait", 0.0))
 
 
 def _detail(snapshot: HostSnapshot) -> str:
