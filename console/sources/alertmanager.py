@@ -543,7 +543,7 @@ async def _call(
 
 async def create_silence(
     url: str | Endpoint,
-    matchers: list[dict[str, Any]],
+    matchers: Sequence[MatcherLike],
     starts_at: float,
     ends_at: float,
     created_by: str,
