@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from console.model import Alert
 
+if TYPE_CHECKING:
+    from console.state import State
 
-def firing_critical(alerts) -> list[Alert]:
+
+def firing_critical(alerts: Iterable[Alert]) -> list[Alert]:
     """Critical alerts that fire, silenced and inhibited ones included: silencing an
     alert hides it, it does not end what it reports."""
     return [a for a in alerts if a.severity == "critical" and a.display_state != "unprocessed"]
@@ -154,7 +159,7 @@ class ClassTracker:
         return max(0.0, now - self.escalating_since)
 
 
-def classify(state, now: float) -> str | None:
+def classify(state: State, now: float) -> str | None:
     """The runbook's class (P0–P3) of what the state shows now, or None when all is well."""
     from console.model import AlertmanagerData, SlaSnapshot, Status
 
