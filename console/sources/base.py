@@ -56,6 +56,10 @@ class Source:
         """Release connections; called when the console stops."""
 
 
+#: what the console builds its sources with, once at start and again on an environment switch
+SourcesFactory = Callable[[], list[Source]]
+
+
 def run_blocking(fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
     """Run a blocking call in a daemon thread, so a hung call never blocks exit.
 

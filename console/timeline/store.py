@@ -254,6 +254,12 @@ class Timeline:
     def offline_since(self) -> float | None:
         return self._link.offline_since
 
+    def gave_up(self, status: str) -> None:
+        """The war room is offline for a reason found outside a Redis call (e.g. a sync
+        that took too long as a whole); `status` says it."""
+        self._link.online = False
+        self._link.status = status
+
     # -- Redis
 
     async def sync(self) -> list[Entry]:
