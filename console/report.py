@@ -171,7 +171,9 @@ class Gather:
         await asyncio.gather(*(one(i) for i in range(0, count, chunk)))
         return result
 
-    async def window_values(self, end: float, seconds: int) -> dict[str, float | None]:
+    async def window_values(
+        self, end: float, seconds: int
+    ) -> tuple[dict[str, float | None], dict[str, str]]:
         """p95 latency, error rate (and an overridden availability) over (end - seconds, end]."""
         keys = ["p95_latency", "error_rate"]
         if "availability" in self.overridden:
@@ -185,15 +187,16 @@ class Gather:
             *(self.instant(exprs[k], end, k) for k in keys), return_exceptions=True
         )
         out: dict[str, float | None] = {}
+        errors: dict[str, str] = {}
         for key, answer in zip(keys, answers, strict=True):
             if isinstance(answer, BaseException):
                 if not isinstance(answer, SourceError):
                     raise answer
                 out[key] = None
-                out[key + "_error"] = answer.detail  # type: ignore[assignment]
+                errors[key] = answer.detail
             else:
                 out[key] = answer
-        return out
+        return out, errors
 
 
 def _day_bounds(start: float, end: float) -> list[tuple[float, float]]:
@@ -313,7 +316,7 @@ async def build(
     minutes_task = gather.minutes(start, end)
     total_task = gather.window_values(end, int(end - start))
     day_tasks = [gather.window_values(b, int(b - a)) for a, b in day_bounds]
-    minutes, total, per_day = await asyncio.gather(
+    minutes, (total, errors), per_day = await asyncio.gather(
         minutes_task, total_task, asyncio.gather(*day_tasks)
     )
 
@@ -349,7 +352,7 @@ async def build(
         }
 
     days_out = []
-    for (a, b), values in zip(day_bounds, per_day, strict=True):
+    for (a, b), (values, _) in zip(day_bounds, per_day, strict=True):
         first = int((a - start) // SLOT)
         last = int((b - start) // SLOT)
         row = figures(first, last, values, (b - a) / 60)
@@ -372,7 +375,6 @@ async def build(
         recovery_status = "OK" if overall["availability_percent"] is not None else "UNKNOWN"
     overall["statuses"]["recovery"] = recovery_status
     status = worst(list(overall["statuses"].values()))
-    errors = {k[: -len("_error")]: v for k, v in total.items() if k.endswith("_error")}
     return {
         "window": {"start": format_iso(start), "end": format_iso(end), "days": days},
         "status": status,

@@ -123,7 +123,8 @@ class _Command(asyncio.SubprocessProtocol):
         self.tail = bytearray()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
+        if isinstance(transport, asyncio.SubprocessTransport):  # always, for a subprocess
+            self.transport = transport
 
     def pipe_data_received(self, fd: int, data: bytes) -> None:
         self.tail += data

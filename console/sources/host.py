@@ -69,7 +69,8 @@ class HostSource(Source):
             memory = psutil.virtual_memory().percent
             disk = psutil.disk_usage(self.disk_path).percent
             try:
-                load = tuple(round(x, 2) for x in psutil.getloadavg())
+                one, five, fifteen = psutil.getloadavg()
+                load = (round(one, 2), round(five, 2), round(fifteen, 2))
             except (OSError, AttributeError):
                 load = (0.0, 0.0, 0.0)
             read_bps, write_bps = self._disk_rates(psutil)
@@ -77,7 +78,7 @@ class HostSource(Source):
                 cpu_percent=cpu,
                 memory_percent=memory,
                 disk_percent=disk,
-                load=load,  # type: ignore[arg-type]
+                load=load,
                 cpu_count=psutil.cpu_count() or os.cpu_count() or 1,
                 top=self._top(psutil),
                 disk_read_bps=read_bps,
