@@ -213,7 +213,9 @@ def check_results(
 
     async def go() -> list[ProbeResult]:
         poller = Poller(
-            build_sources(config), interval=config.refresh_seconds, timeout=config.timeout_seconds
+            build_sources(config, history=False),
+            interval=config.refresh_seconds,
+            timeout=config.timeout_seconds,
         )
         try:
             return await poller.run_once()

@@ -15,7 +15,29 @@ if TYPE_CHECKING:
 def firing_critical(alerts: Iterable[Alert]) -> list[Alert]:
     """Critical alerts that fire, silenced and inhibited ones included: silencing an
     alert hides it, it does not end what it reports."""
+    if isinstance(alerts, tuple):
+        return list(_sorted_out(alerts)[2])
     return [a for a in alerts if a.severity == "critical" and a.display_state != "unprocessed"]
+
+
+#: the last alert list sorted out, and what came out: the header asks every second, and
+#: 10,000 alerts that did not change need not be gone through again each time
+_Sorted = tuple[list[Alert], list[Alert], list[Alert]]
+_last_sorted: tuple[tuple[Alert, ...], _Sorted] | None = None
+
+
+def _sorted_out(alerts: tuple[Alert, ...]) -> _Sorted:
+    """(firing, active, firing critical) of one alert list; the same list is not gone
+    through twice in a row."""
+    global _last_sorted
+    last = _last_sorted
+    if last is not None and last[0] is alerts:
+        return last[1]
+    firing = [a for a in alerts if a.display_state != "unprocessed"]
+    active = [a for a in firing if a.display_state == "active"]
+    critical = [a for a in firing if a.severity == "critical"]
+    _last_sorted = (alerts, (firing, active, critical))
+    return _last_sorted[1]
 
 
 @dataclass
@@ -168,11 +190,10 @@ def classify(state: State, now: float) -> str | None:
     if orchestrator is not None and orchestrator.status is Status.CRITICAL:
         down_seconds = now - state.since.get("orchestrator", now)
     alerts = state.results.get("alertmanager")
-    firing = []
+    active: list[Alert] = []
+    critical: list[Alert] = []
     if alerts is not None and isinstance(alerts.data, AlertmanagerData):
-        firing = [a for a in alerts.data.alerts if a.display_state != "unprocessed"]
-    active = [a for a in firing if a.display_state == "active"]
-    critical = firing_critical(firing)
+        _, active, critical = _sorted_out(tuple(alerts.data.alerts))
     for alert in critical:
         # the down alert is the evidence of how long it has been down, from before we
         # looked, silenced or not: a silence does not bring the orchestrator back

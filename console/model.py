@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 from typing import Any, TypedDict
+
+from console.alert_history import AlertHistory
 
 
 class Status(str, Enum):
@@ -58,6 +61,15 @@ class ProbeResult:
         }
 
 
+def _label(labels: tuple[tuple[str, str], ...], name: str, default: str) -> str:
+    """The value of one label (the last of its name, as `dict(labels)` has it)."""
+    value = default
+    for key, label_value in labels:
+        if key == name:
+            value = label_value
+    return value
+
+
 @dataclass(frozen=True)
 class Alert:
     """One Alertmanager alert, merged across every Alertmanager that has it."""
@@ -84,13 +96,15 @@ class Alert:
     def annotation_map(self) -> dict[str, str]:
         return dict(self.annotations)
 
-    @property
+    # read for every alert on every sort, count and incident check of a storm: worked out
+    # once per alert (the labels never change), not a dict of its labels each time
+    @cached_property
     def name(self) -> str:
-        return self.label_map.get("alertname", "")
+        return _label(self.labels, "alertname", "")
 
-    @property
+    @cached_property
     def severity(self) -> str:
-        return self.label_map.get("severity", "none").lower()
+        return _label(self.labels, "severity", "none").lower()
 
     @property
     def summary(self) -> str:
@@ -300,7 +314,7 @@ class TemporalData(TypedDict):
 
 #: the data of a ProbeResult, by source: Alertmanager's alerts, the SLA snapshot (prometheus
 #: and its direct fallback), host resources, the datastores', orchestrator's, Grafana's and
-#: Temporal's facts; None when the source has nothing beyond its sentence (e.g. it failed)
+#: Temporal's facts, the alerts' last day from Prometheus; None when the source has nothing beyond its sentence (e.g. it failed)
 SourceData = (
     AlertmanagerData
     | SlaSnapshot
@@ -311,5 +325,6 @@ SourceData = (
     | OrchestratorData
     | GrafanaData
     | TemporalData
+    | AlertHistory
     | None
 )

@@ -112,13 +112,15 @@ class Poller:
         retime, self._retime = self._retime, asyncio.Event()
         retime.set()
 
-    async def _wait(self, wake: asyncio.Event) -> None:
+    async def _wait(self, wake: asyncio.Event, own: float | None = None) -> None:
         """Until the next poll of one source: its interval since now, a refresh, or, after
-        a change of interval, whatever is left of the new one."""
+        a change of interval, whatever is left of the new one. `own`: the source's own
+        interval, which the refresh interval does not change."""
         loop = asyncio.get_running_loop()
         started = loop.time()
         while not wake.is_set():
-            left = None if self.paused else self.interval - (loop.time() - started)
+            interval = self.interval if own is None else own
+            left = None if self.paused else interval - (loop.time() - started)
             if left is not None and left <= 0:
                 return
             waiters = [
@@ -137,7 +139,7 @@ class Poller:
             result = await self.poll(source)
             if result is not None:
                 self.on_result(result)
-            await self._wait(wake)
+            await self._wait(wake, getattr(source, "interval", None))
             wake.clear()
 
     async def stop(self) -> None:

@@ -8,8 +8,10 @@ not redrawn. The model knows nothing of widgets.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from console.alert_history import NOT_READ, AlertHistory, Firings
 from console.model import AlertmanagerData, ProbeResult, SlaSnapshot, SlaValue
 
 #: how many recent values each SLA sparkline keeps
@@ -59,6 +61,15 @@ class State:
         if result is not None and isinstance(result.data, AlertmanagerData):
             return result.data
         return None
+
+    def alert_history(self, labels: Iterable[tuple[str, str]]) -> Firings:
+        """What the alert with these labels did in the last day (unknown: says why)."""
+        result = self.results.get("alert_history")
+        if result is None:
+            return NOT_READ
+        if isinstance(result.data, AlertHistory):
+            return result.data.of(labels)
+        return Firings(None, result.detail or "Prometheus did not answer")
 
     def obtained_at(self, names: list[str]) -> float | None:
         """When the oldest of these results was obtained (None when any is missing)."""

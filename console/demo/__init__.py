@@ -85,10 +85,17 @@ class DemoStack:
         }
 
     def simulated_sources(self) -> list[Source]:
-        """Sources for MySQL, Redis, Temporal, every configured port, and the host."""
+        """Sources for MySQL, Redis, Temporal, every configured port, and the host; and
+        the alerts' firing history, over the day before the world's clock says now."""
         from console.demo.sources import simulated_sources
+        from console.sources.alert_history import AlertHistorySource
 
-        return simulated_sources(self.world, list(self.config.ports))
+        history = AlertHistorySource(
+            self.config.prometheus.endpoint(),
+            timeout=max(self.config.timeout_seconds, 10.0),
+            clock=self.world.clock.time,
+        )
+        return [*simulated_sources(self.world, list(self.config.ports)), history]
 
     def settle(self) -> None:
         """Open or close the orchestrator's port to match the world now (tests use this)."""

@@ -835,6 +835,25 @@ class World:
             step -= STEP_SECONDS
         return since
 
+    def alert_history(self, start: float, end: float, step: float) -> list[dict[str, Any]]:
+        """Prometheus's `ALERTS{alertstate="firing"}` between two wall-clock times, one
+        sample a step, as `query_range` returns it. The world's past begins with this run's
+        story (scenario time 0): its 10-minute cycle repeated over a whole day would make
+        every alert look like it flaps a hundred times."""
+        values: dict[tuple[tuple[str, str], ...], list[list[float | str]]] = {}
+        count = int((end - start) // step)
+        with self.lock:
+            for index in range(count + 1):
+                at = start + index * step
+                if at < self.epoch:
+                    continue
+                for alert in self._alerts(at - self.epoch):
+                    values.setdefault(alert.labels, []).append([round(at, 3), "1"])
+        return [
+            {"metric": {"__name__": "ALERTS", **dict(labels), "alertstate": "firing"}, "values": v}
+            for labels, v in sorted(values.items())
+        ]
+
     def firing(self, t: float) -> list[str]:
         """Names of the alerts firing at scenario time `t` (for tests and the docs)."""
         return [alert.name for alert in self.at(t).alerts]

@@ -8,6 +8,7 @@ nothing here interprets it, and the UI renders it literally.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -240,6 +241,13 @@ class AlertmanagerSource(PooledHttpSource):
         super().__init__(first if first is not None else "", timeout=timeout)
         self.urls = list(endpoints)
         self._clients: dict[str, httpx.AsyncClient] = {}
+        #: per URL, a digest of its last replies and what they were read as; the same
+        #: bytes again (a storm that did not change) are not decoded again
+        self._last_reading: dict[str, tuple[bytes, _Reading]] = {}
+        #: the last readings merged, and the merge: the same readings are not merged again
+        self._last_merge: (
+            tuple[tuple[_Reading, ...], tuple[tuple[Alert, ...], tuple[Silence, ...]]] | None
+        ) = None
         self.max_bytes = max_bytes
         # replies get `timeout`; the poller waits longer, for the decode of a storm
         self.http_timeout = timeout
@@ -282,6 +290,10 @@ class AlertmanagerSource(PooledHttpSource):
                 raise http_status_error(reply, f"{what} from {host}")
         cut = alerts_reply.truncated
         size = len(alerts_reply.body) + len(silences_reply.body)
+        digest = _digest(alerts_reply.body, silences_reply.body) if not cut else b""
+        last = self._last_reading.get(url)
+        if digest and last is not None and last[0] == digest:
+            return last[1]
         alerts, bad_alerts = await _off_loop(
             size, decode_each, alerts_reply.body, _Alert, f"alerts reply from {host}", cut
         )
@@ -301,13 +313,18 @@ class AlertmanagerSource(PooledHttpSource):
         silences, bad_silences = await _off_loop(
             size, decode_each, silences_reply.body, _Silence, f"silences reply from {host}"
         )
-        return _Reading(
+        reading = _Reading(
             alerts,
             silences,
             bad_alerts,
             bad_silences,
             cut=f"{host}'s reply was {alerts_reply.cut}" if cut else "",
         )
+        if digest:
+            self._last_reading[url] = (digest, reading)
+        else:
+            self._last_reading.pop(url, None)
+        return reading
 
     async def _probe(self) -> ProbeResult:
         if not self.urls:
@@ -353,13 +370,24 @@ class AlertmanagerSource(PooledHttpSource):
             reasons = "; ".join(e.detail for _, e in failures)
             raise SourceError(f"all {len(failures)} Alertmanagers failed: {reasons}", status)
 
-        size = sum(len(r.alerts) + len(r.silences) for _, r in good) * 1000
-        alerts, silences = await _off_loop(
-            size,
-            _merge_both,
-            [(url, r.alerts) for url, r in good],
-            [(url, r.silences) for url, r in good],
-        )
+        readings = tuple(r for _, r in good)
+        last = self._last_merge
+        if (
+            last is not None
+            and len(last[0]) == len(readings)
+            and all(a is b for a, b in zip(last[0], readings, strict=True))
+        ):
+            # every Alertmanager answered exactly as before: the same alerts, not rebuilt
+            alerts, silences = last[1]
+        else:
+            size = sum(len(r.alerts) + len(r.silences) for _, r in good) * 1000
+            alerts, silences = await _off_loop(
+                size,
+                _merge_both,
+                [(url, r.alerts) for url, r in good],
+                [(url, r.silences) for url, r in good],
+            )
+            self._last_merge = (readings, (alerts, silences))
         from console.acks import mark_acks
 
         alerts = mark_acks(alerts, silences)
@@ -382,6 +410,15 @@ class AlertmanagerSource(PooledHttpSource):
                     status = Status.WARNING
         detail = " · ".join([*notes, summarize(data.alerts)])
         return ProbeResult(self.name, status, detail, data=data)
+
+
+def _digest(*bodies: bytes) -> bytes:
+    """A digest of replies, to tell the same bytes again without keeping them."""
+    h = hashlib.blake2b(digest_size=16)
+    for body in bodies:
+        h.update(len(body).to_bytes(8, "little"))
+        h.update(body)
+    return h.digest()
 
 
 def _merge_both(

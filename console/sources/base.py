@@ -35,6 +35,8 @@ class Source:
     name: str = "source"
     #: how long one probe may take; None means the poller's default
     timeout: float | None = None
+    #: seconds between two probes; None means the poller's refresh interval
+    interval: float | None = None
 
     async def probe(self) -> ProbeResult:
         """Run the check once; any failure becomes a result, never an exception."""

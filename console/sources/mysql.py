@@ -21,6 +21,7 @@ where `deadlock_at` is the server's own local time of the latest deadlock,
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import socket
 import ssl
@@ -116,7 +117,7 @@ class MysqlSource(Source):
                 tls["ssl"] = client_context(self.tls)
             except TlsSetupError as exc:  # says nothing about the server: unknown
                 raise SourceError(f"MySQL at {self.where}: {exc}", Status.UNKNOWN) from None
-        connect = pymysql.connect if self.tls is None else _tls_only()
+        connect = _preferred_tls() if self.tls is None else _tls_only()
         conn = connect(
             host=self.host,
             port=self.port,
@@ -317,6 +318,27 @@ def _tls_only() -> Any:
             super()._request_authentication()  # type: ignore[misc]  # see above
 
     return TlsOnlyConnection
+
+
+@functools.cache
+def _preferred_tls() -> Any:
+    """PyMySQL's Connection as it is (TLS when the server offers it), but for the TLS
+    context of that preferred mode: built once, not for every probe (it loads the
+    system's CA certificates, the dearest part of a refused connection)."""
+    import pymysql
+
+    shared: list[ssl.SSLContext] = []
+
+    class PreferredTlsConnection(pymysql.connections.Connection):
+        # types-PyMySQL leaves out the private _create_ssl_ctx
+        def _create_ssl_ctx(self, sslp: dict[str, Any]) -> ssl.SSLContext:
+            if sslp != {}:
+                return super()._create_ssl_ctx(sslp)  # type: ignore[misc, no-any-return]
+            if not shared:
+                shared.append(super()._create_ssl_ctx(sslp))  # type: ignore[misc]
+            return shared[0]
+
+    return PreferredTlsConnection
 
 
 def _abort(conn: Any, aborted: threading.Event) -> None:

@@ -8,8 +8,13 @@ from console.config import Config, secret
 from console.sources.base import Source
 
 
-def build_sources(config: Config, replace: Iterable[Source] = ()) -> list[Source]:
-    """Every source for this config, with `replace` standing in for those of the same name."""
+def build_sources(
+    config: Config, replace: Iterable[Source] = (), *, history: bool = True
+) -> list[Source]:
+    """Every source for this config, with `replace` standing in for those of the same name.
+
+    `history`: with the alerts' firing history (the TUI; `check` has no use for it)."""
+    from console.sources.alert_history import AlertHistorySource
     from console.sources.alertmanager import AlertmanagerSource
     from console.sources.grafana import GrafanaSource
     from console.sources.host import HostSource
@@ -54,6 +59,9 @@ def build_sources(config: Config, replace: Iterable[Source] = ()) -> list[Source
         ),
         HostSource(),
     ]
+    if history:
+        # a day of every alert's samples: allowed longer than a probe, asked rarely
+        sources.append(AlertHistorySource(config.prometheus.endpoint(), timeout=max(timeout, 10.0)))
     replacements = {source.name: source for source in replace}
     return [replacements.pop(s.name, s) for s in sources] + list(replacements.values())
 

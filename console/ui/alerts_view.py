@@ -22,7 +22,7 @@ from console.ui.grouping import (
     sort_alerts,
 )
 
-BASE_COLUMNS = ("severity", "alertname", "summary", "state", "age")
+BASE_COLUMNS = ("severity", "alertname", "summary", "state", "age", "fired")
 
 
 class AlertsViewMixin:
@@ -111,14 +111,14 @@ class AlertsViewMixin:
 
         groups = sorted(make_groups(alerts, view, self.am_groups), key=group_sort_key)
         if view.mode == "flat":
-            for alert in sort_alerts(alerts, view, now):
+            for alert in sort_alerts(alerts, view, now, self._fired_count):
                 add_alert(alert)
         else:
             for group in groups:
                 folded = group.key in view.folded
                 rows.append((group.key, group_cells(group, folded, now, width)))
                 if not folded:
-                    for alert in sort_alerts(group.alerts, view, now):
+                    for alert in sort_alerts(group.alerts, view, now, self._fired_count):
                         add_alert(alert, group.key)
         columns = self.column_ids()
         signature = (
@@ -149,6 +149,9 @@ class AlertsViewMixin:
         keys = [key for key, _ in rows]
         index = keys.index(cursor_key) if cursor_key in keys else min(cursor_row, len(rows) - 1)
         table.move_cursor(row=index, animate=False)
+
+    def _fired_count(self, alert: Alert) -> int | None:
+        return self.firings(alert).count
 
     def _header(self, column: str) -> Text:
         from console.ui.panes.alerts import COLUMNS

@@ -29,6 +29,7 @@ from console.timeline import Timeline, key_from_env
 from console.ui.ack_keys import AckKeys
 from console.ui.action_bar import ActionBar
 from console.ui.actions import ActionKeys
+from console.ui.alert_history import AlertHistoryView
 from console.ui.checklist import ChecklistKeys
 from console.ui.footer import KeyFooter
 from console.ui.group_keys import GroupKeys
@@ -124,6 +125,12 @@ class MainScreen(Screen):
         ),
         Binding("ctrl+c,super+c", "screen.copy_text", "Copy selected text", show=False),
     ]
+
+    def on_screen_resume(self) -> None:
+        """Back on top: draw what changed while another screen covered this one."""
+        catch_up = getattr(self.app, "catch_up", None)
+        if catch_up is not None:
+            catch_up()
 
     def copy_text(self) -> str | None:
         """What the copy key copies here: the selected row of the focused pane."""
@@ -301,6 +308,8 @@ class GenesisApp(
         )
         #: failed restarts in the current incident (the runbook escalates after three)
         self.restart_failures = 0
+        #: panes whose data changed while another screen covered them (drawn when it closes)
+        self._undrawn: set[str] = set()
 
     # -- composition ---------------------------------------------------------------
 
@@ -455,12 +464,37 @@ class GenesisApp(
                     f"all clear: recovered in {format_age(recovery)} (first critical to all clear)",
                     {"recovery_seconds": recovery},
                 )
+        if result.name == "alert_history":
+            for view in self.screen.query(AlertHistoryView):
+                view.show(self.state)
+        if self.covered():
+            # under a view or a confirmation: drawn when it closes, not composed again
+            # under it every refresh (the state, incidents and timeline go on meanwhile)
+            self._undrawn |= changed
+        else:
+            self.show_panes(changed, now)
+        self.tick()
+
+    def covered(self) -> bool:
+        """True while another screen (a view, a prompt, a confirmation) is on top."""
+        return len(self.screen_stack) > 1
+
+    def show_panes(self, changed: set[str], now: float) -> None:
+        """Draw the panes that show these changed sources (and lay out the screen if any
+        was drawn)."""
         self.state.recovery = self.recovery_value(now)
         for pane in self.query(Pane):
             if pane.shows(changed):
                 pane.show(self.state)
         if changed:
             arrange(self)
+
+    def catch_up(self) -> None:
+        """The main screen is on top again: draw what changed while it was covered."""
+        undrawn, self._undrawn = self._undrawn, set()
+        if self._panes_gone():
+            return
+        self.show_panes(undrawn, self.clock.time())
         self.tick()
 
     def on_alerts_pane_opened(self, message: AlertsPane.Opened) -> None:
@@ -472,6 +506,16 @@ class GenesisApp(
             alert, data.silences if data else (), data.alerts if data else (), self.clock.time()
         )
         self.push_screen(AlertDetailScreen(alert, load_procedure(alert.name), reasons))
+        self.refresh_alert_history()
+
+    def refresh_alert_history(self) -> None:
+        """Ask Prometheus for the alerts' history now, unless the last answer is recent."""
+        from console.sources.alert_history import REFRESH_ON_OPEN_SECONDS
+
+        last = self.state.results.get("alert_history")
+        recent = last is not None and self.clock.time() - last.obtained_at < REFRESH_ON_OPEN_SECONDS
+        if self.poller is not None and not recent:
+            self.poller.refresh(["alert_history"])
 
     def on_services_pane_opened(self, message: ServicesPane.Opened) -> None:
         self.push_screen(DetailScreen(message.title, message.rows))
@@ -659,6 +703,7 @@ class GenesisApp(
         if self._panes_gone():
             return
         now = self.clock.time()
+        covered = self.covered()
         stale_after = STALE_INTERVALS * self.config.refresh_seconds
         for pane in (
             self.query_one(AlertsPane),
@@ -666,7 +711,8 @@ class GenesisApp(
             self.query_one(ServicesPane),
             self.query_one(HostPane),
         ):
-            pane.tick(self.state, now, stale_after)
+            if not covered:
+                pane.tick(self.state, now, stale_after)
         problem = self.timeline.local_error
         if problem and problem != getattr(self, "_told_timeline", None):
             self._told_timeline = problem
@@ -679,7 +725,8 @@ class GenesisApp(
         header.checklist, header.checklist_overdue = self.checklist_header(now)
         self.watch_seats()
         header.watching = self.watching()
-        header.redraw()
+        if not covered:
+            header.redraw()
 
     def action_filter(self) -> None:
         """Open the alerts' filter line (Enter keeps the filter, Escape clears it)."""

@@ -85,8 +85,8 @@ def parse_labels(text: str) -> tuple[list[str], list[str]]:
     return list(dict.fromkeys(good)), [w for w in words if not valid_label(w)]
 
 
-def column_value(alert: Alert, column: str, now: float):
-    """What a column sorts by, for one alert."""
+def column_value(alert: Alert, column: str, now: float, fired=None):
+    """What a column sorts by, for one alert (`fired`: its firings in the last day)."""
     if column == "severity":
         return alert_sort_key(alert)[:3]
     if column == "alertname":
@@ -98,18 +98,22 @@ def column_value(alert: Alert, column: str, now: float):
     if column == "age":
         # oldest first ascending; unknown start times last
         return (0, alert.starts_at) if alert.starts_at is not None else (1, 0.0)
+    if column == "fired":
+        # fewest first ascending; unknown histories last
+        count = fired(alert) if fired is not None else None
+        return (0, count) if count is not None else (1, 0)
     if column.startswith("label:"):
         value = alert.label_map.get(column[6:])
         return (0, value) if value is not None else (1, "")
     return ""
 
 
-def sort_alerts(alerts, view: AlertsView, now: float) -> list[Alert]:
+def sort_alerts(alerts, view: AlertsView, now: float, fired=None) -> list[Alert]:
     if view.sort_column is None:
         return sorted(alerts, key=alert_sort_key)
     column = view.sort_column
     ordered = sorted(alerts, key=lambda a: a.fingerprint)  # ties hold still
-    return sorted(ordered, key=lambda a: column_value(a, column, now), reverse=view.reverse)
+    return sorted(ordered, key=lambda a: column_value(a, column, now, fired), reverse=view.reverse)
 
 
 @dataclass(frozen=True)

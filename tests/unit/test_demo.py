@@ -472,7 +472,7 @@ async def test_simulated_sources_reflect_the_outage(open_demo):
     stack = open_demo("dependency-outage", 250.0)
     results = {s.name: await s.probe() for s in stack.simulated_sources()}
     assert set(results) == {
-        "mysql", "redis", "temporal", "host",
+        "mysql", "redis", "temporal", "host", "alert_history",
         *(f"port:{p}" for p in stack.config.ports),
     }  # fmt: skip
     assert results["mysql"].status == Status.CRITICAL

@@ -135,3 +135,23 @@ async def test_run_blocking_keeps_the_loop_free():
     task.cancel()
     assert value == 42
     assert ticks >= 10
+
+
+async def test_a_source_with_its_own_interval_is_polled_at_that_pace():
+    """The alerts' history is asked every few minutes, not at every refresh, and a change
+    of the refresh interval leaves it alone; a refresh by name still asks it at once."""
+    fast, slow = Scripted("fast"), Scripted("alert_history")
+    slow.interval = 300.0
+    poller = Poller([fast, slow], interval=0.05, timeout=1)
+    poller.start()
+    try:
+        await asyncio.sleep(0.4)
+        poller.set_interval(0.02)
+        await asyncio.sleep(0.2)
+        assert fast.calls >= 5
+        assert slow.calls == 1  # the first poll only
+        poller.refresh(["alert_history"])
+        await asyncio.sleep(0.1)
+        assert slow.calls == 2
+    finally:
+        await poller.stop()

@@ -10,11 +10,13 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 
 from console import filter_history
+from console.alert_history import NOT_READ, Firings
 from console.clock import format_age, utc_time
 from console.matchers import Filter, FilterContext, FilterError, parse_filter
 from console.model import Alert, Status, alert_sort_key
 from console.state import State
 from console.text import clean, literal
+from console.ui.alert_history import fired_cell
 from console.ui.alerts_view import AlertsViewMixin
 from console.ui.fit_table import FitTable
 from console.ui.panes.base import Pane
@@ -26,11 +28,16 @@ COLUMNS = (
     ("summary", "Summary", 20),
     ("state", "State", 9),
     ("age", "Age", 4),
+    ("fired", "24h", 3),  # how many times it fired in the last 24 h (? unknown)
 )
 
 
-#: the narrowest the Alert column gets when summaries need the room
-MIN_NAME = 12
+#: the Sev column when names need its room: the symbol alone
+SEVERITY_SYMBOL = 1
+#: the narrowest the Alert column gets when summaries need the room (at 80 columns the
+#: runbook's two latency alerts read "CriticalOr…" and "HighOrche…", and their summaries
+#: still differ)
+MIN_NAME = 10
 #: summaries get at least this many cells (or their whole length) before names get more
 SUMMARY_WANTS = 24
 
@@ -61,12 +68,14 @@ class AlertsTable(FitTable):
     summaries: tuple[str, ...] = ()
     states: tuple[str, ...] = ()
     ages: tuple[str, ...] = ()
+    fired: tuple[str, ...] = ()
 
     def plan(self, width: int) -> dict[str, int]:
         widths = {
             "severity": 6,
             "state": max([5, *(len(s) for s in self.states)]),
             "age": max([3, *(len(a) for a in self.ages)]),
+            "fired": max([3, *(len(f) for f in self.fired)]),
         }
         gaps = 2 * self.cell_padding * len(COLUMNS)
         room = width - gaps - sum(widths.values())
@@ -76,6 +85,11 @@ class AlertsTable(FitTable):
             name = longest_name
         else:
             wants = max(distinct_width(self.summaries), min(longest_summary, SUMMARY_WANTS))
+            if longest_name > room - wants:
+                # short of room: the severity is its symbol alone (✖ ▲ ●, told apart by
+                # shape without colour), and the names get its cells
+                room += widths["severity"] - SEVERITY_SYMBOL
+                widths["severity"] = SEVERITY_SYMBOL
             name = min(longest_name, max(MIN_NAME, room - wants))
         widths["alertname"] = name
         return widths
@@ -129,6 +143,7 @@ class AlertsPane(AlertsViewMixin, Pane):
     TITLE = "Alerts"
     max_rows = MAX_ROWS
     SOURCES = ("alertmanager",)
+    ALSO_SHOWS = ("alert_history",)
     DEFAULT_CSS = """
     AlertsPane { padding: 0; }
     AlertsPane > Static { padding: 0 1; }
@@ -169,7 +184,7 @@ class AlertsPane(AlertsViewMixin, Pane):
         self._cells: dict[str, tuple] = {}
         self._order: list[str] = []
         self._alerts: dict[str, Alert] = {}
-        self._seen: dict[str, tuple[Alert, str]] = {}
+        self._seen: dict[str, tuple[Alert, str, str]] = {}
         #: the filter in force (None: every alert), and the last state shown
         self.filter: Filter | None = None
         self._state: State | None = None
@@ -391,6 +406,11 @@ class AlertsPane(AlertsViewMixin, Pane):
             self._title_text = title
             self.border_title = Text(title)  # the filter is the engineer's text: never markup
 
+    def firings(self, alert: Alert) -> Firings:
+        """What the alert did in the last day, from the last history Prometheus gave."""
+        state = self._state
+        return NOT_READ if state is None else state.alert_history(alert.labels)
+
     def row_cells(self, alert: Alert, now: float) -> tuple:
         severity = alert.severity
         colour = {
@@ -401,7 +421,8 @@ class AlertsPane(AlertsViewMixin, Pane):
         muted = state != "active"
         style = "dim" if muted else ""
         label = SYMBOLS.get(severity) or "● " + clean(severity, 20)[:4].upper()
-        sev = SortedText(label, style=f"bold {colour}", no_wrap=True, overflow="ellipsis")
+        # cut to its symbol when the names need the room (AlertsTable.plan)
+        sev = SortedText(label, style=f"bold {colour}", no_wrap=True, overflow="crop")
         sev.sort_key = alert_sort_key(alert)
         return (
             sev,
@@ -411,6 +432,7 @@ class AlertsPane(AlertsViewMixin, Pane):
                 f"ACK {alert.acked_by}" if alert.acked_by else state, 20, style=style or colour
             ),
             Text(_age(alert, now), style=style),
+            fired_cell(self.firings(alert), style),
         )
 
     def update_rows(self, alerts: tuple[Alert, ...]) -> None:
@@ -427,9 +449,10 @@ class AlertsPane(AlertsViewMixin, Pane):
         order_changed = False
         for fingerprint, alert in wanted.items():
             age = _age(alert, now)
-            if self._seen.get(fingerprint) == (alert, age):
+            seen = (alert, age, self.firings(alert).cell())
+            if self._seen.get(fingerprint) == seen:
                 continue  # nothing this row shows has changed: build nothing, draw nothing
-            self._seen[fingerprint] = (alert, age)
+            self._seen[fingerprint] = seen
             cells = self.row_cells(alert, now)
             old = self._cells.get(fingerprint)
             if old is None:
@@ -464,6 +487,7 @@ class AlertsPane(AlertsViewMixin, Pane):
         table.states = tuple(clean(a.display_state, 20) for a in alerts)
         now = self.clock.time()
         table.ages = tuple(_age(a, now) for a in alerts)
+        table.fired = tuple(self.firings(a).cell() for a in alerts)
         table.fit()
 
 

@@ -31,6 +31,9 @@ class Pane(Vertical, can_focus=False):
     TITLE = ""
     #: the sources whose results this pane shows (their age is the pane's age)
     SOURCES: tuple[str, ...] = ()
+    #: more changes this pane redraws on, which do not make its age (the recovery clock,
+    #: the firing history that Prometheus answers every few minutes)
+    ALSO_SHOWS: tuple[str, ...] = ()
 
     def on_mount(self) -> None:
         self.border_title = self.TITLE
@@ -76,7 +79,7 @@ class Pane(Vertical, can_focus=False):
 
     def shows(self, changed: set[str]) -> bool:
         """True when a change of these sources changes what this pane shows."""
-        return not changed.isdisjoint(self.SOURCES)
+        return not changed.isdisjoint(self.SOURCES) or not changed.isdisjoint(self.ALSO_SHOWS)
 
     def show(self, state: State) -> None:
         """Redraw from the state; called only when this pane's data changed."""

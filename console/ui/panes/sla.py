@@ -143,8 +143,9 @@ class SlaPane(Pane):
     """SLA gauges with sparklines of their recent values."""
 
     TITLE = "SLA"
-    #: "incident": the recovery clock of the open incident, beside the gauges
-    SOURCES = ("sla", "incident")
+    SOURCES = ("sla",)
+    #: the recovery clock of the open incident, beside the gauges
+    ALSO_SHOWS = ("incident",)
     DEFAULT_CSS = """
     SlaPane #sla-body { height: auto; }
     SlaPane #sla-budget { height: auto; color: $text-muted; }

@@ -16,6 +16,7 @@ from console.model import Alert
 from console.muting import MuteReason
 from console.runbooks import Procedure
 from console.text import clean
+from console.ui.alert_history import history_section
 from console.ui.screens.detail import COPY_BINDING, CopyLine, alert_markdown
 from console.ui.screens.muted import WhyMuted
 
@@ -87,6 +88,7 @@ class AlertDetailScreen(ModalScreen[None]):
             with VerticalScroll(id="detail"):
                 yield Static(self._facts())
                 yield WhyMuted(self.why_muted)
+                yield from history_section(alert)
                 yield from self._links()
                 yield Static("Labels", classes="heading")
                 yield Static(self._pairs(alert.labels))
