@@ -22,6 +22,8 @@ from console.config import (
 )
 
 if TYPE_CHECKING:
+    from textual.theme import Theme
+
     from console.demo import DemoStack
     from console.matchers import Filter
     from console.model import Alert, AlertmanagerData, ProbeResult, Status
@@ -48,9 +50,7 @@ def no_config_hint(options: Namespace) -> str | None:
     )
 
 
-def _appearance(
-    config: Config, options: Namespace
-) -> tuple[dict[str, object], str, dict[str, str]]:
+def _appearance(config: Config, options: Namespace) -> tuple[dict[str, Theme], str, dict[str, str]]:
     """Themes, the chosen theme name and the keymap, checked before the screen opens."""
     from console.ui.keymaps import load_keymap
     from console.ui.themes import load_themes
