@@ -444,7 +444,8 @@ async def test_a_second_restart_while_one_runs_is_refused(world):
 async def test_the_war_room_lock_refuses_a_second_console_and_names_the_holder(world, redis_server):
     import redis
 
-    first = world.app(sleep=1.5, warroom=True)
+    # the first restart holds the lock long enough for a busy machine to drive the second
+    first = world.app(sleep=6, warroom=True)
     second = world.app(warroom=True, name="second.yaml")
     client = redis.Redis(port=redis_server.port)
     async with first.run_test(size=(160, 48)) as one, second.run_test(size=(160, 48)) as two:
@@ -458,14 +459,14 @@ async def test_the_war_room_lock_refuses_a_second_console_and_names_the_holder(w
         await wait_until(
             two,
             lambda: any("already running" in n for n in notifications(second)),
-            3,
+            5,
             "the second console is refused",
         )
         refusal = next(n for n in notifications(second) if "already running" in n)
         user = os.environ.get("SUDO_USER") or getpass.getuser()
         assert f"{user}@{socket.gethostname()}" in refusal
         assert f"Restart {NAME}" in refusal
-        await wait_until(one, lambda: not first.runner.running, 5, "first restart finished")
+        await wait_until(one, lambda: not first.runner.running, 15, "first restart finished")
     assert world.restarts() == 1
     assert client.get("genesis-console:lock:restart") is None  # released
     outcomes = [(r["outcome"], r["message"]) for r in world.audit_records()]
