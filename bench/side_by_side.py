@@ -41,7 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TMUX = ["tmux", "-L", "bench", "-f", "/dev/null"]
+#: the private tmux server (BENCH_TMUX_SOCKET names another, for two benches at once)
+TMUX = ["tmux", "-L", os.environ.get("BENCH_TMUX_SOCKET", "bench"), "-f", "/dev/null"]
 TICKS = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 TITLES = ("Alerts", "SLA", "Services", "Host")

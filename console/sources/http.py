@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import functools
+import importlib.util
 import logging
 import os
 import ssl
+import sys
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -18,6 +20,13 @@ import msgspec
 from console.model import ProbeResult, Status
 from console.sources.base import Source, SourceError
 from console.text import redact
+
+# httpcore asks `import sniffio` on every request to learn the async library, and when
+# sniffio is not installed each failed import searches the whole sys.path again (stat
+# calls, every request: issue 13). Remembering the failure makes it answer at once;
+# httpcore then assumes asyncio, which is what the console runs on.
+if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
+    sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
     from console.config import Endpoint, TlsConfig

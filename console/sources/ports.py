@@ -1,9 +1,11 @@
 """Local ports: is something listening, and does it accept a TCP connection?
 
 The listener table comes from `psutil.net_connections`, which reads every process's
-sockets; it is read at most once a second and shared by every PortSource, so seven
-ports cost one scan. Where it is not allowed (macOS without root) or the host is not
-this machine, the check falls back to the TCP connection alone, and says so.
+sockets; one scan is shared by every PortSource (seven ports cost one scan) and reused
+for LISTENERS_TTL_SECONDS while it agrees with the connections: a port that accepts but
+is not in the scan, or is in it but refuses, or whose listener has ended (a restarted
+server), is looked up again at once. Where it is not allowed (macOS without root) or the
+host is not this machine, the check falls back to the TCP connection alone, and says so.
 
 Status rules:
   ok        a TCP connection was accepted
@@ -23,8 +25,9 @@ import time
 from console.model import PortData, ProbeResult, Status
 from console.sources.base import Source, run_blocking
 
-#: how long one scan of the listener table is reused by every PortSource
-LISTENERS_TTL_SECONDS = 1.0
+#: how long one scan of the listener table is reused by every PortSource (issue 13: a
+#: scan reads every process's sockets; at every refresh it was the pane's biggest cost)
+LISTENERS_TTL_SECONDS = 15.0
 
 _LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0", "::"}
 
@@ -81,7 +84,15 @@ def _listener(port: int, accepts: bool) -> tuple[bool | None, int | None, str | 
     if port not in ports:
         return False, None, None
     pid = ports[port]
-    return True, pid, _process_name(pid)
+    name = _process_name(pid)
+    if pid is not None and name is None:
+        # the listener the scan saw has ended (a restart): see who listens now
+        ports = listening_ports(max_age=0)
+        if ports is None or port not in ports:
+            return (None, None, None) if ports is None else (False, None, None)
+        pid = ports[port]
+        name = _process_name(pid)
+    return True, pid, name
 
 
 class PortSource(Source):

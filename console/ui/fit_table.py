@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable
+from textual.widgets._data_table import CellDoesNotExist, ColumnKey, RowKey
 
 #: cells kept for the vertical scrollbar when the rows do not all fit
 SCROLLBAR = 2
@@ -45,6 +49,24 @@ class FitTable(DataTable):
         column.auto_width = False
         column.width = width
         return True
+
+    def set_cell(self, row_key: str, column_key: str, value: Any) -> None:
+        """Replace one cell and draw only that cell.
+
+        DataTable.update_cell redraws the whole table (every row, on every refresh);
+        here only the cell's region of the screen is drawn again. Its width stays the
+        column's (FitTable sizes its columns itself). Raises CellDoesNotExist like
+        update_cell."""
+        row, column = RowKey(row_key), ColumnKey(column_key)
+        if row not in self._row_locations or column not in self._column_locations:
+            raise CellDoesNotExist(
+                f"No cell exists for row_key={row_key!r}, column_key={column_key!r}."
+            )
+        self._data[row][column] = value
+        # the render caches are keyed on this count: the cell is rendered again
+        self._update_count += 1
+        coordinate = Coordinate(self._row_locations.get(row), self._column_locations.get(column))
+        self.refresh_coordinate(coordinate)
 
     def fit(self) -> None:
         """Size the planned columns, then give the flexible one the space left."""

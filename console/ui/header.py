@@ -7,6 +7,7 @@ from textual.widgets import Static
 
 from console.clock import format_utc, utc_time
 from console.text import clean
+from console.ui.partial import update_changed
 
 
 def insecure_backends(config) -> tuple[str, ...]:
@@ -56,6 +57,7 @@ class StatusHeader(Static):
         #: who is attached to the console's tmux session ("3 watching: a, b, c")
         self.watching: str = ""
         self._drawn: tuple | None = None
+        self._text: Text | None = None
 
     @property
     def production(self) -> bool:
@@ -81,7 +83,8 @@ class StatusHeader(Static):
         key = (
             self.environment,
             self.read_only,
-            self.last_refresh,
+            # as shown (to the second): a refresh within the same second draws nothing
+            None if self.last_refresh is None else utc_time(self.last_refresh),
             self.incident,
             self.alerts_note,
             self.checklist,
@@ -105,7 +108,9 @@ class StatusHeader(Static):
             self.tooltip = clean(self.hint, 200)
         text.no_wrap = True
         text.overflow = "ellipsis"
-        self.update(text, layout=False)  # always one line: no need to lay the screen out
+        # always one line: no need to lay the screen out; only the cells that changed
+        # (the refresh time's last digits) are drawn again
+        self._text = update_changed(self, text, None if force else self._text)
 
     def _line(self, tight: int) -> Text:
         """The header line; each step of `tight` gives up something to keep the rest whole:

@@ -130,7 +130,7 @@ class Room:
 
 def test_two_seats_notes_prompts_ties_and_attach_detach(war_room):
     room = war_room
-    # the header learns who is attached on its next look (once a second)
+    # the header learns who is attached on its next look (every few seconds)
     room.wait_for(
         lambda: "2 watching: gc-oncall1, gc-oncall2" in room.screen(), "both seats in the header"
     )

@@ -162,16 +162,32 @@ async def test_outside_tmux_the_prompt_says_whose_name_it_falls_back_to(demo_app
 
 
 async def test_the_header_names_who_watches_and_attach_detach_reach_the_timeline(demo_app):
+    from console.ui.controllers.seats import LOOK_SECONDS
+    from tests.pilot import wait_until
+
     app = demo_app("healthy")
     tmux = ScriptedTmux(("oncall1", "/dev/pts/3", 100), ("oncall2", "/dev/pts/4", 90))
-    app.seating.seats = seated(tmux)
+    monotonic = [1000.0]
+    app.seating.seats = Seats(
+        {"TMUX": "/tmp/gc-sock,1,0", "TMUX_PANE": "%0"},
+        runner=tmux,
+        burst=0,
+        monotonic=lambda: monotonic[0],
+    )
     async with app.run_test(size=(160, 40)) as pilot:
-        app.seating.seats_changed(app.seating.seats.clients(fresh=True))
+        await wait_until(pilot, lambda: app.seating.attached is not None, 5, "the first look")
+        assert app.seating.watching() == "2 watching: oncall1, oncall2"
         tmux.clients.append(("oncall3", "/dev/pts/5", 120))
-        app.seating.seats_changed(app.seating.seats.clients(fresh=True))
+        # tmux is asked every LOOK_SECONDS: the header names the new seat by then
+        monotonic[0] += LOOK_SECONDS
         app.tick()
-        await pilot.pause()
-        assert app.seating.watching() == "3 watching: oncall1, oncall2, oncall3"
+        await wait_until(
+            pilot,
+            lambda: app.seating.watching() == "3 watching: oncall1, oncall2, oncall3",
+            5,
+            "the header to name oncall3",
+        )
+        assert "3 watching: oncall1, oncall2, oncall3" in str(app.query_one("#header").render())
         tmux.clients = tmux.clients[1:]
         app.seating.seats_changed(app.seating.seats.clients(fresh=True))
         seats = [(e.who["user"], e.text) for e in app.timeline.entries() if e.kind == "seat"]

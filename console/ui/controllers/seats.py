@@ -15,6 +15,10 @@ from console.text import clean
 from console.timeline import Timeline
 from console.ui.controllers.base import Notify, Spawn
 
+#: who is attached is asked of tmux at most this often (a process each time; the header
+#: and the timeline learn of an attach or a detach within this many seconds)
+LOOK_SECONDS = 5.0
+
 #: a check for a seat-bound prompt: why the key now pressed does not count, or None
 SeatRefusal = Callable[[], "str | None"]
 
@@ -39,6 +43,8 @@ class SeatsController:
         self.attached: list[Seat] | None = None
         #: True while tmux is being asked (a slow answer is never overlapped)
         self.looking = False
+        #: when tmux was last asked who is attached (the seats' monotonic clock)
+        self.looked: float | None = None
 
     def presser(self, *, fresh: bool = False) -> Presser:
         """The seat that pressed the key being handled (or no seat, and why)."""
@@ -94,10 +100,15 @@ class SeatsController:
         return watching_line(self.attached)
 
     def look(self) -> None:
-        """Once a second: ask tmux who is attached (off the event loop), then record
-        attach and detach on the timeline."""
+        """Every LOOK_SECONDS (it is called every second and on every answer): ask tmux
+        who is attached (off the event loop), then record attach and detach on the
+        timeline."""
         if not self.seats.in_tmux or self.looking:
             return
+        now = self.seats.monotonic()
+        if self.looked is not None and now - self.looked < LOOK_SECONDS:
+            return
+        self.looked = now
         self.looking = True
 
         async def look() -> None:

@@ -57,6 +57,13 @@ class HostPane(Pane):
             self.title = title
             self.rows = rows
 
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        #: the pid shown on each row, top to bottom
+        self._pids: list[int] = []
+        #: the text drawn in each row's cells (rows are keyed by position, updated in place)
+        self._drawn: list[tuple[str, ...]] = []
+
     def compose(self) -> ComposeResult:
         yield Static(id="host-body")
         yield ProcessTable(id="host-processes", flex_column="name", cursor_type="row")
@@ -89,10 +96,10 @@ class HostPane(Pane):
         """The process under the cursor."""
         table = self.processes
         snapshot = self._snapshot()
-        if snapshot is None or not table.row_count:
+        if snapshot is None or not table.row_count or table.cursor_row >= len(self._pids):
             return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return next((p for p in snapshot.top if str(p.pid) == key), None)
+        pid = self._pids[table.cursor_row]
+        return next((p for p in snapshot.top if p.pid == pid), None)
 
     def detail_rows(self, proc: ProcessInfo) -> list[tuple[str, str]]:
         """The whole of one process's row, for its detail view and the copy key."""
@@ -160,9 +167,11 @@ class HostPane(Pane):
         self.show_processes(snapshot, compact)
 
     def show_processes(self, snapshot: HostSnapshot, compact: bool) -> None:
-        """One row per top process, the cursor staying on its process."""
+        """One row per top process, the cursor staying on its process. The rows stay and
+        only the cells whose text changed are drawn again."""
         table = self.processes
         selected = self.selected if self.compact is not None else None
+        columns = ("pid", "name", "cpu", "mem") if not compact else ("pid", "name", "cpu")
         if compact != self.compact:
             self.compact = compact
             table.clear(columns=True)
@@ -171,26 +180,47 @@ class HostPane(Pane):
             table.add_column(Text("CPU%", justify="right"), key="cpu", width=4)
             if not compact:
                 table.add_column(Text("MEM%", justify="right"), key="mem", width=4)
-        table.clear()
-        rows = []
-        for proc in snapshot.top:
-            cells = [
-                Text(str(proc.pid), justify="right"),
-                literal(proc.name, 60),
-                Text(f"{proc.cpu_percent:.1f}", justify="right"),
-            ]
-            if not compact:
-                cells.append(Text(f"{proc.memory_percent:.1f}", justify="right"))
-            rows.append(cells)
-            table.add_row(*cells, key=str(proc.pid))
+            self._drawn = []
+        rows = [
+            (
+                str(proc.pid),
+                proc.name,
+                f"{proc.cpu_percent:.1f}",
+                f"{proc.memory_percent:.1f}",
+            )[: len(columns)]
+            for proc in snapshot.top
+        ]
+        while len(self._drawn) > len(rows):
+            self._drawn.pop()
+            table.remove_row(str(len(self._drawn)))
+        for index, row in enumerate(rows):
+            if index < len(self._drawn):
+                drawn = self._drawn[index]
+                for column, old, new in zip(columns, drawn, row, strict=True):
+                    if old != new:
+                        table.set_cell(str(index), column, _cell(column, new))
+                self._drawn[index] = row
+            else:
+                table.add_row(
+                    *(_cell(c, v) for c, v in zip(columns, row, strict=True)), key=str(index)
+                )
+                self._drawn.append(row)
+        self._pids = [proc.pid for proc in snapshot.top]
         widths = {"pid": 3, "cpu": 4, "mem": 4}
-        for cells in rows:
-            for key, cell in zip(("pid", "name", "cpu", "mem"), cells, strict=False):
-                if key != "name":
-                    widths[key] = max(widths[key], cell.cell_len)
+        for row in rows:
+            for column, value in zip(columns, row, strict=True):
+                if column != "name":
+                    widths[column] = max(widths[column], len(value))
         table.widths = {k: v for k, v in widths.items() if k in table.columns}
         table.fit()
-        if selected is not None:
-            keys = [str(p.pid) for p in snapshot.top]
-            if str(selected.pid) in keys:
-                table.move_cursor(row=keys.index(str(selected.pid)), animate=False)
+        if selected is not None and selected.pid in self._pids:
+            index = self._pids.index(selected.pid)
+            if index != table.cursor_row:
+                table.move_cursor(row=index, animate=False)
+
+
+def _cell(column: str, value: str) -> Text:
+    """A process table cell: the name as a cleaned literal, the numbers to the right."""
+    if column == "name":
+        return literal(value, 60)
+    return Text(value, justify="right")

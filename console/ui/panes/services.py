@@ -135,7 +135,7 @@ class ServicesPane(Pane):
 
     def show(self, state: State) -> None:
         self._last = state
-        table = self.query_one("#services-table", DataTable)
+        table = self.query_one("#services-table", FitTable)
         colours = self.app.theme_variables
         bad = 0
         for name in self.names:
@@ -149,14 +149,18 @@ class ServicesPane(Pane):
             if result.status.value != "ok" and since is not None:
                 detail += f" · since {format_utc(since, '%H:%M:%S')}"
             key = (result.status.value, self._steady_latency(name, result), detail)
-            if self._cells.get(name) == key:
+            drawn = self._cells.get(name)
+            if drawn == key:
                 continue
             self._cells[name] = key
-            table.update_cell(
-                name, "status", status_text(result.status.value, colours, word=not self.compact)
-            )
-            table.update_cell(name, "latency", Text(key[1], justify="right"))
-            table.update_cell(name, "detail", literal(detail, 220))
+            # only the cells whose text changed are drawn again
+            if drawn is None or drawn[0] != key[0]:
+                status = status_text(result.status.value, colours, word=not self.compact)
+                table.set_cell(name, "status", status)
+            if drawn is None or drawn[1] != key[1]:
+                table.set_cell(name, "latency", Text(key[1], justify="right"))
+            if drawn is None or drawn[2] != key[2]:
+                table.set_cell(name, "detail", literal(detail, 220))
         seen = sum(1 for n in self.names if n in state.results)
         title = f"Services · {seen - bad}/{len(self.names)} ok" if seen else "Services"
         if self.border_title != title:

@@ -1,0 +1,124 @@
+"""Only what changed is drawn (issue 13): a refresh rewrites the cells whose text changed,
+the process table keeps its rows and its cursor on its process, and what reaches the
+terminal for a changed clock is the clock, not the whole header line."""
+
+from __future__ import annotations
+
+from rich.segment import Segment
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.strip import Strip
+from textual.widgets import Static
+
+from console.model import HostSnapshot, ProbeResult, ProcessInfo, Status
+from console.state import State
+from console.ui.output import render_segments
+from console.ui.panes.host import HostPane
+from console.ui.partial import changed_spans, update_changed
+from console.ui.themes import VARIABLE_DEFAULTS
+
+
+def _host(*procs: tuple[int, str, float]) -> State:
+    state = State()
+    top = tuple(ProcessInfo(pid, name, cpu, 1.0) for pid, name, cpu in procs)
+    snapshot = HostSnapshot(20.0, 40.0, 50.0, (0.5, 0.5, 0.5), 4, top=top)
+    state.apply(ProbeResult("host", Status.OK, "ok", data=snapshot, obtained_at=1.0))
+    return state
+
+
+class HostOnly(App):
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(VARIABLE_DEFAULTS)
+
+    def compose(self) -> ComposeResult:
+        yield HostPane(id="host")
+
+
+def _rows(pane: HostPane) -> list[list[str]]:
+    table = pane.processes
+    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def test_the_process_table_follows_its_processes_in_place():
+    app = HostOnly()
+    async with app.run_test(size=(80, 30)) as pilot:
+        pane = app.query_one(HostPane)
+        pane.show(_host((10, "postgres", 50.0), (20, "nginx", 10.0), (30, "cron", 1.0)))
+        await pilot.pause()
+        pane.processes.move_cursor(row=1)  # on nginx
+        assert pane.selected is not None and pane.selected.name == "nginx"
+
+        # nginx becomes the busiest: its row moves up and the cursor goes with it
+        pane.show(_host((20, "nginx", 70.0), (10, "postgres", 50.0), (30, "cron", 1.0)))
+        await pilot.pause()
+        assert [r[:3] for r in _rows(pane)] == [
+            ["20", "nginx", "70.0"],
+            ["10", "postgres", "50.0"],
+            ["30", "cron", "1.0"],
+        ]
+        assert pane.selected is not None and pane.selected.name == "nginx"
+        assert pane.processes.cursor_row == 0
+        assert "pid 20" in pane.copy_text() or "PID: 20" in pane.copy_text()
+
+        # fewer processes: the rows that are left over go
+        pane.show(_host((10, "postgres", 5.0)))
+        await pilot.pause()
+        assert [r[:3] for r in _rows(pane)] == [["10", "postgres", "5.0"]]
+        # the one under the cursor ended: nothing is selected that is not shown
+        assert pane.selected is None or pane.selected.pid == 10
+
+
+def test_a_changed_clock_is_one_span_and_a_new_shape_redraws_whole():
+    def header(clock: str, note: str = "") -> Text:
+        text = Text()
+        text.append("GENESIS", style="bold")
+        text.append("  │  demo  │  ")
+        text.append(f"refreshed {clock}{note}", style="dim")
+        return text
+
+    spans = changed_spans(header("12:00:01 UTC"), header("12:00:03 UTC"))
+    assert spans is not None and len(spans) == 1
+    assert (spans[0].x, spans[0].width) == (len("GENESIS  │  demo  │  refreshed 12:00:0"), 1)
+    assert changed_spans(header("12:00:01 UTC"), header("12:00:01 UTC")) == []
+    # longer text, or a style in another place: the whole is drawn
+    assert changed_spans(header("12:00:01 UTC"), header("12:00:01 UTC", " · PAUSED")) is None
+    assert changed_spans(None, header("12:00:01 UTC")) is None
+
+
+async def test_update_changed_shows_the_new_text():
+    class One(App):
+        def compose(self) -> ComposeResult:
+            yield Static(id="line")
+
+    app = One()
+    async with app.run_test(size=(40, 3)) as pilot:
+        line = app.query_one("#line", Static)
+        drawn = update_changed(line, Text("refreshed 12:00:01"), None)
+        await pilot.pause()
+        drawn = update_changed(line, Text("refreshed 12:00:03"), drawn)
+        await pilot.pause()
+        strips = app.screen._compositor.render_strips()
+        assert "".join(s.text for s in strips[0]).startswith("refreshed 12:00:03")
+        assert str(line.render()) == "refreshed 12:00:03"
+
+
+def test_the_terminal_gets_the_changed_cells_not_the_line_before_them():
+    from rich.console import Console
+    from textual._compositor import ChopsUpdate
+
+    line = Strip([Segment("GENESIS  │  "), Segment("日本"), Segment("refreshed 12:00:03")])
+    end = line.cell_length
+    console = Console(color_system=None, force_terminal=True, width=80)
+
+    # the clock's last digit changed: the clock's run is written, not what is before it
+    out = render_segments(ChopsUpdate([{0: line}], [(0, end - 1, end)], [[end]]), console)
+    assert "GENESIS" not in out and "日本" not in out and "refreshed 12:00:03" in out
+    assert out.startswith("\x1b[1;17H")  # moved to the clock's first cell
+
+    # a change inside the wide characters' run: they are written whole, never half
+    out = render_segments(ChopsUpdate([{0: line}], [(0, 13, 14)], [[end]]), console)
+    assert "日" in out and "GENESIS" not in out
+
+    # a whole-line update is unchanged
+    out = render_segments(ChopsUpdate([{0: line}], [(0, 0, end)], [[end]]), console)
+    assert "GENESIS  │  日本refreshed 12:00:03" in out
