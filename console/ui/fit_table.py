@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from rich.text import Text
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 #: cells kept for the vertical scrollbar when the rows do not all fit
 SCROLLBAR = 2
 
 
-class FitTable(DataTable):
+class FitTable(DataTable[Text]):
     """DataTable that gives `flex_column` whatever width is left, so nothing scrolls sideways.
 
     A subclass may size other columns first (`plan`), e.g. to their content."""
@@ -17,7 +21,7 @@ class FitTable(DataTable):
     FitTable { height: 1fr; background: transparent; scrollbar-size-horizontal: 0; }
     """
 
-    def __init__(self, *, flex_column: str, min_flex: int = 8, **kwargs) -> None:
+    def __init__(self, *, flex_column: str, min_flex: int = 8, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.flex_column = flex_column
         self.min_flex = min_flex
@@ -39,7 +43,7 @@ class FitTable(DataTable):
         return {}
 
     def set_width(self, key: str, width: int) -> bool:
-        column = self.columns[key]
+        column = self.columns[ColumnKey(key)]
         if column.width == width and not column.auto_width:
             return False
         column.auto_width = False

@@ -44,7 +44,7 @@ class HostPane(Pane):
     HostPane ProcessTable { padding: 0; }
     """
     _last: State | None = None
-    _shape: tuple | None = None
+    _shape: tuple[()] | None = None
     #: below this width the MEM% column is left out (the detail view has it)
     COMPACT_BELOW = 34
     compact: bool | None = None
