@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -11,6 +12,7 @@ from textual.widgets import Static
 from console.alert_history import NOT_READ, SPARK_CELLS, Firings
 from console.clock import format_span
 from console.model import Alert
+from console.state import State
 from console.text import clean
 
 
@@ -50,14 +52,14 @@ class AlertHistoryView(Static):
     AlertHistoryView { height: auto; }
     """
 
-    def __init__(self, alert: Alert, **kwargs) -> None:
+    def __init__(self, alert: Alert, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.alert = alert
 
     def on_mount(self) -> None:
         self.show(getattr(self.app, "state", None))
 
-    def show(self, state) -> None:
+    def show(self, state: State | None) -> None:
         """Draw the alert's history from the console's state (None: not read yet)."""
         firings = NOT_READ if state is None else state.alert_history(self.alert.labels)
         self.update(history_text(firings))

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable
-from textual.widgets._data_table import CellDoesNotExist, ColumnKey, RowKey
+from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowKey
 
 #: cells kept for the vertical scrollbar when the rows do not all fit
 SCROLLBAR = 2
 
 
-class FitTable(DataTable):
+class FitTable(DataTable[Text]):
     """DataTable that gives `flex_column` whatever width is left, so nothing scrolls sideways.
 
     A subclass may size other columns first (`plan`), e.g. to their content."""
@@ -21,7 +22,7 @@ class FitTable(DataTable):
     FitTable { height: 1fr; background: transparent; scrollbar-size-horizontal: 0; }
     """
 
-    def __init__(self, *, flex_column: str, min_flex: int = 8, **kwargs) -> None:
+    def __init__(self, *, flex_column: str, min_flex: int = 8, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.flex_column = flex_column
         self.min_flex = min_flex
@@ -43,7 +44,7 @@ class FitTable(DataTable):
         return {}
 
     def set_width(self, key: str, width: int) -> bool:
-        column = self.columns[key]
+        column = self.columns[ColumnKey(key)]
         if column.width == width and not column.auto_width:
             return False
         column.auto_width = False
@@ -58,14 +59,15 @@ class FitTable(DataTable):
         column's (FitTable sizes its columns itself). Raises CellDoesNotExist like
         update_cell."""
         row, column = RowKey(row_key), ColumnKey(column_key)
-        if row not in self._row_locations or column not in self._column_locations:
+        y, x = self._row_locations.get(row), self._column_locations.get(column)
+        if y is None or x is None:
             raise CellDoesNotExist(
                 f"No cell exists for row_key={row_key!r}, column_key={column_key!r}."
             )
         self._data[row][column] = value
         # the render caches are keyed on this count: the cell is rendered again
         self._update_count += 1
-        coordinate = Coordinate(self._row_locations.get(row), self._column_locations.get(column))
+        coordinate = Coordinate(y, x)
         self.refresh_coordinate(coordinate)
 
     def fit(self) -> None:

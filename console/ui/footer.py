@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.cells import cell_len
 from textual import events
 from textual.app import ComposeResult
@@ -57,7 +59,7 @@ class KeyFooter(Footer):
     #: below this width the footer drops paddings and the command palette key
     COMPACT_BELOW = 120
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._width = 0
 
@@ -106,7 +108,7 @@ class KeyFooter(Footer):
                 disabled=not enabled,
                 tooltip=tooltip,
             ).data_bind(compact=Footer.compact)
-        if with_palette:
+        if with_palette and palette is not None:
             _node, binding, enabled, tooltip = palette
             yield FooterKey(
                 binding.key,

@@ -11,7 +11,9 @@ $XDG_STATE_HOME/genesis-console/alerts-view.json.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -27,6 +29,10 @@ from console.text import clean, literal
 
 MODES = ("flat", "alertmanager", "label")
 GROUP_PREFIX = "group:"
+#: what a column sorts by: within one column every alert gives the same shape
+SortValue = str | tuple[float | str, ...]
+#: an alert's firings in the last day (None: unknown)
+FiredCount = Callable[[Alert], int | None]
 _LABEL_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
@@ -51,7 +57,7 @@ class AlertsView:
         return self.mode == "flat" and self.sort_column is None and not self.label_columns
 
 
-def view_file():
+def view_file() -> Path:
     return paths.state_home() / "alerts-view.json"
 
 
@@ -85,7 +91,9 @@ def parse_labels(text: str) -> tuple[list[str], list[str]]:
     return list(dict.fromkeys(good)), [w for w in words if not valid_label(w)]
 
 
-def column_value(alert: Alert, column: str, now: float, fired=None):
+def column_value(
+    alert: Alert, column: str, now: float, fired: FiredCount | None = None
+) -> SortValue:
     """What a column sorts by, for one alert (`fired`: its firings in the last day)."""
     if column == "severity":
         return alert_sort_key(alert)[:3]
@@ -108,7 +116,9 @@ def column_value(alert: Alert, column: str, now: float, fired=None):
     return ""
 
 
-def sort_alerts(alerts, view: AlertsView, now: float, fired=None) -> list[Alert]:
+def sort_alerts(
+    alerts: Iterable[Alert], view: AlertsView, now: float, fired: FiredCount | None = None
+) -> list[Alert]:
     if view.sort_column is None:
         return sorted(alerts, key=alert_sort_key)
     column = view.sort_column
@@ -123,7 +133,9 @@ class Group:
     alerts: tuple[Alert, ...]
 
 
-def make_groups(alerts, view: AlertsView, am_groups: tuple[AlertGroup, ...] | None) -> list[Group]:
+def make_groups(
+    alerts: Sequence[Alert], view: AlertsView, am_groups: tuple[AlertGroup, ...] | None
+) -> list[Group]:
     """The groups of this view's mode ([] in flat mode)."""
     if view.mode == "alertmanager":
         by_fingerprint = {a.fingerprint: a for a in alerts}
@@ -158,12 +170,12 @@ def make_groups(alerts, view: AlertsView, am_groups: tuple[AlertGroup, ...] | No
     return []
 
 
-def group_sort_key(group: Group):
+def group_sort_key(group: Group) -> tuple[int, str]:
     worst = min((alert_sort_key(a)[0] for a in group.alerts), default=9)
     return (worst, group.name)
 
 
-def severity_counts(alerts) -> str:
+def severity_counts(alerts: Iterable[Alert]) -> str:
     counts: dict[str, int] = {}
     for alert in alerts:
         counts[alert.severity] = counts.get(alert.severity, 0) + 1
@@ -171,12 +183,12 @@ def severity_counts(alerts) -> str:
     return " · ".join(f"{counts[s]} {clean(s, 20)}" for s in order)
 
 
-def oldest_start(alerts) -> float | None:
+def oldest_start(alerts: Iterable[Alert]) -> float | None:
     starts = [a.starts_at for a in alerts if a.starts_at is not None]
     return min(starts) if starts else None
 
 
-def group_cells(group: Group, folded: bool, now: float, width: int) -> tuple:
+def group_cells(group: Group, folded: bool, now: float, width: int) -> tuple[Text, ...]:
     """A group's header row: fold marker and count, name, counts per severity, oldest age."""
     oldest = oldest_start(group.alerts)
     cells = [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from rich.text import Text
 from textual.widgets import Static
 
@@ -9,8 +11,11 @@ from console.clock import format_utc, utc_time
 from console.text import clean
 from console.ui.partial import update_changed
 
+if TYPE_CHECKING:
+    from console.config import Config
 
-def insecure_backends(config) -> tuple[str, ...]:
+
+def insecure_backends(config: Config) -> tuple[str, ...]:
     """The backends whose TLS certificate is not checked (insecure_skip_verify), by name."""
     from console.config import http_endpoints
 
@@ -36,7 +41,7 @@ class StatusHeader(Static):
         *,
         insecure: tuple[str, ...] = (),
         hint: str | None = None,
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.environment = environment
@@ -56,7 +61,7 @@ class StatusHeader(Static):
         self.checklist_overdue = False
         #: who is attached to the console's tmux session ("3 watching: a, b, c")
         self.watching: str = ""
-        self._drawn: tuple | None = None
+        self._drawn: tuple[object, ...] | None = None
         self._text: Text | None = None
 
     @property

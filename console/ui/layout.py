@@ -15,8 +15,15 @@ rows are shared by both columns, so a span per pane is what lets the columns dif
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
+from textual.app import App
 from textual.containers import Container
+
+from console.ui.panes.base import Pane
+
+if TYPE_CHECKING:
+    from console.ui.app import GenesisApp
 
 #: below this width the Alerts and SLA panes span the whole width
 NARROW_BELOW = 140
@@ -47,12 +54,12 @@ class Layout:
         return self.height - self.sla
 
 
-def natural_heights(app) -> dict[str, int]:
+def natural_heights(app: App[Any]) -> dict[str, int]:
     """Rows each pane needs to show everything it has now (borders included)."""
     return {
         pane.id: pane.natural_height()
-        for pane in app.query("#panes > *")
-        if hasattr(pane, "natural_height")
+        for pane in app.query("#panes > *").results(Pane)
+        if pane.id is not None
     }
 
 
@@ -96,7 +103,7 @@ class Panes(Container):
     _layout: Layout | None = None
 
     def on_resize(self) -> None:
-        arrange(self.app)
+        arrange(cast("GenesisApp", self.app))  # the console's panes live in its app only
 
     def apply(self, layout: Layout) -> bool:
         """Set `layout`; False when it is the one already set."""
@@ -146,7 +153,7 @@ class Panes(Container):
             previous = child
 
 
-def arrange(app) -> None:
+def arrange(app: GenesisApp) -> None:
     """Set the layout for the app's current size and the panes' content."""
     found = app.query("#panes")
     if not found:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from textual.theme import Theme
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import msgspec
@@ -108,11 +109,13 @@ def load_theme(path: Path) -> Theme:
     return theme
 
 
-def _reject_empty(data: object, lines: dict, file: str) -> None:
+def _reject_empty(data: object, lines: Mapping[tuple[object, ...], int], file: str) -> None:
     """An empty value is almost always an unquoted #hex colour, which YAML reads as a comment."""
     if not isinstance(data, dict):
         return
-    entries = [((key,), value) for key, value in data.items()]
+    entries: list[tuple[tuple[object, ...], object]] = [
+        ((key,), value) for key, value in data.items()
+    ]
     if isinstance(data.get("variables"), dict):
         entries += [(("variables", k), v) for k, v in data["variables"].items()]
     for key, value in entries:

@@ -7,7 +7,7 @@ one runner), so a new action is a new plan, not a new path.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from console.actions.cache import plan_cache_clear
 from console.actions.escalate import StandIn, plan_escalate
@@ -34,6 +34,9 @@ from console.ui.screens.confirm import ConfirmScreen
 from console.ui.screens.silence import SilenceRequest, SilenceScreen
 from console.ui.screens.silences import SilencesScreen
 
+if TYPE_CHECKING:
+    from console.matchers import WireMatcher
+
 
 class ActionProgress(Protocol):
     """Where a running action shows that it runs, and how it ended (the action bar)."""
@@ -47,7 +50,7 @@ def ignore_outcome(plan: Plan, outcome: Outcome) -> None:
     """The default `on_outcome`: nothing more to do after an action."""
 
 
-def count_matching(matchers: list[dict[str, Any]], alerts: tuple[Alert, ...]) -> int:
+def count_matching(matchers: list[WireMatcher], alerts: tuple[Alert, ...]) -> int:
     """How many of these alerts a silence with these matchers would catch."""
     from console.matchers import matchers_match  # off the path to the first paint
 

@@ -1,24 +1,42 @@
-"""The Alerts pane: one row per alert, updated in place by fingerprint."""
+"""The Alerts pane: one row per alert, updated in place by fingerprint.
+
+Beyond the default flat list it groups, sorts and shows label columns (console/ui/grouping.py):
+the default view keeps the incremental rows; any other view redraws the table when what it
+shows changes, keeping the cursor on its row key.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 
 from console import filter_history
 from console.alert_history import NOT_READ, Firings
-from console.clock import format_age, utc_time
+from console.clock import Clock, format_age, utc_time
 from console.matchers import Filter, FilterContext, FilterError, parse_filter
-from console.model import Alert, Status, alert_sort_key
+from console.model import Alert, AlertGroup, AlertmanagerData, Status, alert_sort_key
 from console.state import State
 from console.text import clean, literal
 from console.ui.alert_history import fired_cell
-from console.ui.alerts_view import AlertsViewMixin
 from console.ui.fit_table import FitTable
+from console.ui.grouping import (
+    GROUP_PREFIX,
+    AlertsView,
+    Group,
+    group_cells,
+    group_sort_key,
+    load_label_columns,
+    make_groups,
+    sort_alerts,
+)
 from console.ui.panes.base import Pane
 
 SYMBOLS = {"critical": "✖ CRIT", "warning": "▲ WARN"}
@@ -42,7 +60,7 @@ MIN_NAME = 10
 SUMMARY_WANTS = 24
 
 
-def distinct_width(texts) -> int:
+def distinct_width(texts: Iterable[str]) -> int:
     """The fewest cells at which every distinct text, cut with an ellipsis, still reads
     differently from the others (two latency alerts: "P95 orchestration latency is above 5…"
     and "…above t…", not both "P95 orchestrati…")."""
@@ -113,7 +131,7 @@ class FilterInput(Input):
         Binding("down", "recall(-1)", "Newer filter", show=False),
     ]
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.history: list[str] = []
         self.position = -1
@@ -134,10 +152,18 @@ class FilterInput(Input):
 class SortedText(Text):
     """A cell that carries the row's sort key, so DataTable.sort can order by it."""
 
-    sort_key: tuple = ()
+    sort_key: tuple[int, int, float, str] | tuple[()] = ()
 
 
-class AlertsPane(AlertsViewMixin, Pane):
+#: one alert's cells, a column each (COLUMNS)
+AlertCells = tuple[SortedText, Text, Text, Text, Text, Text]
+#: what a grouped or sorted view drew: its columns, sort and rows (key, cell texts and styles)
+ViewSignature = tuple[
+    tuple[str, ...], str | None, bool, tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
+]
+
+
+class AlertsPane(Pane):
     """Live Alertmanager alerts: critical first, newest first within a severity."""
 
     TITLE = "Alerts"
@@ -161,6 +187,15 @@ class AlertsPane(AlertsViewMixin, Pane):
     """
     BINDINGS = [Binding("escape", "clear_filter", "Clear filter", show=False)]
 
+    #: Alertmanager's own groups (None: not read yet), set by the app in that mode
+    am_groups: tuple[AlertGroup, ...] | None = None
+    _view: AlertsView | None = None
+    _view_signature: ViewSignature | None = None
+    #: the groups shown, by row key (None: no group rows)
+    _groups: dict[str, Group] | None = None
+    #: the last alerts read, for a redraw in another view
+    _last_data: AlertmanagerData | None = None
+
     class Opened(Message):
         """Enter on an alert: show its detail and procedure."""
 
@@ -178,10 +213,10 @@ class AlertsPane(AlertsViewMixin, Pane):
             event.stop()
             self.post_message(self.Opened(alert))
 
-    def __init__(self, *, clock, **kwargs) -> None:
+    def __init__(self, *, clock: Clock, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.clock = clock
-        self._cells: dict[str, tuple] = {}
+        self._cells: dict[str, AlertCells] = {}
         self._order: list[str] = []
         self._alerts: dict[str, Alert] = {}
         self._seen: dict[str, tuple[Alert, str, str]] = {}
@@ -206,8 +241,8 @@ class AlertsPane(AlertsViewMixin, Pane):
         yield table
 
     @property
-    def table(self) -> DataTable:
-        return self.query_one("#alerts-table", DataTable)
+    def table(self) -> AlertsTable:
+        return self.query_one("#alerts-table", AlertsTable)
 
     @property
     def selected(self) -> Alert | None:
@@ -230,7 +265,14 @@ class AlertsPane(AlertsViewMixin, Pane):
         self._seen.clear()
         self._view_signature = None
         for fingerprint in list(self._cells):
-            self._cells[fingerprint] = (SortedText(""),) + tuple(Text("") for _ in COLUMNS[1:])
+            self._cells[fingerprint] = (
+                SortedText(""),
+                Text(""),
+                Text(""),
+                Text(""),
+                Text(""),
+                Text(""),
+            )
 
     def natural_height(self) -> int:
         notes = sum(1 for c in ("-failing", "-empty") if self.has_class(c))
@@ -277,7 +319,7 @@ class AlertsPane(AlertsViewMixin, Pane):
         self.update_title(data.alerts, data, shown=len(shown))
         self.show_empty(data)
 
-    def show_empty(self, data) -> None:
+    def show_empty(self, data: AlertmanagerData) -> None:
         """An empty list says so, and which Alertmanagers it was read from: a blank pane
         could as well mean "not loaded"; and a missing Alertmanager is never "all quiet"."""
         empty = not data.alerts
@@ -379,7 +421,12 @@ class AlertsPane(AlertsViewMixin, Pane):
             return "start"
         return utc_time(stamp)
 
-    def update_title(self, alerts, data=None, shown: int | None = None) -> None:
+    def update_title(
+        self,
+        alerts: Sequence[Alert],
+        data: AlertmanagerData | None = None,
+        shown: int | None = None,
+    ) -> None:
         critical = sum(
             1 for a in alerts if a.severity == "critical" and a.display_state == "active"
         )
@@ -411,7 +458,7 @@ class AlertsPane(AlertsViewMixin, Pane):
         state = self._state
         return NOT_READ if state is None else state.alert_history(alert.labels)
 
-    def row_cells(self, alert: Alert, now: float) -> tuple:
+    def row_cells(self, alert: Alert, now: float) -> AlertCells:
         severity = alert.severity
         colour = {
             "critical": self.colour("severity-critical"),
@@ -479,7 +526,7 @@ class AlertsPane(AlertsViewMixin, Pane):
             if index != table.cursor_row:
                 table.move_cursor(row=index, animate=False)
 
-    def fit_columns(self, alerts) -> None:
+    def fit_columns(self, alerts: Sequence[Alert]) -> None:
         """Size the columns to the text they now show."""
         table = self.query_one(AlertsTable)
         table.names = tuple(clean(a.name, 80) for a in alerts)
@@ -489,6 +536,192 @@ class AlertsPane(AlertsViewMixin, Pane):
         table.ages = tuple(_age(a, now) for a in alerts)
         table.fired = tuple(self.firings(a).cell() for a in alerts)
         table.fit()
+
+    # -- the view: groups, sorting, folding and label columns --------------------
+
+    @property
+    def view(self) -> AlertsView:
+        if self._view is None:
+            self._view = AlertsView(label_columns=load_label_columns())
+        return self._view
+
+    @property
+    def selected_group(self) -> tuple[tuple[Alert, ...], str] | None:
+        """The group under the cursor (its alerts and name), when the cursor is on one."""
+        table = self.table
+        if not table.row_count or not self._groups:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or ""
+        group = self._groups.get(key)
+        return (group.alerts, group.name) if group is not None else None
+
+    def _cursor_key(self) -> str | None:
+        table = self.table
+        if not table.row_count:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    def column_ids(self) -> list[str]:
+        base = [key for key, _, _ in COLUMNS]
+        return base + [f"label:{name}" for name in self.view.label_columns]
+
+    def redraw_view(self) -> None:
+        """Lay the table out again for the current view (after g, z, <, > or L)."""
+        self._view_signature = None
+        data = self._last_data
+        if data is None:
+            return
+        if self.view.plain:
+            self._reset_table()
+            self.update_rows(data.alerts[: self.max_rows])
+        else:
+            self.show_view(data.alerts[: self.max_rows])
+
+    def _reset_table(self) -> None:
+        """Back to the flat table: the incremental rows start from nothing."""
+        table = self.table
+        table.clear(columns=True)
+        for key, label, width in COLUMNS:
+            table.add_column(label, key=key, width=width)
+        self._cells.clear()
+        self._seen.clear()
+        self._groups = None
+        self._view_signature = None
+        table.fit()
+
+    def _label_cells(self, alert: Alert) -> tuple[Text, ...]:
+        labels = alert.label_map
+        return tuple(literal(labels.get(name, ""), 120) for name in self.view.label_columns)
+
+    def show_view(self, alerts: Sequence[Alert]) -> None:
+        """Draw the alerts grouped and/or sorted; only when something shown changed."""
+        view = self.view
+        now = self.clock.time()
+        width = len(COLUMNS) + len(view.label_columns)
+        rows: list[tuple[str, tuple[Text, ...]]] = []
+        by_key: dict[str, Alert] = {}
+
+        def add_alert(alert: Alert, group: str = "") -> None:
+            key = (
+                alert.fingerprint
+                if alert.fingerprint not in by_key
+                else f"{alert.fingerprint}@{group}"
+            )
+            by_key[key] = alert
+            rows.append((key, self.row_cells(alert, now) + self._label_cells(alert)))
+
+        groups = sorted(make_groups(alerts, view, self.am_groups), key=group_sort_key)
+        if view.mode == "flat":
+            for alert in sort_alerts(alerts, view, now, self._fired_count):
+                add_alert(alert)
+        else:
+            for group in groups:
+                folded = group.key in view.folded
+                rows.append((group.key, group_cells(group, folded, now, width)))
+                if not folded:
+                    for alert in sort_alerts(group.alerts, view, now, self._fired_count):
+                        add_alert(alert, group.key)
+        columns = self.column_ids()
+        signature: ViewSignature = (
+            tuple(columns),
+            view.sort_column,
+            view.reverse,
+            tuple((key, tuple((c.plain, str(c.style)) for c in cells)) for key, cells in rows),
+        )
+        self._alerts = by_key
+        self._groups = {g.key: g for g in groups}
+        if signature == self._view_signature:
+            return
+        self._view_signature = signature
+        table = self.table
+        cursor_key = self._cursor_key()
+        cursor_row = table.cursor_row
+        table.clear(columns=True)
+        for column in columns:
+            table.add_column(self._header(column), key=column, width=self._width(column))
+        for key, cells in rows:
+            table.add_row(*cells, key=key)
+        self._cells.clear()
+        self._seen.clear()
+        table.fit()
+        if not rows:
+            return
+        keys = [key for key, _ in rows]
+        index = keys.index(cursor_key) if cursor_key in keys else min(cursor_row, len(rows) - 1)
+        table.move_cursor(row=index, animate=False)
+
+    def _fired_count(self, alert: Alert) -> int | None:
+        return self.firings(alert).count
+
+    def _header(self, column: str) -> Text:
+        labels = {key: label for key, label, _ in COLUMNS}
+        label = labels.get(column) or column.removeprefix("label:")
+        if self.view.sort_column == column:
+            label += " ▼" if self.view.reverse else " ▲"
+        return literal(label, 40)
+
+    def _width(self, column: str) -> int:
+        widths = {key: width for key, _, width in COLUMNS}
+        return widths.get(column, 12)
+
+    # -- the view's keys --------------------------------------------------------------------
+
+    def cycle_group(self, label: str | None = None) -> str:
+        """flat → Alertmanager's groups → by `label` → flat; the new mode."""
+        view = self.view
+        if view.mode == "flat":
+            view.mode = "alertmanager"
+        elif view.mode == "alertmanager" and label:
+            view.mode, view.label = "label", label
+        else:
+            view.mode = "flat"
+        view.folded.clear()
+        self.redraw_view()
+        return view.mode
+
+    def toggle_fold(self) -> None:
+        """Fold or unfold the group under the cursor (or the one the selected alert is in)."""
+        if self.view.mode == "flat" or not self._groups:
+            return
+        key = self._cursor_key() or ""
+        if key not in self._groups:
+            # an alert row: its group is the nearest group row above it
+            table = self.table
+            for row in range(table.cursor_row, -1, -1):
+                candidate = table.coordinate_to_cell_key(Coordinate(row, 0)).row_key.value or ""
+                if candidate.startswith(GROUP_PREFIX):
+                    key = candidate
+                    break
+        if key not in self._groups:
+            return
+        self.view.folded ^= {key}
+        self.redraw_view()
+        table = self.table
+        try:
+            table.move_cursor(row=table.get_row_index(key), animate=False)
+        except Exception:  # noqa: BLE001 - the group left meanwhile
+            pass
+
+    def sort_step(self, step: int) -> str | None:
+        """`>` sorts by the next column, `<` by the previous one; the column now."""
+        columns = [None, *self.column_ids()]
+        index = columns.index(self.view.sort_column) if self.view.sort_column in columns else 0
+        self.view.sort_column = columns[(index + step) % len(columns)]
+        self.view.reverse = False
+        self.redraw_view()
+        return self.view.sort_column
+
+    def sort_by(self, column: str) -> None:
+        """A click on a header: sort by it; a second click reverses."""
+        if self.view.sort_column == column:
+            self.view.reverse = not self.view.reverse
+        else:
+            self.view.sort_column, self.view.reverse = column, False
+        self.redraw_view()
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        event.stop()
+        self.sort_by(str(event.column_key.value))
 
 
 def endpoint_name(url: str) -> str:

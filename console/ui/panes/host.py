@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -44,7 +46,7 @@ class HostPane(Pane):
     HostPane ProcessTable { padding: 0; }
     """
     _last: State | None = None
-    _shape: tuple | None = None
+    _shape: tuple[()] | None = None
     #: below this width the MEM% column is left out (the detail view has it)
     COMPACT_BELOW = 34
     compact: bool | None = None
@@ -57,7 +59,7 @@ class HostPane(Pane):
             self.title = title
             self.rows = rows
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         #: the pid shown on each row, top to bottom
         self._pids: list[int] = []

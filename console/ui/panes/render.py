@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 from rich.text import Text
 
@@ -22,7 +23,7 @@ STATUS_WORDS = {
 }
 
 
-def sparkline(values, width: int = 12) -> str:
+def sparkline(values: Iterable[float | None], width: int = 12) -> str:
     """A block-character sparkline of the last `width` values (gaps for missing ones)."""
     recent = list(values)[-width:]
     finite = [v for v in recent if v is not None and math.isfinite(v)]

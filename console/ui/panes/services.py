@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 from console.clock import format_utc, utc_datetime
 from console.model import ProbeResult
@@ -40,7 +43,7 @@ class ServicesPane(Pane):
             self.title = title
             self.rows = rows
 
-    def __init__(self, *, ports: list[int], **kwargs) -> None:
+    def __init__(self, *, ports: list[int], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.names = list(SERVICE_NAMES) + [f"port:{p}" for p in ports]
         self.SOURCES = tuple(self.names)
@@ -70,7 +73,7 @@ class ServicesPane(Pane):
             return
         self.compact = compact
         table = self.query_one("#services-table", FitTable)
-        column = table.columns["status"]
+        column = table.columns[ColumnKey("status")]
         column.width = 1 if compact else 6
         column.label = Text("" if compact else "Status")
         self._cells.clear()
@@ -95,7 +98,7 @@ class ServicesPane(Pane):
         """The whole of one service's row, for its detail view and the copy key."""
         state = self._last
         result = state.results.get(name) if state is not None else None
-        if result is None:
+        if state is None or result is None:
             return [("Service", name), ("Status", "unknown: not probed yet")]
         rows = [
             ("Service", name),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import HorizontalScroll, Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from console.clock import utc_datetime
@@ -30,7 +32,7 @@ class CopyLine(HorizontalScroll, can_focus=True):
     CopyLine > Static { width: auto; }
     """
 
-    def __init__(self, value: str, *, prefix: str = "", **kwargs) -> None:
+    def __init__(self, value: str, *, prefix: str = "", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         #: what the copy key puts on the clipboard
         self.value = clean(value, 4000)
@@ -40,7 +42,7 @@ class CopyLine(HorizontalScroll, can_focus=True):
         yield Static(Text(self.prefix + self.value, no_wrap=True))
 
 
-def copy_value(screen) -> str | None:
+def copy_value(screen: Screen[Any]) -> str | None:
     """What the copy key takes on `screen`: the focused copyable line, else the screen's
     own text (an alert as Markdown, a row's whole text)."""
     focused = screen.focused

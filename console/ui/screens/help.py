@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
@@ -45,7 +47,7 @@ def sections(rows: list[tuple[str, str, str]]) -> list[tuple[str, list[tuple[str
     return out
 
 
-def key_label(app, key: str) -> str:
+def key_label(app: App[Any], key: str) -> str:
     """How a key is shown to people (question_mark → ?)."""
     return app.get_key_display(Binding(key, ""))
 

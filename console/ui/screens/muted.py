@@ -3,6 +3,8 @@ inhibiting alert; the copy key takes the whole silence id or fingerprint."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -20,7 +22,7 @@ class MutedLine(CopyLine):
     MutedLine > Static { width: 1fr; }
     """
 
-    def __init__(self, reason: MuteReason, **kwargs) -> None:
+    def __init__(self, reason: MuteReason, **kwargs: Any) -> None:
         super().__init__(reason.copy, **kwargs)
         self.text = reason.text
 
@@ -36,7 +38,7 @@ class WhyMuted(Vertical):
     WhyMuted > .heading { text-style: bold; margin-top: 1; color: $accent; }
     """
 
-    def __init__(self, reasons: list[MuteReason] | None, **kwargs) -> None:
+    def __init__(self, reasons: list[MuteReason] | None, **kwargs: Any) -> None:
         super().__init__(id="why-muted", **kwargs)
         self.reasons = list(reasons or ())
         self.display = bool(self.reasons)

@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from console.clock import parse_duration
-from console.matchers import matchers_match, regex_problem
+from console.matchers import WireMatcher, matchers_match, regex_problem
 from console.model import Alert
 from console.text import clean
 
@@ -29,8 +29,10 @@ class TickBox(Checkbox):
     """A checkbox whose state reads without colour: [X] ticked, [ ] not (Textual's shows
     X either way and tells them apart by colour alone)."""
 
+    # Textual declares a plain class attribute and reads it at each render: a property
+    # keeps the mark in step with the value
     @property
-    def BUTTON_INNER(self) -> str:  # noqa: N802 (Textual's name)
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]  # noqa: N802 (Textual's name)
         return "X" if self.value else " "
 
 
@@ -38,7 +40,7 @@ class TickBox(Checkbox):
 class SilenceRequest:
     """What the engineer filled in; the app turns it into a plan."""
 
-    matchers: list[dict]
+    matchers: list[WireMatcher]
     duration: float
     comment: str
     author: str
@@ -117,9 +119,9 @@ class SilenceScreen(ModalScreen[SilenceRequest | None]):
         self.query_one("#comment", Input).focus()
         self.update_preview()
 
-    def matchers(self) -> list[dict]:
+    def matchers(self) -> list[WireMatcher]:
         """The matchers as currently edited."""
-        out = []
+        out: list[WireMatcher] = []
         for index, (name, original) in enumerate(self.labels):
             if self.query_one(f"#use-{index}", Checkbox).value:
                 value = self.query_one(f"#value-{index}", Input).value

@@ -39,7 +39,7 @@ def help_bindings(read_only: bool) -> list[tuple[Binding, str]]:
     return [
         (b, HELP[b.id])
         for b in SilencesScreen.BINDINGS
-        if b.id in HELP and not (read_only and b.id in acting)
+        if isinstance(b, Binding) and b.id in HELP and not (read_only and b.id in acting)
     ]
 
 
@@ -102,7 +102,7 @@ class SilencesScreen(ModalScreen[None]):
         return not (self.read_only and action in ("expire", "extend"))
 
     def compose(self) -> ComposeResult:
-        table = DataTable(id="silences-table", cursor_type="row")
+        table: DataTable[Text] = DataTable(id="silences-table", cursor_type="row")
         table.add_column("Ends in", key="ends", width=8)
         table.add_column("Matches", key="matches", width=10)
         table.add_column("Matchers", key="matchers", width=50)
@@ -110,7 +110,7 @@ class SilencesScreen(ModalScreen[None]):
         table.add_column("Comment", key="comment", width=30)
         table.add_column("ID", key="id", width=36)
         self._fill(table)
-        expired = DataTable(id="expired-table", cursor_type="row")
+        expired: DataTable[Text] = DataTable(id="expired-table", cursor_type="row")
         expired.add_column("Ended", key="ended", width=8)
         expired.add_column("Matchers", key="matchers", width=50)
         expired.add_column("By", key="by", width=14)
@@ -215,7 +215,7 @@ class SilencesScreen(ModalScreen[None]):
             return Text("⚠ nothing", style="bold")
         return Text(f"{count} alert{'' if count == 1 else 's'}")
 
-    def _fill(self, table: DataTable) -> None:
+    def _fill(self, table: DataTable[Text]) -> None:
         for silence in self.silences:
             table.add_row(
                 Text(format_span(silence.ends_at - self.now)),
@@ -224,7 +224,7 @@ class SilencesScreen(ModalScreen[None]):
                 key=silence.id,
             )
 
-    def _fill_expired(self, table: DataTable) -> None:
+    def _fill_expired(self, table: DataTable[Text]) -> None:
         for silence in self.expired:
             table.add_row(
                 Text(f"{format_span(self.now - silence.ends_at)} ago"),

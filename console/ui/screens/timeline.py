@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,6 +14,9 @@ from textual.widgets import DataTable, Input, Static
 from console.clock import format_utc, utc_datetime
 from console.text import clean, literal
 from console.ui.screens.detail import COPY_BINDING, DetailScreen
+
+if TYPE_CHECKING:
+    from console.timeline.entry import Entry
 
 KIND_LABELS = {
     "alert_firing": "firing",
@@ -65,14 +70,14 @@ class TimelineScreen(ModalScreen[None]):
     """
     BINDINGS = [Binding("escape,q", "close", "Close", id="timeline_close"), COPY_BINDING]
 
-    def __init__(self, entries: list, presence: str, status: str) -> None:
+    def __init__(self, entries: list[Entry], presence: str, status: str) -> None:
         super().__init__()
         self.entries = entries
         self.presence = presence
         self.status = status
 
     def compose(self) -> ComposeResult:
-        table = DataTable(cursor_type="row")
+        table: DataTable[Text] = DataTable(cursor_type="row")
         table.add_column("UTC", width=8)
         table.add_column("Who", width=16)
         table.add_column("Kind", width=9)
@@ -105,7 +110,7 @@ class TimelineScreen(ModalScreen[None]):
             )
             yield table
 
-    def detail_rows(self, entry) -> list[tuple[str, str]]:
+    def detail_rows(self, entry: Entry) -> list[tuple[str, str]]:
         """The whole of one entry, for its detail view and the copy key."""
         rows = [
             ("When", utc_datetime(entry.time)),
@@ -117,7 +122,7 @@ class TimelineScreen(ModalScreen[None]):
             rows.append(("Signature", "UNVERIFIED: not signed with the war-room key"))
         return rows
 
-    def _selected(self):
+    def _selected(self) -> Entry | None:
         table = self.query_one(DataTable)
         if not table.row_count:
             return None
@@ -139,7 +144,7 @@ class TimelineScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
-def _person(entry, limit: int) -> str:
+def _person(entry: Entry, limit: int) -> str:
     """Who wrote an entry: the user, and the SSH client they came from."""
     who = entry.who or {}
     person = clean(who.get("user") or "?", limit)
