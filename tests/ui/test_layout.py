@@ -145,8 +145,14 @@ async def test_at_160x48_the_sla_pane_has_no_blank_rows(demo_app, scenario, offs
     async with app.run_test(size=(160, 48)) as pilot:
         await _started(app, pilot)
         await pilot.pause()
+        for _ in range(12):  # a full sparkline's worth of values
+            app.clock.advance(2)
+            await app.poll_once()
+        await pilot.pause()
         sla = _pane_rows(app, "sla")
         assert sla and all(row.strip() for row in sla), sla
+        # the trends fit their column: no sparkline is cut (its newest values at the end)
+        assert not any("…" in row for row in sla[:4]), sla
         assert "budget" in "\n".join(sla)
         assert "burning" in sla[-1] or "gone in" in sla[-1] or "▲" in "\n".join(sla), sla
         host, sla_pane = app.query_one("#host"), app.query_one("#sla")

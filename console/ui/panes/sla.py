@@ -20,6 +20,15 @@ from console.text import clean
 from console.ui.panes.base import Pane
 from console.ui.panes.render import sparkline, status_text
 
+#: the most values a trend shows
+SPARK_CELLS = 12
+
+
+def _cells(cell: object) -> int:
+    """The columns a table cell takes on one line."""
+    return cell.cell_len if isinstance(cell, Text) else Text(str(cell)).cell_len
+
+
 LABELS = {
     "availability": "Availability",
     "p95_latency": "P95 latency",
@@ -205,21 +214,30 @@ class SlaPane(Pane):
         if state.recovery is not None:
             values.append(state.recovery)
         direct = snapshot is not None and snapshot.direct
-        for value in values:
+        rows = [
+            (
+                value,
+                LABELS.get(value.key, value.key),
+                Text(value_text(value), style="bold"),
+                target_text(value),
+                status_text(value.status, colours),
+            )
+            for value in values
+        ]
+        # the sparkline takes what the other columns leave (up to SPARK_CELLS): cut, its
+        # newest values would be the ones lost behind an ellipsis
+        others = sum(max((_cells(row[i]) for row in rows), default=0) for i in (1, 2, 3, 4))
+        spark = max(1, min(SPARK_CELLS, self._width() - others - 4))
+        for value, label, shown, target, status in rows:
             if direct and value.value is not None and value.detail.startswith("direct"):
                 # worked out from the orchestrator itself while Prometheus does not answer
                 trend = Text(DIRECT, style=self.colour("status-at-risk"), overflow="ellipsis")
             else:
                 trend = Text(
-                    sparkline(state.history.get(value.key, ()), 12), style=self.colour("primary")
+                    sparkline(state.history.get(value.key, ()), spark),
+                    style=self.colour("primary"),
                 )
-            table.add_row(
-                LABELS.get(value.key, value.key),
-                Text(value_text(value), style="bold"),
-                target_text(value),
-                trend,
-                status_text(value.status, colours),
-            )
+            table.add_row(label, shown, target, trend, status)
         # same rows as last time: redraw the text, skip laying out the screen again
         self.query_one("#sla-body", Static).update(table, layout=len(values) != self._rows)
         self._rows = len(values)
