@@ -28,6 +28,7 @@ test: $(VENV)/.dev
 lint: $(VENV)/.dev
 	$(BIN)/ruff check console tests bench
 	$(BIN)/ruff format --check console tests bench
+	$(BIN)/mypy console
 
 format: $(VENV)/.dev
 	$(BIN)/ruff format console tests bench

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from console.matchers import WireMatcher
 from console.model import Alert, Silence
 
 ACK_PREFIX = "ACK by "
@@ -54,17 +55,17 @@ def mark_acks(alerts: tuple[Alert, ...], silences: tuple[Silence, ...]) -> tuple
     return tuple(out)
 
 
-def exact_matchers(alert: Alert) -> list[dict]:
+def exact_matchers(alert: Alert) -> list[WireMatcher]:
     """Matchers for exactly this alert: every label, by equality."""
     return [
-        {"name": name, "value": value, "isRegex": False, "isEqual": True}
+        WireMatcher(name=name, value=value, isRegex=False, isEqual=True)
         for name, value in alert.labels
     ]
 
 
 def acks_for(alert: Alert, silences: tuple[Silence, ...]) -> list[Silence]:
     """The live ack silences that cover this alert (by id, or by matching its labels)."""
-    from console.sources.alertmanager import matchers_match
+    from console.matchers import matchers_match
 
     labels = alert.label_map
     return [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 
 #: every command, with the one line its `--help` and the command list show
 COMMANDS = {
@@ -166,7 +167,8 @@ def main(argv: list[str] | None = None) -> int:
             options = build_parser().parse_args(args)
         from console import commands
 
-        return getattr(commands, command)(options)
+        run: Callable[[argparse.Namespace], int] = getattr(commands, command)
+        return run(options)
     except ConfigError as exc:
         from console.text import clean
 

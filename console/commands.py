@@ -6,7 +6,9 @@ import asyncio
 import json
 import os
 from argparse import Namespace
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from console import paths
 from console.clock import Clock
@@ -18,6 +20,16 @@ from console.config import (
     load_environments,
     secret,
 )
+
+if TYPE_CHECKING:
+    from textual.theme import Theme
+
+    from console.demo import DemoStack
+    from console.matchers import Filter
+    from console.model import Alert, AlertmanagerData, ProbeResult, Status
+    from console.sources.base import Source, SourcesFactory
+    from console.timeline import Entry
+    from console.ui.app import GenesisApp
 
 
 def _environments(options: Namespace) -> Environments:
@@ -38,7 +50,7 @@ def no_config_hint(options: Namespace) -> str | None:
     )
 
 
-def _appearance(config: Config, options: Namespace) -> tuple[dict, str, dict[str, str]]:
+def _appearance(config: Config, options: Namespace) -> tuple[dict[str, Theme], str, dict[str, str]]:
     """Themes, the chosen theme name and the keymap, checked before the screen opens."""
     from console.ui.keymaps import load_keymap
     from console.ui.themes import load_themes
@@ -55,7 +67,13 @@ def _appearance(config: Config, options: Namespace) -> tuple[dict, str, dict[str
     return themes, name, keymap
 
 
-def _make_app(config: Config, options: Namespace, factory, clock=None, **extra):
+def _make_app(
+    config: Config,
+    options: Namespace,
+    factory: SourcesFactory,
+    clock: Clock | None = None,
+    **extra: Any,
+) -> GenesisApp:
     from console.ui.app import GenesisApp
 
     themes, theme, keymap = _appearance(config, options)
@@ -71,15 +89,15 @@ def _make_app(config: Config, options: Namespace, factory, clock=None, **extra):
     )
 
 
-def _run_app(app) -> int:
+def _run_app(app: GenesisApp) -> int:
     app.run()
     return app.return_code or 0
 
 
-def sources_for(config: Config):
+def sources_for(config: Config) -> SourcesFactory:
     """The sources factory of one environment's config."""
 
-    def factory():
+    def factory() -> list[Source]:
         from console.sources.registry import build_sources
 
         return build_sources(config)
@@ -103,7 +121,9 @@ def run(options: Namespace) -> int:
     )
 
 
-def demo_app(options: Namespace, *, clock=None, autostart: bool = True):
+def demo_app(
+    options: Namespace, *, clock: Clock | None = None, autostart: bool = True
+) -> tuple[DemoStack, GenesisApp]:
     """The demo's stack and its console, ready to run; the caller stops the stack.
 
     Nothing of the user's setup is read but the look and feel of an explicit --config
@@ -130,7 +150,7 @@ def demo_app(options: Namespace, *, clock=None, autostart: bool = True):
 
             config = msgspec.structs.replace(config, **look)
 
-        def factory():
+        def factory() -> list[Source]:
             from console.sources.registry import build_sources
 
             return build_sources(stack.config, replace=stack.simulated_sources())
@@ -154,7 +174,7 @@ def demo_app(options: Namespace, *, clock=None, autostart: bool = True):
 LOOK_AND_FEEL = ("theme", "keymap", "read_only", "notifications")
 
 
-def _look_and_feel(options: Namespace) -> dict:
+def _look_and_feel(options: Namespace) -> dict[str, Any]:
     """The look-and-feel keys of `demo --config FILE` (only an explicit --config: the
     demo ignores $GENESIS_CONSOLE_CONFIG and the XDG config)."""
     path = getattr(options, "config", None)
@@ -179,7 +199,9 @@ def demo(options: Namespace) -> int:
         )
 
 
-def check_results(config: Config, alert_filter=None) -> tuple[str, list, dict]:
+def check_results(
+    config: Config, alert_filter: Filter | None = None
+) -> tuple[str, list[ProbeResult], dict[str, Any]]:
     """Run every probe once; the overall status, the results, and alert counts.
 
     The counts are those of `check --format json`: None each when no Alertmanager
@@ -189,7 +211,7 @@ def check_results(config: Config, alert_filter=None) -> tuple[str, list, dict]:
     from console.poller import Poller
     from console.sources.registry import build_sources
 
-    async def go():
+    async def go() -> list[ProbeResult]:
         poller = Poller(
             build_sources(config, history=False),
             interval=config.refresh_seconds,
@@ -205,7 +227,7 @@ def check_results(config: Config, alert_filter=None) -> tuple[str, list, dict]:
     return verdict(results, counts).value.upper(), results, counts
 
 
-def verdict(results: list, counts: dict):
+def verdict(results: list[ProbeResult], counts: dict[str, Any]) -> Status:
     """The overall status of these results and alert counts.
 
     Never better than the alerts that were read: a critical among them is CRITICAL
@@ -224,20 +246,22 @@ def verdict(results: list, counts: dict):
     return worst(statuses)
 
 
-def _alertmanager_data(results: list):
+def _alertmanager_data(results: list[ProbeResult]) -> AlertmanagerData | None:
     from console.model import AlertmanagerData
 
     return next((r.data for r in results if isinstance(r.data, AlertmanagerData)), None)
 
 
-def alert_counts(results: list, alert_filter=None, config=None) -> dict:
+def alert_counts(
+    results: list[ProbeResult], alert_filter: Filter | None = None, config: Config | None = None
+) -> dict[str, Any]:
     """Firing critical and warning alerts and silenced ones, from the alertmanager result
     (only those `alert_filter` keeps, when given)."""
     data = _alertmanager_data(results)
     if data is None:
         return {"critical": None, "warning": None, "silenced": None, "acked": None}
-    counts: dict = {"critical": 0, "warning": 0, "silenced": 0, "acked": 0}
-    alerts = data.alerts
+    counts: dict[str, Any] = {"critical": 0, "warning": 0, "silenced": 0, "acked": 0}
+    alerts: Sequence[Alert] = data.alerts
     if alert_filter is not None:
         from console.matchers import FilterContext
 
@@ -265,10 +289,11 @@ def alert_counts(results: list, alert_filter=None, config=None) -> dict:
     return counts
 
 
-def _alerts_sentence(counts: dict, results: list) -> str:
+def _alerts_sentence(counts: dict[str, Any], results: list[ProbeResult]) -> str:
     from console.text import clean
 
-    if counts["critical"] is None:
+    data = _alertmanager_data(results)
+    if data is None or counts["critical"] is None:
         return "alerts unknown: no Alertmanager answered"
     text = (
         f"{counts['critical']} critical, {counts['warning']} warning, "
@@ -276,7 +301,6 @@ def _alerts_sentence(counts: dict, results: list) -> str:
     )
     if counts.get("acked"):
         text += f", {counts['acked']} acked"
-    data = _alertmanager_data(results)
     if counts.get("unreachable"):
         missing = counts["unreachable"]
         asked = len(data.endpoints)
@@ -511,8 +535,7 @@ def timeline(options: Namespace, clock: Clock | None = None) -> int:
             try:
                 await asyncio.wait_for(story.sync(), story.timeout * 4)
             except TimeoutError:
-                story.online = False
-                story.status = f"war room did not answer within {story.timeout * 4:g}s"
+                story.gave_up(f"war room did not answer within {story.timeout * 4:g}s")
             finally:
                 await story.close()
 
@@ -578,7 +601,7 @@ def report(options: Namespace, clock: Clock | None = None) -> int:
     return EXIT_CODES[data["status"]]
 
 
-def _report_entries(config: Config, since: float) -> list:
+def _report_entries(config: Config, since: float) -> list[Entry]:
     """The war-room timeline at hand (the local file and the audit log), to enrich incidents."""
     from console.timeline import entries_from_audit, merge, read_timeline_file
 

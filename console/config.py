@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import msgspec
 import yaml
@@ -455,6 +456,8 @@ class ConfigError(Exception):
         return f"{where}:{key} {self.message}"
 
 
+T = TypeVar("T")
+
 #: the largest file parsed: a full config is a few KiB, so anything near this is a mistake
 #: (or an attack) and is refused before the YAML parser sees a byte of it
 MAX_FILE_BYTES = 256 * 1024
@@ -491,7 +494,7 @@ class _BoundedLoader(yaml.SafeLoader):
         self._sizes: dict[int, int] = {}
 
     def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.peek_event()
+        event = self.peek_event()  # type: ignore[no-untyped-call]  # unannotated in types-PyYAML
         anchor = getattr(event, "anchor", None)
         if isinstance(event, yaml.AliasEvent):
             if anchor in self._open_anchors:
@@ -515,6 +518,8 @@ class _BoundedLoader(yaml.SafeLoader):
             self._depth -= 1
             if anchor is not None:
                 self._open_anchors.pop()
+        if node is None:  # no node here (the composer's own answer)
+            return None
         # how many values this node stands for once every alias in it is expanded
         size = 1
         if isinstance(node, yaml.SequenceNode):
@@ -681,7 +686,9 @@ def _path_text(parts: list[Any]) -> str:
     return out
 
 
-def explain(exc: msgspec.ValidationError, file: str, lines: dict[tuple[Any, ...], int]):
+def explain(
+    exc: msgspec.ValidationError, file: str, lines: dict[tuple[Any, ...], int]
+) -> ConfigError:
     """Turn a msgspec ValidationError into a ConfigError with key path and line."""
     match = _AT.match(str(exc))
     assert match is not None
@@ -734,6 +741,8 @@ def _did_you_mean(key: str, parts: list[Any]) -> str:
         if part not in field:
             return ""
         hint = msgspec.inspect.type_info(cls)
+        if not isinstance(hint, msgspec.inspect.StructType):
+            return ""
         sub = next((f.type for f in hint.fields if f.name == part), None)
         cls = getattr(sub, "cls", None)
         if cls is None:
@@ -743,7 +752,7 @@ def _did_you_mean(key: str, parts: list[Any]) -> str:
     return f" (did you mean {near[0]}?)" if near else ""
 
 
-def decode(data: Any, cls: type, file: str, lines: dict[tuple[Any, ...], int]) -> Any:
+def decode(data: Any, cls: type[T], file: str, lines: dict[tuple[Any, ...], int]) -> T:
     """Convert plain data into a Struct, raising ConfigError with key and line."""
     if data is None:
         data = {}
@@ -784,7 +793,7 @@ NON_EMPTY_KEYS = (
 )
 
 
-def _strings(value: Any, path: tuple[Any, ...] = ()):
+def _strings(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str]]:
     """Every text value (and mapping key) inside plain data, with its key path."""
     if isinstance(value, str):
         yield path, value
@@ -911,14 +920,14 @@ def _check(config: Config, file: str, lines: dict[tuple[Any, ...], int]) -> None
     ):
         for pattern in patterns:
             for path in _keys(pattern, data):
-                value = _at(data, path)
-                if isinstance(value, dict):  # an entry such as {url: ..., name: ...}
-                    path, value = path + ("url",), value.get("url")
-                if not isinstance(value, str):
+                url = _at(data, path)
+                if isinstance(url, dict):  # an entry such as {url: ..., name: ...}
+                    path, url = path + ("url",), url.get("url")
+                if not isinstance(url, str):
                     continue
-                problem = url_problem(value, schemes)
+                problem = url_problem(url, schemes)
                 if not problem and schemes[0] == "redis":
-                    database = value.partition("://")[2].partition("/")[2].partition("?")[0]
+                    database = url.partition("://")[2].partition("/")[2].partition("?")[0]
                     database = database.strip("/")
                     if database and not database.isdigit():
                         problem = "the path must be a database number, as in redis://host:6379/0"
@@ -926,9 +935,9 @@ def _check(config: Config, file: str, lines: dict[tuple[Any, ...], int]) -> None
                     fail(path, problem)
     if not _HOST.fullmatch(config.mysql.host) and not _is_ip(config.mysql.host):
         fail(("mysql", "host"), "a host name may hold only letters, digits, dots and dashes")
-    port = config.temporal.address.rpartition(":")[2]
-    if _port_problem(port):
-        fail(("temporal", "address"), _port_problem(port))
+    port_problem = _port_problem(config.temporal.address.rpartition(":")[2])
+    if port_problem:
+        fail(("temporal", "address"), port_problem)
 
     command = config.orchestrator.restart_command
     if not command:
@@ -992,7 +1001,7 @@ def config_errors(text: str, file: str = "<config>") -> list[ConfigError]:
     if not isinstance(data, dict) or any(key in data for key in ENV_KEYS):
         return [first]
 
-    def fails(piece: dict) -> ConfigError | None:
+    def fails(piece: dict[str, Any]) -> ConfigError | None:
         try:
             _decode_checked(piece, file, lines)
         except ConfigError as exc:

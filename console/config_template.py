@@ -208,6 +208,7 @@ def _render(
         if isinstance(value, msgspec.Struct):
             lines.append(f"{indent}{marker}{key}:{tail}")
             nested = msgspec.inspect.type_info(type(value))
+            assert isinstance(nested, msgspec.inspect.StructType)  # value is a Struct
             _render(nested, value, here, depth + 1, lines, marker)
             continue
         if value is None and inner:

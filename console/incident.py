@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from console.model import Alert
 
+if TYPE_CHECKING:
+    from console.state import State
 
-def firing_critical(alerts) -> list[Alert]:
+
+def firing_critical(alerts: Iterable[Alert]) -> list[Alert]:
     """Critical alerts that fire, silenced and inhibited ones included: silencing an
     alert hides it, it does not end what it reports."""
     if isinstance(alerts, tuple):
@@ -17,10 +22,11 @@ def firing_critical(alerts) -> list[Alert]:
 
 #: the last alert list sorted out, and what came out: the header asks every second, and
 #: 10,000 alerts that did not change need not be gone through again each time
-_last_sorted: tuple[tuple, tuple[list, list, list]] | None = None
+_Sorted = tuple[list[Alert], list[Alert], list[Alert]]
+_last_sorted: tuple[tuple[Alert, ...], _Sorted] | None = None
 
 
-def _sorted_out(alerts: tuple) -> tuple[list, list, list]:
+def _sorted_out(alerts: tuple[Alert, ...]) -> _Sorted:
     """(firing, active, firing critical) of one alert list; the same list is not gone
     through twice in a row."""
     global _last_sorted
@@ -175,7 +181,7 @@ class ClassTracker:
         return max(0.0, now - self.escalating_since)
 
 
-def classify(state, now: float) -> str | None:
+def classify(state: State, now: float) -> str | None:
     """The runbook's class (P0–P3) of what the state shows now, or None when all is well."""
     from console.model import AlertmanagerData, SlaSnapshot, Status
 
@@ -184,8 +190,8 @@ def classify(state, now: float) -> str | None:
     if orchestrator is not None and orchestrator.status is Status.CRITICAL:
         down_seconds = now - state.since.get("orchestrator", now)
     alerts = state.results.get("alertmanager")
-    active: list = []
-    critical: list = []
+    active: list[Alert] = []
+    critical: list[Alert] = []
     if alerts is not None and isinstance(alerts.data, AlertmanagerData):
         _, active, critical = _sorted_out(tuple(alerts.data.alerts))
     for alert in critical:

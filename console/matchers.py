@@ -26,9 +26,12 @@ import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from console.model import Alert, Silence
+
+if TYPE_CHECKING:
+    from console.config import Config
 
 #: the comment an acknowledgement's silence starts with (CONTRACT.md)
 ACK_PREFIX = "ACK by "
@@ -292,6 +295,15 @@ def parse_matchers(text: str) -> list[Matcher]:
     return [parse_matcher(token) for token in _split_commas(text) if token.strip()]
 
 
+class WireMatcher(TypedDict):
+    """A matcher as Alertmanager's API writes it (a silence's `matchers`)."""
+
+    name: str
+    value: str
+    isRegex: bool  # noqa: N815 - wire name
+    isEqual: bool  # noqa: N815 - wire name
+
+
 MatcherLike = Matcher | Mapping[str, Any] | tuple[str, str, bool, bool]
 
 
@@ -338,7 +350,9 @@ class FilterContext:
     alertmanager_names: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, now: float, silences: Iterable[Silence] = (), config=None) -> FilterContext:
+    def of(
+        cls, now: float, silences: Iterable[Silence] = (), config: Config | None = None
+    ) -> FilterContext:
         names: dict[str, str] = {}
         if config is not None:
             for endpoint in config.alertmanager.endpoints():
@@ -375,7 +389,7 @@ class _Term:
     op: str = "="
     values: tuple[str, ...] = ()
     seconds: float = 0.0
-    regex: Any = None
+    regex: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -413,7 +427,7 @@ def _any_of(term: _Term, candidates: Iterable[str]) -> bool:
 
 def _holds(term: _Term, alert: Alert, labels: Mapping[str, str], context: FilterContext) -> bool:
     kind = term.kind
-    if kind == "matcher":
+    if term.matcher is not None:  # kind == "matcher"
         return term.matcher.matches(labels)
     if kind == "word":
         return term.word in alert.name.casefold() or term.word in alert.summary.casefold()
@@ -543,6 +557,7 @@ def parse_filter(text: str) -> Filter:
             raise FilterError("a } has no opening {")
         if ch == "@":
             found = _FIELD.match(text, i)
+            assert found is not None  # "@" and nothing more matches
             raw, end = _read_value(text, found.end())
             terms.append(_field_term(found.group(1), found.group(2), raw, text[i:end]))
             i = end

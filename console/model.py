@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
-from typing import Any
+from typing import Any, TypedDict
+
+from console.alert_history import AlertHistory
 
 
 class Status(str, Enum):
@@ -47,7 +49,7 @@ class ProbeResult:
     detail: str
     latency_ms: float | None = None
     obtained_at: float = 0.0  # wall-clock epoch seconds when the answer arrived
-    data: Any = None
+    data: SourceData = None
 
     def to_json(self) -> dict[str, Any]:
         """The `check --format json` shape of one check."""
@@ -258,3 +260,71 @@ class AlertmanagerData:
     def partial(self) -> bool:
         """Whether some alerts are known to be missing from `alerts`."""
         return bool(self.unreachable or self.cut or self.unreadable)
+
+
+#: a JSON object as decoded from a backend's reply: its values are not checked yet
+JsonObject = dict[str, Any]
+
+
+class RedisData(TypedDict):
+    """What the redis source returns besides its sentence."""
+
+    hit_rate: float | None  # percent; None before the first lookup
+    used_memory: int  # bytes
+    clients: int
+
+
+class MysqlData(TypedDict):
+    """What the mysql source returns besides its sentence."""
+
+    threads_connected: int
+    slow_queries: int
+    deadlock_at: str | None  # the server's local time of the latest deadlock, as it printed it
+
+
+class PortData(TypedDict):
+    """What a port source returns; None where the local listener scan could not tell."""
+
+    listening: bool | None
+    accepts: bool
+    pid: int | None
+    process: str | None
+
+
+class OrchestratorData(TypedDict):
+    """Readiness and the /health/metrics object (None when that could not be read)."""
+
+    ready: bool
+    ready_detail: JsonObject | None
+    metrics: JsonObject | None
+
+
+class GrafanaData(TypedDict):
+    """Grafana's /api/health: its database state and version, as it sent them."""
+
+    database: str | None
+    version: str | None
+
+
+class TemporalData(TypedDict):
+    """The gRPC health status name, e.g. "SERVING"."""
+
+    serving: str
+
+
+#: the data of a ProbeResult, by source: Alertmanager's alerts, the SLA snapshot (prometheus
+#: and its direct fallback), host resources, the datastores', orchestrator's, Grafana's and
+#: Temporal's facts, the alerts' last day from Prometheus; None when the source has nothing beyond its sentence (e.g. it failed)
+SourceData = (
+    AlertmanagerData
+    | SlaSnapshot
+    | HostSnapshot
+    | RedisData
+    | MysqlData
+    | PortData
+    | OrchestratorData
+    | GrafanaData
+    | TemporalData
+    | AlertHistory
+    | None
+)

@@ -21,7 +21,10 @@ from console.clock import format_iso, parse_rfc3339
 from console.sources.base import SourceError
 
 if TYPE_CHECKING:
+    import httpx
+
     from console.config import Config
+    from console.timeline import Entry
 
 SLOT = 60  # seconds: the unit availability is counted in
 #: statuses of the report, best to worst (the exit code is the index, UNKNOWN 3)
@@ -121,7 +124,7 @@ def upper_status(value: float | None, limit: float) -> str:
 class Gather:
     """Asks Prometheus for what the report needs; raises SourceError when it cannot."""
 
-    def __init__(self, config: Config, client, *, timeout: float) -> None:
+    def __init__(self, config: Config, client: httpx.AsyncClient, *, timeout: float) -> None:
         self.config = config
         self.client = client
         self.url = config.prometheus.url.rstrip("/")
@@ -168,7 +171,9 @@ class Gather:
         await asyncio.gather(*(one(i) for i in range(0, count, chunk)))
         return result
 
-    async def window_values(self, end: float, seconds: int) -> dict[str, float | None]:
+    async def window_values(
+        self, end: float, seconds: int
+    ) -> tuple[dict[str, float | None], dict[str, str]]:
         """p95 latency, error rate (and an overridden availability) over (end - seconds, end]."""
         keys = ["p95_latency", "error_rate"]
         if "availability" in self.overridden:
@@ -182,15 +187,16 @@ class Gather:
             *(self.instant(exprs[k], end, k) for k in keys), return_exceptions=True
         )
         out: dict[str, float | None] = {}
+        errors: dict[str, str] = {}
         for key, answer in zip(keys, answers, strict=True):
             if isinstance(answer, BaseException):
                 if not isinstance(answer, SourceError):
                     raise answer
                 out[key] = None
-                out[key + "_error"] = answer.detail  # type: ignore[assignment]
+                errors[key] = answer.detail
             else:
                 out[key] = answer
-        return out
+        return out, errors
 
 
 def _day_bounds(start: float, end: float) -> list[tuple[float, float]]:
@@ -219,15 +225,15 @@ def find_incidents(minutes: Minutes, recovery_limit: float) -> list[dict[str, An
             first = None
     if first is not None:
         spans.append((first, minutes.count))
-    incidents = []
+    incidents: list[dict[str, Any]] = []
     for a, b in spans:
-        _, down = minutes.span(a, b)
+        _, down_minutes = minutes.span(a, b)
         start = minutes.start + a * SLOT
         end = minutes.start + b * SLOT
         still_open = b == minutes.count
         seconds = end - start
         klass = sla_math.incident_class(
-            down_seconds=down * 60,
+            down_seconds=down_minutes * 60,
             error_rate_percent=None,
             p95_seconds=None,
             sla_at_risk=False,
@@ -238,7 +244,7 @@ def find_incidents(minutes: Minutes, recovery_limit: float) -> list[dict[str, An
                 "class": klass,
                 "start": format_iso(start),
                 "end": None if still_open else format_iso(end),
-                "down_minutes": round(down, 4),
+                "down_minutes": round(down_minutes, 4),
                 "recovery_seconds": None if still_open else seconds,
                 "recovery_status": "OPEN"
                 if still_open
@@ -253,7 +259,7 @@ def find_incidents(minutes: Minutes, recovery_limit: float) -> list[dict[str, An
 
 
 def worst_hours(minutes: Minutes, top: int = 5) -> list[dict[str, Any]]:
-    hours = []
+    hours: list[dict[str, Any]] = []
     for first in range(0, minutes.count, 60):
         monitored, down = minutes.span(first, min(minutes.count, first + 60))
         if monitored and down > 0:
@@ -268,7 +274,7 @@ def worst_hours(minutes: Minutes, top: int = 5) -> list[dict[str, Any]]:
     return hours[:top]
 
 
-def enrich(incidents: list[dict[str, Any]], entries: list) -> None:
+def enrich(incidents: list[dict[str, Any]], entries: list[Entry]) -> None:
     """War-room timeline entries near an incident: who was there, what they did, its class."""
     for incident in incidents:
         # both written by format_iso above
@@ -291,7 +297,14 @@ def enrich(incidents: list[dict[str, Any]], entries: list) -> None:
         incident["actions"] = actions[:20]
 
 
-async def build(config: Config, client, *, days: int, now: float, entries=None) -> dict[str, Any]:
+async def build(
+    config: Config,
+    client: httpx.AsyncClient,
+    *,
+    days: int,
+    now: float,
+    entries: list[Entry] | None = None,
+) -> dict[str, Any]:
     """The report's data (the JSON shape of CONTRACT.md) for the N days before `now`."""
     sla = config.sla
     target = sla.availability_percent
@@ -303,15 +316,20 @@ async def build(config: Config, client, *, days: int, now: float, entries=None) 
     minutes_task = gather.minutes(start, end)
     total_task = gather.window_values(end, int(end - start))
     day_tasks = [gather.window_values(b, int(b - a)) for a, b in day_bounds]
-    minutes, total, *per_day = await asyncio.gather(minutes_task, total_task, *day_tasks)
+    minutes, (total, errors), per_day = await asyncio.gather(
+        minutes_task, total_task, asyncio.gather(*day_tasks)
+    )
 
-    def figures(first: int, last: int, values: dict, span_minutes: float) -> dict[str, Any]:
-        monitored, down = minutes.span(first, last)
+    def figures(
+        first: int, last: int, values: dict[str, float | None], span_minutes: float
+    ) -> dict[str, Any]:
+        monitored, measured = minutes.span(first, last)
+        down: float | None = measured
         if "availability" in values:  # sla.queries.availability overrides the minutes
             avail = values["availability"]
             down = None if avail is None else (100 - avail) / 100 * monitored
         else:
-            avail = 100.0 * (1 - down / monitored) if monitored else None
+            avail = 100.0 * (1 - measured / monitored) if monitored else None
             if not monitored:
                 down = None
         budget_minutes = budget(target, span_minutes, down)
@@ -334,7 +352,7 @@ async def build(config: Config, client, *, days: int, now: float, entries=None) 
         }
 
     days_out = []
-    for (a, b), values in zip(day_bounds, per_day, strict=True):
+    for (a, b), (values, _) in zip(day_bounds, per_day, strict=True):
         first = int((a - start) // SLOT)
         last = int((b - start) // SLOT)
         row = figures(first, last, values, (b - a) / 60)
@@ -357,7 +375,6 @@ async def build(config: Config, client, *, days: int, now: float, entries=None) 
         recovery_status = "OK" if overall["availability_percent"] is not None else "UNKNOWN"
     overall["statuses"]["recovery"] = recovery_status
     status = worst(list(overall["statuses"].values()))
-    errors = {k[: -len("_error")]: v for k, v in total.items() if k.endswith("_error")}
     return {
         "window": {"start": format_iso(start), "end": format_iso(end), "days": days},
         "status": status,
@@ -431,7 +448,9 @@ def unknown_report(config: Config, *, days: int, now: float, reason: str) -> dic
     }
 
 
-def make_report(config: Config, *, days: int, now: float, entries=None) -> dict[str, Any]:
+def make_report(
+    config: Config, *, days: int, now: float, entries: list[Entry] | None = None
+) -> dict[str, Any]:
     """Build the report (blocking); Prometheus unreachable gives the UNKNOWN report."""
     from console.sources.http import plain_client
 

@@ -181,8 +181,10 @@ def availability_chart(data: dict[str, Any]) -> str:
     days = data["days"]
     if not days:
         return ""
-    target = data["target_availability_percent"]
-    known = [d["availability_percent"] for d in days if d["availability_percent"] is not None]
+    target: float = data["target_availability_percent"]
+    known: list[float] = [
+        d["availability_percent"] for d in days if d["availability_percent"] is not None
+    ]
     floor = min([target - (100 - target), *known]) if known else target - 0.1
     floor = max(0.0, floor - (100 - floor) * 0.1)
     width, height, left, top, bottom = 720, 200, 48, 10, 30
@@ -228,7 +230,7 @@ def availability_chart(data: dict[str, Any]) -> str:
 def budget_chart(data: dict[str, Any]) -> str:
     """The error budget left, day by day, as a line from the window's start (inline SVG)."""
     days = data["days"]
-    allowed = data["error_budget_minutes"]["allowed"]
+    allowed: float = data["error_budget_minutes"]["allowed"]
     if not days or not allowed:
         return ""
     width, height, left, top, bottom = 720, 160, 48, 10, 20

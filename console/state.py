@@ -8,6 +8,7 @@ not redrawn. The model knows nothing of widgets.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from console.alert_history import NOT_READ, AlertHistory, Firings
@@ -61,7 +62,7 @@ class State:
             return result.data
         return None
 
-    def alert_history(self, labels) -> Firings:
+    def alert_history(self, labels: Iterable[tuple[str, str]]) -> Firings:
         """What the alert with these labels did in the last day (unknown: says why)."""
         result = self.results.get("alert_history")
         if result is None:

@@ -4,6 +4,7 @@ passwords kept out of everything shown or stored."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from rich.text import Text
 
@@ -88,6 +89,11 @@ def redact_data(value: object) -> object:
     if isinstance(value, (list, tuple)):
         return type(value)(redact_data(v) for v in value)
     return value
+
+
+def redact_record(record: dict[str, Any]) -> dict[str, Any]:
+    """A JSON record (an audit record, a report) with `redact` applied to every string."""
+    return {redact(key): redact_data(value) for key, value in record.items()}
 
 
 def _visible(text: str) -> str:

@@ -20,6 +20,8 @@ from console.text import clean
 from console.timeline import valid_time
 
 if TYPE_CHECKING:
+    import redis
+
     from console.config import TlsConfig
 
 LOCK_SECONDS = 15 * 60
@@ -46,7 +48,7 @@ class WarRoomLock:
         redis_url: str,
         *,
         timeout: float = 2.0,
-        on_warning=None,
+        on_warning: Callable[[str], None] | None = None,
         clock: Callable[[], float] = time.time,
         password: str | None = None,
         tls: TlsConfig | None = None,
@@ -59,9 +61,9 @@ class WarRoomLock:
         self.timeout = timeout
         self.on_warning = on_warning or (lambda text: None)
         self.clock = clock
-        self._client = None
+        self._client: redis.Redis | None = None
 
-    def _redis(self):
+    def _redis(self) -> redis.Redis:
         if self._client is None:
             from console.sources.redis import redis_client
 
@@ -97,14 +99,14 @@ class WarRoomLock:
             except Exception:
                 pass  # it expires by itself
 
-    async def hold(self, kind: str, value: str, ttl: float) -> tuple[bool, bytes | None]:
+    async def hold(self, kind: str, value: str, ttl: float) -> tuple[bool, bytes | str | None]:
         """Take or keep the lease `kind` for `ttl` seconds: renewed while `value` still holds
         it, else taken when free (`SET NX PX`). (True, None) while it is ours, (False, the
         holder's value) while another's. Raises when Redis does not answer."""
         key = lock_key(kind, self.env)
         ms = max(1, round(ttl * 1000))
 
-        def go() -> tuple[bool, bytes | None]:
+        def go() -> tuple[bool, bytes | str | None]:
             client = self._redis()
             if client.eval(_RENEW, 1, key, value, ms) or client.set(key, value, nx=True, px=ms):
                 return True, None

@@ -27,7 +27,7 @@ from console.acks import (
 from console.actions.plan import Outcome, Plan, Progress
 from console.actions.silence import matcher_text
 from console.clock import format_span
-from console.config import Config
+from console.config import Config, Endpoint
 from console.model import Alert, AlertmanagerData, Silence
 from console.text import clean
 
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 NOTE_LIMIT = 200
 
 
-def _targets(config: Config) -> list:
+def _targets(config: Config) -> list[Endpoint]:
     """Every Alertmanager; for an HA cluster, its peers in order (the first that answers)."""
     return config.alertmanager.endpoints()
 
@@ -50,15 +50,15 @@ def ack_start(now: float) -> float:
 
 
 async def _create_everywhere(
-    config: Config, alert: Alert, start: float, end: float, author, comment
-):
+    config: Config, alert: Alert, start: float, end: float, author: str, comment: str
+) -> tuple[dict[str, str], list[str]]:
     """Create one ack silence; returns (ids by url, errors)."""
     from console.sources.alertmanager import create_silence
 
     endpoints = _targets(config)
     matchers = exact_matchers(alert)
 
-    async def one(endpoint) -> str:
+    async def one(endpoint: Endpoint) -> str:
         return await create_silence(
             endpoint, matchers, start, end, author, comment, timeout=config.timeout_seconds
         )

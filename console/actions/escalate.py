@@ -6,9 +6,10 @@ import logging
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from console.actions.plan import Outcome, Plan, Progress, scrub
-from console.config import Config, secret
+from console.config import Config, Endpoint, secret
 from console.model import Alert
 from console.text import clean
 
@@ -79,8 +80,8 @@ def pagerduty_event(
     summary: str,
     severity: str,
     source: str,
-    details: dict,
-) -> dict:
+    details: dict[str, Any],
+) -> dict[str, Any]:
     """The Events API v2 trigger body."""
     return {
         "routing_key": routing_key,
@@ -135,20 +136,21 @@ def plan_escalate(
         f"{', '.join(names)} · open {open_for} · escalating to {level}",
         900,
     )
-    details = {
+    firing_alerts: list[dict[str, str | float | None]] = [
+        {
+            "alertname": clean(a.name, 120),
+            "severity": clean(a.severity, 20),
+            "summary": clean(a.summary, 300),
+            "starts_at": a.starts_at,
+        }
+        for a in firing[:20]
+    ]
+    details: dict[str, Any] = {
         "level": level,
         "incident_class": incident_class,
         "open_for": open_for,
         "environment": config.environment,
-        "firing_alerts": [
-            {
-                "alertname": clean(a.name, 120),
-                "severity": clean(a.severity, 20),
-                "summary": clean(a.summary, 300),
-                "starts_at": a.starts_at,
-            }
-            for a in firing[:20]
-        ],
+        "firing_alerts": firing_alerts,
     }
     dedup_key = f"genesis-console/{config.environment}/{incident_id}"
     source = socket.gethostname()
@@ -178,7 +180,7 @@ def plan_escalate(
             by += f" ({person['tty']})"
         body_details = {**details, "escalated_by": by}
 
-        async def post(name: str, endpoint, body: dict) -> None:
+        async def post(name: str, endpoint: Endpoint, body: dict[str, Any]) -> None:
             try:
                 async with make_client(endpoint) as client:
                     reply = await request(
@@ -217,7 +219,7 @@ def plan_escalate(
                 f":rotating_light: {slack_escape(summary)}\n"
                 + "\n".join(
                     slack_escape(f"• {d['alertname']} ({d['severity']}): {d['summary']}")
-                    for d in details["firing_alerts"]
+                    for d in firing_alerts
                 )
                 + f"\nescalated by {slack_escape(by)}"
             )

@@ -10,7 +10,7 @@ import threading
 import time
 
 from console.actions.plan import Outcome, Plan, Progress, describe_argv
-from console.config import Config
+from console.config import Config, Endpoint
 from console.text import clean
 
 #: the runbook: "if automated restart fails after 3 attempts", escalate
@@ -116,13 +116,15 @@ class _Command(asyncio.SubprocessProtocol):
 
     def __init__(self) -> None:
         loop = asyncio.get_running_loop()
-        self.exited: asyncio.Future[int] = loop.create_future()
+        #: the exit code (None when the transport could not tell it)
+        self.exited: asyncio.Future[int | None] = loop.create_future()
         self.output_closed: asyncio.Future[None] = loop.create_future()
         self.transport: asyncio.SubprocessTransport | None = None
         self.tail = bytearray()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
+        if isinstance(transport, asyncio.SubprocessTransport):  # always, for a subprocess
+            self.transport = transport
 
     def pipe_data_received(self, fd: int, data: bytes) -> None:
         self.tail += data
@@ -192,7 +194,7 @@ async def _watch_ready(
     progress: Progress,
     timeout: float,
     name: str,
-    endpoint=None,
+    endpoint: Endpoint | None = None,
 ) -> Outcome:
     from console.sources.base import SourceError
     from console.sources.http import make_client, request

@@ -6,12 +6,14 @@ import asyncio
 import dataclasses
 import time
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any
 
 from console.actions.plan import Outcome, Plan, Progress, scrub
 from console.audit import AuditLog, who
 from console.clock import format_rfc3339
 from console.sources.base import run_blocking
-from console.text import redact_data
+from console.text import redact_record
 
 
 class ActionBusy(Exception):
@@ -35,9 +37,9 @@ class ActionRunner:
         audit: AuditLog,
         *,
         read_only: bool = False,
-        lock: Callable | None = None,
+        lock: Callable[[str, str], AbstractAsyncContextManager[None]] | None = None,
         clock: Callable[[], float] = time.time,
-        on_record: Callable[[dict, str | None], None] | None = None,
+        on_record: Callable[[dict[str, Any], str | None], None] | None = None,
         on_warning: Callable[[str], None] | None = None,
     ) -> None:
         self.audit = audit
@@ -99,7 +101,7 @@ class ActionRunner:
     async def _record(self, plan: Plan, outcome: Outcome | None, started: float) -> str | None:
         """Append the audit record; None when it is durable, else why it could not be."""
         now = self.clock()
-        record = {
+        record: dict[str, Any] = {
             "time": format_rfc3339(now),
             **who(),
             "action": plan.kind,
@@ -114,7 +116,7 @@ class ActionRunner:
         for key in text_fields:
             record[key] = scrub(str(record[key]), plan.secrets)
         # nothing on record carries a URL password: not the plan, the undo or the message
-        record = redact_data(record)
+        record = redact_record(record)
         unrecorded = warning = None
         try:
             warning = await run_blocking(self.audit.append, record)

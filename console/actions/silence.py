@@ -6,14 +6,15 @@ import asyncio
 
 from console.actions.plan import Outcome, Plan, Progress
 from console.clock import format_span
-from console.config import Config
+from console.config import Config, Endpoint
+from console.matchers import WireMatcher
 from console.model import Silence
 from console.text import clean
 
 MAINTENANCE_SECONDS = 2 * 3600
 
 
-def matcher_text(matcher: dict) -> str:
+def matcher_text(matcher: WireMatcher) -> str:
     """name="value", name=~"regex", name!="value" (amtool's notation)."""
     operator = (
         ("=~" if matcher["isRegex"] else "=")
@@ -30,7 +31,7 @@ def _span(seconds: float) -> str:
 
 def plan_silence(
     config: Config,
-    matchers: list[dict],
+    matchers: list[WireMatcher],
     *,
     starts_at: float,
     duration: float,
@@ -56,7 +57,7 @@ def plan_silence(
 
         progress("creating the silence…")
 
-        async def one(endpoint) -> str:
+        async def one(endpoint: Endpoint) -> str:
             return await create_silence(
                 endpoint,
                 matchers,
@@ -97,9 +98,9 @@ def plan_silence(
     )
 
 
-def maintenance_matchers(config: Config) -> list[dict]:
+def maintenance_matchers(config: Config) -> list[WireMatcher]:
     """The runbook's maintenance silence: job="genesis-orchestrator"."""
-    return [{"name": "job", "value": config.prometheus.job, "isRegex": False, "isEqual": True}]
+    return [WireMatcher(name="job", value=config.prometheus.job, isRegex=False, isEqual=True)]
 
 
 def plan_maintenance(config: Config, *, starts_at: float, author: str, would_silence: int) -> Plan:

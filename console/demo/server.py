@@ -559,6 +559,8 @@ class PrometheusHandler(_Handler):
                 200, {"status": "success", "data": {"resultType": "matrix", "result": result}}
             )
             return
+        if found is None:  # the alert history answered above
+            return
         signal, metric = found
         values = []
         count = int((end - start) // step)
@@ -724,7 +726,9 @@ class ReceiverHandler(_Handler):
             event, errors = {}, ["Event object must be a JSON object."]
         elif event.get("routing_key") != DEMO_ROUTING_KEY:
             errors.append("'routing_key' is invalid.")
-        payload = event.get("payload") if isinstance(event.get("payload"), dict) else {}
+        payload = event.get("payload")
+        if not isinstance(payload, dict):
+            payload = {}
         if event and event.get("event_action") not in ("trigger", "acknowledge", "resolve"):
             errors.append("'event_action' is missing or blank.")
         if event and event.get("event_action") == "trigger" and not payload.get("summary"):
@@ -840,7 +844,9 @@ class DemoServers:
     def set_queries(self, queries: dict[str, str]) -> None:
         """Answer these PromQL strings (the console's SLA queries) plus a few runbook ones."""
         signals = {"availability": "availability", "p95_latency": "p95", "error_rate": "error_rate"}
-        table = {" ".join(q.split()): (signals[k], {}) for k, q in queries.items() if k in signals}
+        table: dict[str, tuple[str, dict[str, str]]] = {
+            " ".join(q.split()): (signals[k], {}) for k, q in queries.items() if k in signals
+        }
         # the SLA pane's burn rates: the availability query over shorter windows
         from console.sla import burn_queries
 

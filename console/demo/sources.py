@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from console.clock import format_age, format_utc
 from console.demo.world import PORT_OWNERS, Snapshot, World
-from console.model import ProbeResult, Status
+from console.model import MysqlData, PortData, ProbeResult, Status, TemporalData
 from console.sources.base import Source
 from console.sources.host import HostSource
 from console.sources.host import _detail as host_detail
@@ -88,7 +88,7 @@ class MysqlDemoSource(_WorldSource):
             parts.append(f"deadlock at {deadlock_at} ({format_age(age)} ago)")
             if age < DEADLOCK_WINDOW_SECONDS:
                 status = Status.WARNING
-        data = {"threads_connected": threads, "slow_queries": slow, "deadlock_at": deadlock_at}
+        data = MysqlData(threads_connected=threads, slow_queries=slow, deadlock_at=deadlock_at)
         return ProbeResult(self.name, status, " · ".join(parts), data=data)
 
 
@@ -125,19 +125,21 @@ class TemporalDemoSource(_WorldSource):
 
     def read(self, state: Snapshot) -> ProbeResult:
         if state.temporal == "SERVING":
-            return ProbeResult(self.name, Status.OK, "SERVING", data={"serving": "SERVING"})
+            return ProbeResult(
+                self.name, Status.OK, "SERVING", data=TemporalData(serving="SERVING")
+            )
         if state.temporal == "NOT_SERVING":
             return ProbeResult(
                 self.name,
                 Status.CRITICAL,
                 f"Temporal at {self.address} says NOT_SERVING",
-                data={"serving": "NOT_SERVING"},
+                data=TemporalData(serving="NOT_SERVING"),
             )
         return ProbeResult(
             self.name,
             Status.CRITICAL,
             f"Temporal at {self.address} refused the connection (is it running?)",
-            data={"serving": "UNAVAILABLE"},
+            data=TemporalData(serving="UNAVAILABLE"),
         )
 
 
@@ -155,11 +157,11 @@ class PortDemoSource(_WorldSource):
         owner = PORT_OWNERS.get(self.port)
         where = f"127.0.0.1:{self.port}"
         if owner is None or not state.port_open(self.port):
-            data = {"listening": False, "accepts": False, "pid": None, "process": None}
+            data = PortData(listening=False, accepts=False, pid=None, process=None)
             detail = f"nothing listening on {where} (cannot connect: Connection refused)"
             return ProbeResult(self.name, Status.CRITICAL, detail, data=data)
         process, pid = LISTENERS[owner]
-        data = {"listening": True, "accepts": True, "pid": pid, "process": process}
+        data = PortData(listening=True, accepts=True, pid=pid, process=process)
         detail = f"listening ({process}, pid {pid}) and accepting connections"
         return ProbeResult(self.name, Status.OK, detail, data=data)
 

@@ -45,6 +45,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from console.clock import Clock
 from console.demo.rules import JOB, RULES, AlertRule
@@ -114,7 +115,7 @@ class DemoSilence:
     """A silence stored in the world; times are wall-clock epoch seconds."""
 
     id: str
-    matchers: list[dict]  # {name, value, isRegex, isEqual}
+    matchers: list[dict[str, Any]]  # {name, value, isRegex, isEqual}
     created_by: str
     comment: str
     starts_at: float
@@ -179,7 +180,7 @@ class Escalation:
     channel: str  # PagerDuty | Slack
     at: float  # wall-clock epoch seconds
     summary: str  # the event's summary, or the message's text
-    body: dict
+    body: dict[str, Any]
 
 
 def default_start(scenario: str) -> float:
@@ -280,7 +281,7 @@ class World:
 
     def add_silence(
         self,
-        matchers: list[dict],
+        matchers: list[dict[str, Any]],
         created_by: str,
         comment: str,
         starts_at: float,
@@ -313,7 +314,7 @@ class World:
             )
             return new_id
 
-    def receive_escalation(self, channel: str, summary: str, body: dict) -> Escalation:
+    def receive_escalation(self, channel: str, summary: str, body: dict[str, Any]) -> Escalation:
         """Keep what the demo's PagerDuty or Slack receiver got (nothing leaves the machine)."""
         with self.lock:
             received = Escalation(channel, self.clock.time(), summary, body)
@@ -834,12 +835,12 @@ class World:
             step -= STEP_SECONDS
         return since
 
-    def alert_history(self, start: float, end: float, step: float) -> list[dict]:
+    def alert_history(self, start: float, end: float, step: float) -> list[dict[str, Any]]:
         """Prometheus's `ALERTS{alertstate="firing"}` between two wall-clock times, one
         sample a step, as `query_range` returns it. The world's past begins with this run's
         story (scenario time 0): its 10-minute cycle repeated over a whole day would make
         every alert look like it flaps a hundred times."""
-        values: dict[tuple[tuple[str, str], ...], list] = {}
+        values: dict[tuple[tuple[str, str], ...], list[list[float | str]]] = {}
         count = int((end - start) // step)
         with self.lock:
             for index in range(count + 1):

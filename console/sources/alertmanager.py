@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 import msgspec
@@ -41,7 +41,11 @@ from console.sources.http import (
 from console.text import MASK, redact
 
 if TYPE_CHECKING:
+    import httpx
+
     from console.config import Endpoint
+
+T = TypeVar("T")
 
 # --- wire shapes (only the fields we use; unknown fields are ignored) -----------------
 
@@ -88,7 +92,7 @@ class _Silence(msgspec.Struct):
     status: _SilenceStatus = msgspec.field(default_factory=_SilenceStatus)
 
 
-def _decode(reply: Reply, shape: type, what: str) -> Any:
+def _decode(reply: Reply, shape: type[T], what: str) -> T:
     try:
         return msgspec.json.decode(reply.body, type=shape)
     except msgspec.ValidationError as exc:
@@ -145,7 +149,7 @@ def complete_prefix(body: bytes) -> tuple[bytes, bool]:
 _RAW_LIST = msgspec.json.Decoder(list[msgspec.Raw])
 
 
-def decode_each(body: bytes, item: type, what: str, cut: bool = False) -> tuple[list, int]:
+def decode_each(body: bytes, item: type[T], what: str, cut: bool = False) -> tuple[list[T], int]:
     """The items of a JSON array that decode as `item`, and how many did not.
 
     One malformed element is skipped and counted instead of failing the whole list;
@@ -161,7 +165,8 @@ def decode_each(body: bytes, item: type, what: str, cut: bool = False) -> tuple[
     except msgspec.DecodeError as exc:
         raise SourceError(f"malformed {what}: not JSON ({exc})", Status.UNKNOWN) from None
     decoder = msgspec.json.Decoder(item)
-    items, skipped = [], 0
+    items: list[T] = []
+    skipped = 0
     for raw in raws:
         try:
             items.append(decoder.decode(raw))
@@ -170,7 +175,7 @@ def decode_each(body: bytes, item: type, what: str, cut: bool = False) -> tuple[
     return items, skipped
 
 
-async def _off_loop(size: int, fn, *args):
+async def _off_loop(size: int, fn: Callable[..., T], *args: Any) -> T:
     """`fn(*args)` in a thread when `size` bytes make it slow, else right here."""
     if size < _OFF_LOOP_BYTES:
         return fn(*args)
@@ -185,8 +190,8 @@ def _plural(count: int, noun: str) -> str:
 class _Reading:
     """What one Alertmanager answered: its alerts and silences, and what could not be read."""
 
-    alerts: list
-    silences: list
+    alerts: list[_Alert]
+    silences: list[_Silence]
     bad_alerts: int = 0  # skipped because they did not decode
     bad_silences: int = 0
     cut: str = ""  # why the alert list is only its beginning; "" when it is whole
@@ -224,7 +229,7 @@ class AlertmanagerSource(PooledHttpSource):
     name = "alertmanager"
 
     def __init__(
-        self, urls: list[str | Endpoint], *, timeout: float, max_bytes: int = ALERTS_MAX_BYTES
+        self, urls: Sequence[str | Endpoint], *, timeout: float, max_bytes: int = ALERTS_MAX_BYTES
     ) -> None:
         endpoints: dict[str, Endpoint] = {}
         for url in urls:
@@ -235,12 +240,14 @@ class AlertmanagerSource(PooledHttpSource):
         first = next(iter(endpoints.values()), None)
         super().__init__(first if first is not None else "", timeout=timeout)
         self.urls = list(endpoints)
-        self._clients: dict[str, Any] = {}
+        self._clients: dict[str, httpx.AsyncClient] = {}
         #: per URL, a digest of its last replies and what they were read as; the same
         #: bytes again (a storm that did not change) are not decoded again
         self._last_reading: dict[str, tuple[bytes, _Reading]] = {}
         #: the last readings merged, and the merge: the same readings are not merged again
-        self._last_merge: tuple[tuple[_Reading, ...], Any] | None = None
+        self._last_merge: (
+            tuple[tuple[_Reading, ...], tuple[tuple[Alert, ...], tuple[Silence, ...]]] | None
+        ) = None
         self.max_bytes = max_bytes
         # replies get `timeout`; the poller waits longer, for the decode of a storm
         self.http_timeout = timeout
@@ -250,7 +257,7 @@ class AlertmanagerSource(PooledHttpSource):
     def insecure(self) -> bool:
         return any(e.http.tls_config.insecure_skip_verify for e in self.endpoints.values())
 
-    def _client_for(self, url: str):
+    def _client_for(self, url: str) -> httpx.AsyncClient:
         client = self._clients.get(url)
         if client is None:
             client = self._clients[url] = plain_client(endpoint=self.endpoints[url])
@@ -344,11 +351,11 @@ class AlertmanagerSource(PooledHttpSource):
                 endpoints.append(EndpointStatus(url, False, error.detail))
             else:
                 good.append((url, answer))
-                count = f"{len(answer.alerts):,} alerts"
+                read = f"{len(answer.alerts):,} alerts"
                 if answer.cut:
-                    count = f"first {count} only ({answer.cut})"
+                    read = f"first {read} only ({answer.cut})"
                 endpoints.append(
-                    EndpointStatus(url, True, count, cut=answer.cut, unreadable=answer.bad_alerts)
+                    EndpointStatus(url, True, read, cut=answer.cut, unreadable=answer.bad_alerts)
                 )
 
         if not good:
@@ -414,7 +421,10 @@ def _digest(*bodies: bytes) -> bytes:
     return h.digest()
 
 
-def _merge_both(alert_replies, silence_replies):
+def _merge_both(
+    alert_replies: list[tuple[str, list[_Alert]]],
+    silence_replies: list[tuple[str, list[_Silence]]],
+) -> tuple[tuple[Alert, ...], tuple[Silence, ...]]:
     return merge_alerts(alert_replies), merge_silences(silence_replies)
 
 
@@ -448,7 +458,7 @@ def merge_alerts(replies: Iterable[tuple[str, list[_Alert]]]) -> tuple[Alert, ..
             ]
     out: list[Alert] = []
     for fingerprint, entry in merged.items():
-        raw: _Alert = entry["raw"]
+        raw = entry["raw"]
         states: set[str] = entry["states"]
         if "active" in states:
             state, silenced, inhibited = "active", (), ()
@@ -543,13 +553,19 @@ def _error_text(reply: Reply) -> str:
         return text
     if isinstance(decoded, str):
         return decoded.strip()
-    if isinstance(decoded, dict) and isinstance(decoded.get("message"), str):
-        return decoded["message"].strip()
+    message = decoded.get("message") if isinstance(decoded, dict) else None
+    if isinstance(message, str):
+        return message.strip()
     return text
 
 
 async def _call(
-    url: str | Endpoint, method: str, path: str, timeout: float, client, json=None
+    url: str | Endpoint,
+    method: str,
+    path: str,
+    timeout: float,
+    client: httpx.AsyncClient | None,
+    json: dict[str, Any] | None = None,
 ) -> Reply:
     """One request to an Alertmanager (a URL, or a configured Endpoint with its http block)."""
     endpoint = as_endpoint(url, "alertmanager")
@@ -564,14 +580,14 @@ async def _call(
 
 async def create_silence(
     url: str | Endpoint,
-    matchers: list[dict[str, Any]],
+    matchers: Sequence[MatcherLike],
     starts_at: float,
     ends_at: float,
     created_by: str,
     comment: str,
     *,
     timeout: float,
-    client=None,
+    client: httpx.AsyncClient | None = None,
     silence_id: str | None = None,
 ) -> str:
     """Create a silence (or update `silence_id`) and return its id; SourceError if refused.
@@ -606,7 +622,11 @@ async def create_silence(
 
 
 async def expire_silence(
-    url: str | Endpoint, silence_id: str, *, timeout: float, client=None
+    url: str | Endpoint,
+    silence_id: str,
+    *,
+    timeout: float,
+    client: httpx.AsyncClient | None = None,
 ) -> None:
     """Expire a silence now; SourceError "no such silence" for an unknown id."""
     path = "/api/v2/silence/" + quote(silence_id, safe="")
@@ -622,7 +642,9 @@ async def expire_silence(
     raise http_status_error(reply, f"expiring silence {silence_id} on {_host(url)}")
 
 
-async def list_silences(url: str | Endpoint, *, timeout: float, client=None) -> list[Silence]:
+async def list_silences(
+    url: str | Endpoint, *, timeout: float, client: httpx.AsyncClient | None = None
+) -> list[Silence]:
     """Every silence one Alertmanager knows (active, pending and expired), active first."""
     reply = await _call(url, "GET", "/api/v2/silences", timeout, client)
     if reply.status != 200:
@@ -642,7 +664,7 @@ class _Group(msgspec.Struct):
 
 
 async def list_alert_groups(
-    url: str | Endpoint, *, timeout: float, client=None
+    url: str | Endpoint, *, timeout: float, client: httpx.AsyncClient | None = None
 ) -> list[AlertGroup]:
     """Alertmanager's own grouping of its alerts (`/api/v2/alerts/groups`), as routed."""
     reply = await _call(url, "GET", "/api/v2/alerts/groups", timeout, client)

@@ -7,6 +7,7 @@ Sources do I/O only and never import Textual. The poller stamps `obtained_at` an
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -57,6 +58,10 @@ class Source:
         """Release connections; called when the console stops."""
 
 
+#: what the console builds its sources with, once at start and again on an environment switch
+SourcesFactory = Callable[[], list[Source]]
+
+
 def run_blocking(fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
     """Run a blocking call in a daemon thread, so a hung call never blocks exit.
 
@@ -66,23 +71,24 @@ def run_blocking(fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
     loop = asyncio.get_running_loop()
     future: asyncio.Future[T] = loop.create_future()
 
-    def deliver(ok: bool, value: Any) -> None:
-        if future.done():
-            return
-        if ok:
+    def succeed(value: T) -> None:
+        if not future.done():
             future.set_result(value)
-        else:
-            future.set_exception(value)
+
+    def fail(exc: BaseException) -> None:
+        if not future.done():
+            future.set_exception(exc)
 
     def work() -> None:
+        settle: Callable[[], None]
         try:
             value = fn(*args)
         except BaseException as exc:  # noqa: BLE001 - handed to the awaiting task
-            ok, value = False, exc
+            settle = functools.partial(fail, exc)
         else:
-            ok = True
+            settle = functools.partial(succeed, value)
         try:
-            loop.call_soon_threadsafe(deliver, ok, value)
+            loop.call_soon_threadsafe(settle)
         except RuntimeError:  # the loop closed while we ran
             pass
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from console.model import ProbeResult, Status
+from console.model import GrafanaData, ProbeResult, Status
 from console.sources.base import SourceError
 from console.sources.http import PooledHttpSource, http_status_error, request
 
@@ -22,11 +22,15 @@ class GrafanaSource(PooledHttpSource):
         database = body.get("database")
         version = body.get("version")
         suffix = f" · v{version}" if isinstance(version, str) and version else ""
+        data = GrafanaData(
+            database=database if isinstance(database, str) else None,
+            version=version if isinstance(version, str) else None,
+        )
         if reply.status == 200 and database == "ok":
-            return ProbeResult(self.name, Status.OK, f"database ok{suffix}", data=body)
+            return ProbeResult(self.name, Status.OK, f"database ok{suffix}", data=data)
         if database is None and reply.status == 200:
             raise SourceError("unexpected Grafana health reply: no database field", Status.UNKNOWN)
         state = database if isinstance(database, str) else "failing"
         return ProbeResult(
-            self.name, Status.CRITICAL, f"database {state} (HTTP {reply.status}){suffix}", data=body
+            self.name, Status.CRITICAL, f"database {state} (HTTP {reply.status}){suffix}", data=data
         )

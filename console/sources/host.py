@@ -69,7 +69,8 @@ class HostSource(Source):
             memory = psutil.virtual_memory().percent
             disk = psutil.disk_usage(self.disk_path).percent
             try:
-                load = tuple(round(x, 2) for x in psutil.getloadavg())
+                one, five, fifteen = psutil.getloadavg()
+                load = (round(one, 2), round(five, 2), round(fifteen, 2))
             except (OSError, AttributeError):
                 load = (0.0, 0.0, 0.0)
             read_bps, write_bps = self._disk_rates(psutil)
@@ -77,7 +78,7 @@ class HostSource(Source):
                 cpu_percent=cpu,
                 memory_percent=memory,
                 disk_percent=disk,
-                load=load,  # type: ignore[arg-type]
+                load=load,
                 cpu_count=psutil.cpu_count() or os.cpu_count() or 1,
                 top=self._top(psutil),
                 disk_read_bps=read_bps,
@@ -168,12 +169,12 @@ class HostSource(Source):
 
 def _total_time(times: Any) -> float:
     # as psutil and htop count it: guest time is already inside user and nice on Linux
-    return sum(times) - getattr(times, "guest", 0.0) - getattr(times, "guest_nice", 0.0)
+    return float(sum(times) - getattr(times, "guest", 0.0) - getattr(times, "guest_nice", 0.0))
 
 
 def _idle_time(times: Any) -> float:
     # iowait is a CPU doing nothing while it waits for a disk; Linux does not count it as idle
-    return times.idle + getattr(times, "iowait", 0.0)
+    return float(times.idle + getattr(times, "iowait", 0.0))
 
 
 def _detail(snapshot: HostSnapshot) -> str:

@@ -8,6 +8,7 @@ import functools
 import logging
 import os
 import ssl
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -211,10 +212,10 @@ class OriginAuth(httpx.Auth):
 
             self._header = lambda: f"{authz.type} {read()}"
         elif endpoint.userinfo is not None:
-            user, password = endpoint.userinfo
-            self._header = lambda: _basic(user, password)
+            user, in_url = endpoint.userinfo
+            self._header = lambda: _basic(user, in_url)
 
-    def auth_flow(self, request: httpx.Request):
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         if origin(request.url) == self.origin:
             if self._header is not None:
                 request.headers["Authorization"] = self._header()
@@ -320,7 +321,9 @@ async def request(
                 verb, body = "GET", None
         raise SourceError(f"too many redirects from {host}", Status.UNKNOWN)
 
-    async def one(target, verb, body, query) -> Reply:
+    async def one(
+        target: httpx.URL, verb: str, body: bytes | None, query: dict[str, str] | None
+    ) -> Reply:
         async with client.stream(
             verb, target, content=body, params=query, headers=headers, timeout=timeout
         ) as response:
@@ -408,7 +411,7 @@ def _auth_sentence(status: int, endpoint: Endpoint | None) -> str:
     return f"{word}: the server wants credentials; set {section}.basic_auth or .authorization"
 
 
-def _chain(exc: BaseException):
+def _chain(exc: BaseException) -> Iterator[BaseException]:
     seen: set[int] = set()
     todo: list[BaseException] = [exc]
     while todo:
@@ -493,7 +496,9 @@ def http_status_error(reply: Reply, what: str) -> SourceError:
     return SourceError(detail, Status.CRITICAL if reply.status >= 500 else Status.UNKNOWN)
 
 
-def plain_client(client=None, endpoint: Endpoint | None = None):
+def plain_client(
+    client: httpx.AsyncClient | None = None, endpoint: Endpoint | None = None
+) -> httpx.AsyncClient:
     """`client` (or a new pooled one for `endpoint`) set to ask for uncompressed replies.
 
     `request()` reads raw bytes, so a gzip reply (Prometheus and Grafana compress by
@@ -525,11 +530,13 @@ class PooledHttpSource(Source):
     http block); `user:pass@` in a URL is taken out and sent as basic auth.
     """
 
+    timeout: float
+
     def __init__(self, url: str | Endpoint, *, timeout: float) -> None:
         self.endpoint = as_endpoint(url, self.name)
         self.url = self.endpoint.url.rstrip("/")
         self.timeout = timeout
-        self._client = None
+        self._client: httpx.AsyncClient | None = None
 
     @property
     def insecure(self) -> bool:
@@ -542,7 +549,7 @@ class PooledHttpSource(Source):
             result = replace(result, detail=f"{INSECURE} · {result.detail}")
         return result
 
-    def _http(self):
+    def _http(self) -> httpx.AsyncClient:
         if self._client is None:
             self._client = plain_client(endpoint=self.endpoint)
         return self._client

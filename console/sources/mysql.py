@@ -29,7 +29,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from console.clock import format_age
-from console.model import ProbeResult, Status
+from console.model import MysqlData, ProbeResult, Status
 from console.sources.base import Source, SourceError, run_blocking
 from console.sources.tlsclient import TlsSetupError, client_context, tls_sentence, tls_text_sentence
 from console.text import clean
@@ -66,6 +66,7 @@ class MysqlSource(Source):
     """Checks one MySQL or MariaDB server with a fresh, fully time-bounded connection."""
 
     name = "mysql"
+    timeout: float
 
     def __init__(
         self,
@@ -233,7 +234,7 @@ class MysqlSource(Source):
             parts.append(when)
             if recent:
                 status = Status.WARNING
-        data = {"threads_connected": threads, "slow_queries": slow, "deadlock_at": deadlock_at}
+        data = MysqlData(threads_connected=threads, slow_queries=slow, deadlock_at=deadlock_at)
         return ProbeResult(self.name, status, " · ".join(parts), data=data)
 
     def _sentence(self, exc: Exception) -> str:
@@ -309,11 +310,12 @@ def _tls_only() -> Any:
 
     class TlsOnlyConnection(pymysql.connections.Connection):
         def _request_authentication(self) -> None:
-            if not self.server_capabilities & CLIENT.SSL:
+            # types-PyMySQL leaves out the private server_capabilities and _request_authentication
+            if not self.server_capabilities & CLIENT.SSL:  # type: ignore[attr-defined]
                 raise pymysql.err.OperationalError(
                     _SSL_FAILED, "SSL is required but the server doesn't support it"
                 )
-            super()._request_authentication()
+            super()._request_authentication()  # type: ignore[misc]  # see above
 
     return TlsOnlyConnection
 
@@ -328,11 +330,12 @@ def _preferred_tls() -> Any:
     shared: list[ssl.SSLContext] = []
 
     class PreferredTlsConnection(pymysql.connections.Connection):
-        def _create_ssl_ctx(self, sslp):
+        # types-PyMySQL leaves out the private _create_ssl_ctx
+        def _create_ssl_ctx(self, sslp: dict[str, Any]) -> ssl.SSLContext:
             if sslp != {}:
-                return super()._create_ssl_ctx(sslp)
+                return super()._create_ssl_ctx(sslp)  # type: ignore[misc, no-any-return]
             if not shared:
-                shared.append(super()._create_ssl_ctx(sslp))
+                shared.append(super()._create_ssl_ctx(sslp))  # type: ignore[misc]
             return shared[0]
 
     return PreferredTlsConnection

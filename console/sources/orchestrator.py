@@ -6,9 +6,10 @@ import asyncio
 import math
 from typing import TYPE_CHECKING, Any
 
+import httpx
 import msgspec
 
-from console.model import ProbeResult, Status
+from console.model import JsonObject, OrchestratorData, ProbeResult, Status
 from console.sources.base import SourceError
 from console.sources.http import (
     PooledHttpSource,
@@ -74,7 +75,7 @@ class OrchestratorSource(PooledHttpSource):
 
     name = "orchestrator"
 
-    async def _metrics(self) -> tuple[dict | None, str]:
+    async def _metrics(self) -> tuple[JsonObject | None, str]:
         try:
             reply = await request(
                 self._http(), "GET", self.url + "/health/metrics", timeout=self.timeout
@@ -104,7 +105,7 @@ class OrchestratorSource(PooledHttpSource):
                 )
             ready_detail = None
         ready = ready_reply.status == 200
-        data = {"ready": ready, "ready_detail": ready_detail, "metrics": metrics}
+        data = OrchestratorData(ready=ready, ready_detail=ready_detail, metrics=metrics)
 
         parts = ["ready" if ready else "not ready"]
         if not ready:
@@ -122,7 +123,9 @@ class OrchestratorSource(PooledHttpSource):
         return ProbeResult(self.name, Status.OK if ready else Status.CRITICAL, detail, data=data)
 
 
-async def clear_cache(url: str | Endpoint, *, timeout: float, client=None) -> Reply:
+async def clear_cache(
+    url: str | Endpoint, *, timeout: float, client: httpx.AsyncClient | None = None
+) -> Reply:
     """POST /api/cache/clear; the reply on 2xx, SourceError with a sentence otherwise."""
     endpoint = as_endpoint(url, "orchestrator")
     own = client is None

@@ -19,9 +19,8 @@ import asyncio
 import contextlib
 import threading
 import time
-from typing import Any
 
-from console.model import ProbeResult, Status
+from console.model import PortData, ProbeResult, Status
 from console.sources.base import Source, run_blocking
 
 #: how long one scan of the listener table is reused by every PortSource
@@ -88,6 +87,8 @@ def _listener(port: int, accepts: bool) -> tuple[bool | None, int | None, str | 
 class PortSource(Source):
     """Checks that a local TCP port is listening and accepts a connection."""
 
+    timeout: float
+
     def __init__(self, port: int, *, host: str = "127.0.0.1", timeout: float) -> None:
         self.port = port
         self.host = host
@@ -107,12 +108,7 @@ class PortSource(Source):
                 listening, pid, process = await asyncio.wait_for(
                     run_blocking(_listener, self.port, accepts), self.timeout
                 )
-        data: dict[str, Any] = {
-            "listening": listening,
-            "accepts": accepts,
-            "pid": pid,
-            "process": process,
-        }
+        data = PortData(listening=listening, accepts=accepts, pid=pid, process=process)
         who = ""
         if pid is not None:
             who = f" ({process}, pid {pid})" if process else f" (pid {pid})"

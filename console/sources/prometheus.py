@@ -24,6 +24,8 @@ from console.sources.http import (
 )
 
 if TYPE_CHECKING:
+    import httpx
+
     from console.config import Endpoint, SlaConfig
 
 
@@ -76,7 +78,12 @@ def parse_instant(data: Any, label: str) -> float | None:
 
 
 async def _query(
-    client, base_url: str, path: str, params: dict[str, str], label: str, timeout: float
+    client: httpx.AsyncClient,
+    base_url: str,
+    path: str,
+    params: dict[str, str],
+    label: str,
+    timeout: float,
 ) -> Any:
     reply = await request(
         plain_client(client), "GET", base_url.rstrip("/") + path, timeout=timeout, params=params
@@ -108,7 +115,7 @@ def _json_or_none(body: bytes) -> Any:
 
 
 async def instant_query(
-    client,
+    client: httpx.AsyncClient,
     base_url: str,
     promql: str,
     timeout: float,
@@ -130,7 +137,7 @@ async def instant_query(
 
 
 async def range_query(
-    client,
+    client: httpx.AsyncClient,
     base_url: str,
     promql: str,
     start: float,
@@ -223,7 +230,7 @@ class SlaSource(PooledHttpSource):
         self.sla = sla
         # asked directly when Prometheus does not answer (the runbook's manual monitoring)
         self.orchestrator = None if orchestrator is None else as_endpoint(orchestrator, "sla")
-        self._orchestrator_client = None
+        self._orchestrator_client: httpx.AsyncClient | None = None
         self._direct_history = DirectHistory()
         self.monotonic = monotonic
         # when set, every query is evaluated at this moment instead of Prometheus's now
@@ -351,7 +358,7 @@ class SlaSource(PooledHttpSource):
                 detail += f" · {key}: {error.detail}"
         return ProbeResult(self.name, status, detail, data=snapshot)
 
-    def _orchestrator_http(self):
+    def _orchestrator_http(self) -> httpx.AsyncClient:
         if self._orchestrator_client is None:
             self._orchestrator_client = plain_client(endpoint=self.orchestrator)
         return self._orchestrator_client
@@ -366,6 +373,8 @@ class SlaSource(PooledHttpSource):
         self, reason: str, burn: tuple[tuple[int, float | None], ...], burn_detail: str
     ) -> ProbeResult | None:
         """The SLA from the orchestrator itself; None when it does not answer either."""
+        if self.orchestrator is None:
+            return None
         base = self.orchestrator.url.rstrip("/")
         client = self._orchestrator_http()
         metrics, health = await asyncio.gather(

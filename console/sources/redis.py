@@ -22,7 +22,7 @@ import ssl
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from console.model import ProbeResult, Status
+from console.model import ProbeResult, RedisData, Status
 from console.sources.base import Source, SourceError, run_blocking
 from console.sources.tlsclient import (
     TlsSetupError,
@@ -33,6 +33,8 @@ from console.sources.tlsclient import (
 from console.text import clean
 
 if TYPE_CHECKING:
+    import redis
+
     from console.config import TlsConfig
 
 #: used memory at or above this share of `maxmemory` makes the status a warning
@@ -41,7 +43,7 @@ MEMORY_WARNING_RATIO = 0.9
 
 def redis_client(
     url: str, timeout: float, password: str | None = None, tls: TlsConfig | None = None
-) -> Any:
+) -> redis.Redis:
     """A redis-py client for `url` with retries off and connect/read timeouts of `timeout`.
 
     The one way the console builds a Redis client (the `redis` source and the war room):
@@ -99,10 +101,11 @@ def _tls_connection_class() -> Any:
     class TlsConnection(Connection):
         def __init__(self, *, tls: TlsConfig | None = None, **kwargs: Any) -> None:
             self.tls = tls
-            super().__init__(**kwargs)
+            # redis-py leaves Connection.__init__ unannotated
+            super().__init__(**kwargs)  # type: ignore[no-untyped-call]
 
         def _connect(self) -> Any:
-            sock = super()._connect()
+            sock = super()._connect()  # type: ignore[no-untyped-call]  # unannotated in redis-py
             try:
                 context = client_context(self.tls)
                 return context.wrap_socket(sock, server_hostname=self.host)
@@ -141,6 +144,7 @@ class RedisSource(Source):
     """Checks one Redis server through a client kept across probes (it reconnects by itself)."""
 
     name = "redis"
+    timeout: float
 
     def __init__(
         self,
@@ -157,7 +161,7 @@ class RedisSource(Source):
         self._tls = tls
         #: True when the connection is TLS (a rediss:// URL or a tls_config block)
         self.secure = url.startswith("rediss://") or tls is not None
-        self._client: Any = None
+        self._client: redis.Redis | None = None
 
     def __repr__(self) -> str:
         return f"RedisSource({self.where})"
@@ -276,7 +280,7 @@ def redis_result(
     if maxmemory and used >= MEMORY_WARNING_RATIO * maxmemory:
         status = Status.WARNING
         parts.append(f"memory {100.0 * used / maxmemory:.0f}% of maxmemory")
-    data = {"hit_rate": hit_rate, "used_memory": used, "clients": clients}
+    data = RedisData(hit_rate=hit_rate, used_memory=used, clients=clients)
     return ProbeResult(name, status, " · ".join(parts), data=data)
 
 

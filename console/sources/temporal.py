@@ -19,7 +19,7 @@ import os
 import threading
 from typing import TYPE_CHECKING, Any
 
-from console.model import ProbeResult, Status
+from console.model import ProbeResult, Status, TemporalData
 from console.sources.base import Source, SourceError, run_blocking
 from console.sources.tlsclient import (
     TlsSetupError,
@@ -30,6 +30,9 @@ from console.sources.tlsclient import (
 from console.text import clean
 
 if TYPE_CHECKING:
+    import grpc
+    from grpc_health.v1 import health_pb2_grpc
+
     from console.config import TlsConfig
 
 SERVICE = "temporal.api.workflowservice.v1.WorkflowService"
@@ -38,7 +41,7 @@ SERVICE = "temporal.api.workflowservice.v1.WorkflowService"
 # failure is shown on the row instead. Read when grpc is first imported (after this).
 os.environ.setdefault("GRPC_VERBOSITY", "NONE")
 
-_CHANNEL_OPTIONS = [
+_CHANNEL_OPTIONS: list[tuple[str, str | int]] = [
     ("grpc.initial_reconnect_backoff_ms", 500),
     # gRPC also uses this as the minimum time a connection attempt may take
     ("grpc.min_reconnect_backoff_ms", 1000),
@@ -52,14 +55,15 @@ class TemporalSource(Source):
     """Asks a Temporal frontend whether its WorkflowService is SERVING."""
 
     name = "temporal"
+    timeout: float
 
     def __init__(self, address: str, *, timeout: float, tls: TlsConfig | None = None) -> None:
         self.address = address
         self.timeout = timeout
         #: CA, client certificate, key and server name when the frontend speaks TLS
         self.tls = tls
-        self._channel: Any = None
-        self._stub: Any = None
+        self._channel: grpc.Channel | None = None
+        self._stub: health_pb2_grpc.HealthStub | None = None
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -68,29 +72,29 @@ class TemporalSource(Source):
     async def _probe(self) -> ProbeResult:
         serving = await run_blocking(self._check)
         if serving == "SERVING":
-            return ProbeResult(self.name, Status.OK, "SERVING", data={"serving": serving})
+            return ProbeResult(self.name, Status.OK, "SERVING", data=TemporalData(serving=serving))
         if serving == "NOT_SERVING":
             return ProbeResult(
                 self.name,
                 Status.CRITICAL,
                 f"Temporal at {self.address} says NOT_SERVING",
-                data={"serving": serving},
+                data=TemporalData(serving=serving),
             )
         if serving == "SERVICE_UNKNOWN":
             return ProbeResult(
                 self.name,
                 Status.UNKNOWN,
                 f"Temporal at {self.address} does not know the WorkflowService",
-                data={"serving": serving},
+                data=TemporalData(serving=serving),
             )
         return ProbeResult(
             self.name,
             Status.UNKNOWN,
             f"Temporal at {self.address} gave health status {serving}",
-            data={"serving": serving},
+            data=TemporalData(serving=serving),
         )
 
-    def _stub_for_call(self) -> Any:
+    def _stub_for_call(self) -> health_pb2_grpc.HealthStub:
         import grpc
         from grpc_health.v1 import health_pb2_grpc
 
@@ -117,8 +121,10 @@ class TemporalSource(Source):
         from grpc_health.v1 import health_pb2
 
         stub = self._stub_for_call()
+        request = health_pb2.HealthCheckRequest(service=SERVICE)
         try:
-            reply = stub.Check(health_pb2.HealthCheckRequest(service=SERVICE), timeout=self.timeout)
+            # types-grpcio-health-checking's HealthStub leaves out the methods it sets in __init__
+            reply = stub.Check(request, timeout=self.timeout)  # type: ignore[attr-defined]
         except grpc.RpcError as exc:
             raise self._error(exc) from None
         return health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)

@@ -33,7 +33,7 @@ class _Context(ssl.SSLContext):
 
     server_name: str | None = None
 
-    def wrap_socket(self, sock: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def wrap_socket(self, sock: Any, *args: Any, **kwargs: Any) -> Any:
         if self.server_name and self.check_hostname:
             kwargs["server_hostname"] = self.server_name
         return super().wrap_socket(sock, *args, **kwargs)

@@ -20,6 +20,8 @@ from console.text import redact
 from console.timeline.entry import Entry, opt_str, plain, sign, signature_ok
 
 if TYPE_CHECKING:
+    import redis
+
     from console.config import TlsConfig
 
 T = TypeVar("T")
@@ -64,12 +66,16 @@ def _size(fields: dict[Any, Any]) -> int:
 
 def fetch(
     client: Any, start: str | None, stream_key: str = STREAM_KEY
-) -> tuple[list[tuple[Any, dict]], str, bool]:
+) -> tuple[list[tuple[Any, dict[Any, Any]]], str, bool]:
     """At most one sync's share of stream items (SYNC_MAX_ENTRIES, about SYNC_MAX_BYTES),
     oldest first: from after `start`, or, with no `start` (a console joining, a server
     that restarted), the newest items; older ones are not read at all. Returns the
-    items, the stream id to read on from, and whether more items are already waiting."""
-    got: list[tuple[Any, dict]] = []
+    items, the stream id to read on from, and whether more items are already waiting.
+
+    `client` is a `redis.Redis`, typed Any here: redis-py annotates xrevrange and xread
+    with every protocol's and decoding's reply shape at once (RESP3 dicts, str, None),
+    none of which this bytes-mode RESP2 client returns."""
+    got: list[tuple[Any, dict[Any, Any]]] = []
     size = 0
     if start is None:
         cursor = "+"
@@ -105,7 +111,7 @@ def encode(entry: Entry, key: bytes | None) -> str:
     return json.dumps(body, ensure_ascii=False)
 
 
-def send(client: Any, stream_key: str, entries: list[Entry], key: bytes | None) -> None:
+def send(client: redis.Redis, stream_key: str, entries: list[Entry], key: bytes | None) -> None:
     """Append entries to the stream in one round trip (the stream trimmed as it grows)."""
     pipe = client.pipeline(transaction=False)
     for entry in entries:
@@ -129,7 +135,7 @@ def decode(fields: dict[Any, Any], key: bytes | None) -> Entry | None:
     return entry
 
 
-def read_presence(client: Any, prefix: str) -> list[dict[str, Any]]:
+def read_presence(client: redis.Redis, prefix: str) -> list[dict[str, Any]]:
     """Every console with a presence key under `prefix`, oldest first."""
     keys = list(client.scan_iter(match=prefix + "*", count=100))
     values = client.mget(keys) if keys else []
@@ -179,22 +185,24 @@ class RedisLink:
         self._clock = clock
         #: how many entries wait to be sent (told in the offline sentence)
         self._waiting = waiting
-        self._client: Any = None
+        self._client: redis.Redis | None = None
         #: True after a successful Redis call, False after a failed one, None before either
         self.online: bool | None = None
         #: one sentence about the war room's state, fit for the screen
         self.status = "war room: local timeline only" if not url else "war room: connecting"
         self.offline_since: float | None = None
 
-    def client(self) -> Any:
+    def client(self) -> redis.Redis:
         """The Redis client, connected on first use (in the calling thread)."""
         if self._client is None:
             from console.sources.redis import redis_client
 
+            if self.url is None:
+                raise RuntimeError("no war-room Redis configured")
             self._client = redis_client(self.url, self.timeout, self._password, self._tls)
         return self._client
 
-    async def call(self, work: Callable[[Any], T]) -> tuple[bool, T | None]:
+    async def call(self, work: Callable[[redis.Redis], T]) -> tuple[bool, T | None]:
         """`work(client)` in a thread: (True, its value), or (False, None) when Redis
         failed, the failure told in `status` (the caller says what success means)."""
         from console.sources.base import run_blocking

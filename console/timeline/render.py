@@ -69,9 +69,9 @@ def _summary(entries: list[Entry]) -> str:
             level = entry.data.get("class", entry.data.get("to"))
             if level and str(level) not in classes:
                 classes.append(str(level))
-            value = entry.data.get("recovery_seconds")
-            if valid_time(value) is not None:  # a finite, non-negative number of seconds
-                recovery = float(value)
+            seconds = valid_time(entry.data.get("recovery_seconds"))
+            if seconds is not None:  # a finite, non-negative number of seconds
+                recovery = seconds
         if entry.kind == "action":
             outcome = str(entry.data.get("outcome") or "?")
             outcomes[outcome] = outcomes.get(outcome, 0) + 1

@@ -28,6 +28,8 @@ from console.timeline.redis_sync import (
 )
 
 if TYPE_CHECKING:
+    import redis
+
     from console.config import TlsConfig
 
 
@@ -252,6 +254,12 @@ class Timeline:
     def offline_since(self) -> float | None:
         return self._link.offline_since
 
+    def gave_up(self, status: str) -> None:
+        """The war room is offline for a reason found outside a Redis call (e.g. a sync
+        that took too long as a whole); `status` says it."""
+        self._link.online = False
+        self._link.status = status
+
     # -- Redis
 
     async def sync(self) -> list[Entry]:
@@ -278,7 +286,9 @@ class Timeline:
                 self._link.status = "war room online, catching up with a busy stream"
             return result.new
 
-    def _exchange(self, client: Any, pending: list[Entry], last_id: str | None) -> SyncResult:
+    def _exchange(
+        self, client: redis.Redis, pending: list[Entry], last_id: str | None
+    ) -> SyncResult:
         """One sync, in a thread: pull a share of the stream, then send what is pending
         (after a Redis restart, also our recent entries the stream lost)."""
         run_id = client.info("server").get("run_id")
@@ -306,7 +316,9 @@ class Timeline:
             _append_lines(self.local_path, [{"sent": list(to_send), "run_id": run_id}])
         return SyncResult(new=new, last_id=last, run_id=run_id, sent=list(to_send), more=more)
 
-    def _pull(self, client: Any, start: str | None) -> tuple[list[Entry], str, set[str], bool]:
+    def _pull(
+        self, client: redis.Redis, start: str | None
+    ) -> tuple[list[Entry], str, set[str], bool]:
         """New entries from at most one sync's share of the stream, the last stream id
         read, every entry id seen, and whether more is waiting for the next sync."""
         items, last, more = redis_sync.fetch(client, start, self.stream_key)

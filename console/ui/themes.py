@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from textual.theme import Theme
+
 from pathlib import Path
 
 import msgspec
@@ -49,7 +54,7 @@ def theme_files() -> dict[str, Path]:
     return paths.named_files("themes")
 
 
-def load_theme(path: Path):
+def load_theme(path: Path) -> Theme:
     """Parse and check one theme file into a Textual Theme (ConfigError when broken)."""
     from textual.color import Color, ColorParseError
     from textual.theme import Theme
@@ -120,6 +125,6 @@ def _reject_empty(data: object, lines: dict, file: str) -> None:
             )
 
 
-def load_themes() -> dict[str, object]:
+def load_themes() -> dict[str, Theme]:
     """Every available theme by name (raises ConfigError for a broken file)."""
     return {name: load_theme(path) for name, path in theme_files().items()}

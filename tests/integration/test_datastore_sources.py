@@ -11,7 +11,7 @@ from datetime import datetime
 import pytest
 
 from console.model import HostSnapshot, Status
-from console.sources.host import HostSource
+from console.sources.host import TOP_COUNT, HostSource
 from console.sources.mysql import MysqlSource
 from console.sources.ports import PortSource
 from console.sources.redis import RedisSource, redis_client
@@ -302,7 +302,7 @@ async def test_host_snapshot_is_sane_and_sees_a_busy_process():
     assert 0 < snap.memory_percent < 100
     assert 0 < snap.disk_percent <= 100
     assert snap.cpu_count >= 1 and len(snap.load) == 3
-    assert 1 <= len(snap.top) <= 5
+    assert 1 <= len(snap.top) <= TOP_COUNT
     assert [p.cpu_percent for p in snap.top] == sorted(
         (p.cpu_percent for p in snap.top), reverse=True
     )

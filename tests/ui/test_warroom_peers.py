@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -50,6 +51,16 @@ def war_room_app(demo_app, tmp_path, server, **warroom):
     )
     app.timeline.local_path = tmp_path / "timeline.jsonl"
     return app
+
+
+async def synced(pilot, app, what: str) -> None:
+    """Sync until the war room's toasts show something: a sync already under way (the
+    console's own, on its interval) may have read the stream just before the write."""
+    deadline = time.monotonic() + 10
+    while not war_room_toasts(app):
+        assert time.monotonic() < deadline, f"not within 10s: {what}"
+        await app.warroom.sync()
+        await pilot.pause(0.05)
 
 
 async def joined(pilot, app) -> None:
@@ -183,8 +194,7 @@ async def test_with_a_key_forged_entries_are_marked_unverified_everywhere(
     async with app.run_test(size=(120, 36)) as pilot:
         await joined(pilot, app)
         write_raw(fresh_redis, peer_note("forged-1", "oncall1 restarted: ok"))
-        await app.warroom.sync()
-        await pilot.pause()
+        await synced(pilot, app, "the forged entry's toast")
         (toast,) = war_room_toasts(app)
         assert toast == "mallory (unverified): oncall1 restarted: ok"
         await pilot.press("t")
@@ -207,8 +217,7 @@ async def test_without_a_key_the_view_says_the_room_is_unauthenticated(
     async with app.run_test(size=(120, 36)) as pilot:
         await joined(pilot, app)
         write_raw(fresh_redis, peer_note("peer-1", "a note"))
-        await app.warroom.sync()
-        await pilot.pause()
+        await synced(pilot, app, "the note's toast")
         assert war_room_toasts(app) == ["mallory: a note"]
         await pilot.press("t")
         await pilot.pause()

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -48,16 +52,14 @@ class FirstThatFits:
     def __init__(self, *texts: Text) -> None:
         self.texts = texts
 
-    def __rich_console__(self, console, options):
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         for text in self.texts:
             if text.cell_len <= options.max_width:
                 yield text
                 return
         yield self.texts[-1]
 
-    def __rich_measure__(self, console, options):
-        from rich.measure import Measurement
-
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         return Measurement(1, max(t.cell_len for t in self.texts))
 
 
@@ -158,7 +160,7 @@ class SlaPane(Pane):
     _budget: FirstThatFits | None = None
     _problem: str | None = None
 
-    def __init__(self, *, availability_target: float, **kwargs) -> None:
+    def __init__(self, *, availability_target: float, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.availability_target = availability_target
 
@@ -198,7 +200,7 @@ class SlaPane(Pane):
         table.add_column("target", style="dim", no_wrap=True)
         table.add_column("trend", no_wrap=True, ratio=1)
         table.add_column("status", no_wrap=True)
-        snapshot = result.data
+        snapshot = result.data if isinstance(result.data, SlaSnapshot) else None
         values = list(snapshot.values) if snapshot is not None else []
         if state.recovery is not None:
             values.append(state.recovery)
@@ -251,7 +253,7 @@ class SlaPane(Pane):
             ]
             if direct:
                 problems.append(DIRECT_PROBLEM)
-            if has_burn and snapshot.burn_detail:
+            if has_burn and snapshot is not None and snapshot.burn_detail:
                 problems.append(clean(f"Burn rates: {snapshot.burn_detail}", 200))
         text = "\n".join(problems)
         if text != self._problem:

@@ -133,6 +133,12 @@ class SilencesScreen(Overlay[None]):
 
     def on_mount(self) -> None:
         self._show_empty()
+        # the cursor starts on the active silences (what x and + act on); the expired
+        # ones only when none is active
+        if self.silences:
+            self.query_one("#silences-table").focus()
+        elif self.expired:
+            self.query_one("#expired-table").focus()
 
     def _title(self) -> str:
         title = f"Silences · {len(self.silences)} active"
@@ -150,7 +156,12 @@ class SilencesScreen(Overlay[None]):
         return Text(f"Expired in the last {within}{count} · {key} looks back {wider}")
 
     def _show_empty(self) -> None:
-        self.query_one("#silences-table").display = bool(self.silences)
+        active = self.query_one("#silences-table")
+        if self.silences and not active.display and self.is_mounted:
+            # the list of active silences was empty (the focus went below) and has one
+            # again: x and + act on it, so the cursor goes back up
+            self.call_after_refresh(active.focus)
+        active.display = bool(self.silences)
         self.query_one("#none").display = not self.silences
         self.query_one("#box").border_title = self._title()
         self.query_one("#expired-heading", Static).update(self._expired_heading())
