@@ -50,7 +50,7 @@ def test_alerts_refresh_of_2000_rows_with_one_change(benchmark):
         async with app.run_test(size=(160, 48)) as pilot:
             pane = app.query_one(AlertsPane)
             base = alerts(2000)
-            app.on_result(
+            app.main.on_result(
                 ProbeResult(
                     "alertmanager",
                     Status.OK,

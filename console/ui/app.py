@@ -5,25 +5,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+from collections import deque
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, NamedTuple, TypeVar
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.timer import Timer
-from textual.widgets import DataTable
 
 from console.actions.escalate import StandIn
 from console.actions.runner import ActionRunner
 from console.audit import AuditLog
 from console.clock import Clock
 from console.config import Config, secret
-from console.model import AlertmanagerData, ProbeResult
+from console.model import ProbeResult
 from console.poller import Poller
 from console.seats import Seats
 from console.sources.base import Source
@@ -31,7 +30,6 @@ from console.state import State
 from console.text import clean, clean_lines
 from console.timeline import Timeline, key_from_env
 from console.ui.action_bar import ActionBar
-from console.ui.alert_history import AlertHistoryView
 from console.ui.controllers.acks import AckController, selection_of
 from console.ui.controllers.actions import ActionController
 from console.ui.controllers.checklist import ChecklistController
@@ -40,17 +38,11 @@ from console.ui.controllers.incident import IncidentController
 from console.ui.controllers.refresh import RefreshController
 from console.ui.controllers.seats import SeatsController
 from console.ui.controllers.warroom import WarRoomController
-from console.ui.footer import KeyFooter
-from console.ui.header import StatusHeader, insecure_backends
+from console.ui.header import insecure_backends
 from console.ui.keymaps import DEFAULT_KEYS, split_keys
-from console.ui.layout import NARROW_BELOW, Panes, arrange
+from console.ui.main_screen import MainScreen
 from console.ui.panes.alerts import AlertsPane
-from console.ui.panes.base import Pane
-from console.ui.panes.host import HostPane
-from console.ui.panes.services import ServicesPane
-from console.ui.panes.sla import SlaPane
 from console.ui.screens.alert_detail import AlertDetailScreen
-from console.ui.screens.detail import DetailScreen, copy_value
 from console.ui.screens.help import HelpScreen, key_label, sections
 from console.ui.screens.silences import SilencesScreen
 from console.ui.screens.silences import help_bindings as silences_help
@@ -111,50 +103,24 @@ PALETTE = (
 use_whole_cell_scrollbars()
 
 ResultT = TypeVar("ResultT")
+
+#: how many of the console's notifications `GenesisApp.told` keeps
+TOLD_KEPT = 200
+
+
+class Told(NamedTuple):
+    """One thing the console told the user (a toast), as it was shown."""
+
+    severity: SeverityLevel
+    title: str
+    message: str
+
+
 #: builds the sources of one environment (off the event loop: it imports the clients)
 SourcesFactory = Callable[[], list[Source]]
 
 #: bindings that change the stack: hidden from the footer when actions are off
 ACTION_IDS = ("restart", "cache_clear", "silence", "maintenance", "escalate")
-
-#: a pane is stale when its data is older than this many refresh intervals
-STALE_INTERVALS = 3
-
-
-class MainScreen(Screen[None]):
-    """The main screen, whose focus keys have ids so a keymap can move them too."""
-
-    _inherit_bindings = False
-    #: the screen has the class -narrow or -wide by its width (app.tcss, layout.py)
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_BELOW, "-wide")]
-    BINDINGS = [
-        Binding(
-            DEFAULT_KEYS["focus_next"], "app.focus_next", "Next pane", id="focus_next", show=False
-        ),
-        Binding(
-            DEFAULT_KEYS["focus_previous"],
-            "app.focus_previous",
-            "Previous pane",
-            id="focus_previous",
-            show=False,
-        ),
-        Binding("ctrl+c,super+c", "screen.copy_text", "Copy selected text", show=False),
-    ]
-
-    def on_screen_resume(self) -> None:
-        """Back on top: draw what changed while another screen covered this one."""
-        catch_up = getattr(self.app, "catch_up", None)
-        if catch_up is not None:
-            catch_up()
-
-    def copy_text(self) -> str | None:
-        """What the copy key copies here: the selected row of the focused pane."""
-        node: DOMNode | None = self.focused
-        while node is not None and not hasattr(node, "copy_text"):
-            node = node.parent
-        if node is None or node is self:
-            return None
-        return cast(Callable[[], "str | None"], node.copy_text)()
 
 
 class GenesisApp(App[int]):
@@ -280,10 +246,10 @@ class GenesisApp(App[int]):
         self._warroom_timer: Timer | None = None
         #: what an action is doing, under the header
         self.action_bar = ActionBar(id="action-bar")
-        #: True while the panes are being replaced by another environment's
-        self._switching = False
-        #: the timeline's last local problem, once said (each new one is said once)
-        self._told_timeline: str | None = None
+        #: the main screen (made when the app starts: see get_default_screen)
+        self._main: MainScreen | None = None
+        #: what the console told the user, newest last (the toasts, as given to notify)
+        self.told: deque[Told] = deque(maxlen=TOLD_KEPT)
         #: True once the engineer said yes to quitting while others watch
         self._quit_for_everyone = False
         self._bind(config, audit_log=audit_log, timeline=timeline, timeline_path=timeline_path)
@@ -370,7 +336,7 @@ class GenesisApp(App[int]):
             poller=lambda: self.poller,
             pause_key=lambda: self.keymap_spec.get("pause", DEFAULT_KEYS["pause"]).split(",")[0],
             notify=self.notify,
-            redraw=self.tick,
+            redraw=lambda: self.main.tick(),
         )
         self.checklist = ChecklistController(
             clock=self.clock,
@@ -379,13 +345,13 @@ class GenesisApp(App[int]):
             warroom=self.warroom,
             seating=self.seating,
             colours=lambda: self.theme_variables,
-            redraw=self.tick,
+            redraw=lambda: self.main.tick(),
             notify=self.notify,
             ask=self.ask,
         )
         self.grouping = GroupingController(
             config=config,
-            pane=lambda: None if self._panes_gone() else self.query_one(AlertsPane),
+            pane=lambda: self.main.alerts_pane(),
             notify=self.notify,
             ask=self.ask,
             spawn=self.spawn,
@@ -398,13 +364,11 @@ class GenesisApp(App[int]):
             actions=self.actions,
             lock=self.runner.lock if isinstance(self.runner.lock, WarRoomLock) else None,
             read_only=self.read_only,
-            selection=lambda: selection_of(self.query_one(AlertsPane)),
+            selection=lambda: selection_of(self.main.query_one(AlertsPane)),
             poller=lambda: self.poller,
             notify=self.notify,
             spawn=self.spawn,
         )
-        #: panes whose data changed while another screen covered them (drawn when it closes)
-        self._undrawn: set[str] = set()
 
     # -- composition ---------------------------------------------------------------
 
@@ -420,41 +384,32 @@ class GenesisApp(App[int]):
         """Every notification is literal text, whoever raises it: messages and titles carry
         alert names, peers' notes and command output, so markup is never parsed and
         escape sequences never reach the terminal (`markup` is accepted and ignored)."""
+        message, title = clean_lines(message), clean(title, 120)
+        self.told.append(Told(severity, title, message))
         super().notify(
-            clean_lines(message),
-            title=clean(title, 120),
+            message,
+            title=title,
             severity=severity,
             timeout=timeout,
             markup=False,
         )
 
     def get_default_screen(self) -> Screen[None]:
-        return MainScreen(id="_default")
+        self._main = MainScreen(id="_default")
+        return self._main
+
+    @property
+    def main(self) -> MainScreen:
+        """The main screen: the panes and how data reaches them."""
+        if self._main is None:
+            raise RuntimeError("the console is not running")
+        return self._main
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(VARIABLE_DEFAULTS)
 
     def compose(self) -> ComposeResult:
-        yield StatusHeader(
-            self.config.environment,
-            self.read_only,
-            insecure=insecure_backends(self.config),
-            hint=self.config_hint,
-            id="header",
-        )
-        yield self.action_bar
-        with Panes(id="panes"):
-            yield from self._panes()
-        yield KeyFooter()
-
-    def _panes(self) -> list[Pane]:
-        """The four panes, fresh, for the current environment."""
-        return [
-            AlertsPane(clock=self.clock, id="alerts"),
-            SlaPane(availability_target=self.config.sla.availability_percent, id="sla"),
-            ServicesPane(ports=self.config.ports, id="services"),
-            HostPane(id="host"),
-        ]
+        yield from self.main.widgets()
 
     def on_mount(self) -> None:
         for theme in self._themes.values():
@@ -464,8 +419,8 @@ class GenesisApp(App[int]):
         if self.keymap_spec:
             self.set_keymap(self.keymap_spec)
         self.show_what_can_run()
-        self.call_after_refresh(arrange, self)
-        self.set_interval(1.0, self.tick)
+        self.call_after_refresh(self.main.lay_out)
+        self.set_interval(1.0, self.main.tick)
         self.actions.warn_about_audit_log()
         self._start_warroom()
         if self.autostart:
@@ -484,24 +439,6 @@ class GenesisApp(App[int]):
             )
             self.call_after_refresh(self.warroom.sync)
 
-    def action_zoom(self) -> None:
-        """The focused pane alone on the whole screen (k9s, glances); again goes back."""
-        panes = self.query_one("#panes")
-        if panes.has_class("-zoomed"):
-            panes.remove_class("-zoomed")
-            for pane in panes.children:
-                pane.remove_class("-zoom")
-            self.call_after_refresh(arrange, self)
-            return
-        node: DOMNode | None = self.screen.focused
-        while node is not None and node.parent is not panes:
-            node = node.parent
-        if node is None:
-            self.notify("Move to a pane first (tab), then zoom it", timeout=4)
-            return
-        node.add_class("-zoom")
-        panes.add_class("-zoomed")
-
     # -- data flow: sources → poller → state → panes --------------------------------
 
     async def _make_poller(self) -> Poller:
@@ -513,7 +450,7 @@ class GenesisApp(App[int]):
                 interval=self.config.refresh_seconds,
                 timeout=self.config.timeout_seconds,
                 clock=self.clock,
-                on_result=self.on_result,
+                on_result=self.main.on_result,
             )
         return self.poller
 
@@ -531,116 +468,8 @@ class GenesisApp(App[int]):
         poller = await self._make_poller()
         return await poller.run_once()
 
-    def _panes_gone(self) -> bool:
-        """True while the app is shutting down and its panes are already unmounted."""
-        return (
-            self._switching
-            or not self.is_running
-            or not self.screen_stack
-            or not self.query("#panes")
-        )
-
-    def on_result(self, result: ProbeResult) -> None:
-        if self._panes_gone():
-            return  # a probe that answered while the console was closing
-        changed = self.state.apply(result)
-        now = self.clock.time()
-        alerts = self.state.alerts
-        if "alertmanager" in changed and alerts is not None:
-            self.ring(self.terminal_alerts.check(alerts.alerts, now))
-            self.warroom.record_alerts(alerts.alerts, now, alerts.silences, alerts.unreachable)
-            # an open silences view follows Alertmanager (e.g. after an extend)
-            for screen in self.screen_stack:
-                if isinstance(screen, SilencesScreen):
-                    screen.show(alerts.silences, now, alerts.alerts)
-        if result.name == "alertmanager":
-            self.acks.keep()
-            self.grouping.refresh_am_groups()
-        if result.name in ("alertmanager", "orchestrator") and self.incident.update(now):
-            changed.add("incident")
-            if not self.incident.is_open:
-                self.actions.restart_failures = 0  # a new incident starts a new count
-        if result.name == "alert_history":
-            for view in self.screen.query(AlertHistoryView):
-                view.show(self.state)
-        if self.covered():
-            # under a view or a confirmation: drawn when it closes, not composed again
-            # under it every refresh (the state, incidents and timeline go on meanwhile)
-            self._undrawn |= changed
-        else:
-            self.show_panes(changed, now)
-        self.tick()
-
-    def covered(self) -> bool:
-        """True while another screen (a view, a prompt, a confirmation) is on top."""
-        return len(self.screen_stack) > 1
-
-    def show_panes(self, changed: set[str], now: float) -> None:
-        """Draw the panes that show these changed sources (and lay out the screen if any
-        was drawn)."""
-        self.state.recovery = self.incident.recovery_value(now)
-        for pane in self.query(Pane):
-            if pane.shows(changed):
-                pane.show(self.state)
-        if changed:
-            arrange(self)
-
-    def catch_up(self) -> None:
-        """The main screen is on top again: draw what changed while it was covered."""
-        undrawn, self._undrawn = self._undrawn, set()
-        if self._panes_gone():
-            return
-        self.show_panes(undrawn, self.clock.time())
-        self.tick()
-
-    def on_alerts_pane_opened(self, message: AlertsPane.Opened) -> None:
-        from console.muting import why_muted
-        from console.runbooks import load_procedure
-
-        alert, data = message.alert, self.state.alerts
-        reasons = why_muted(
-            alert, data.silences if data else (), data.alerts if data else (), self.clock.time()
-        )
-        self.push_screen(AlertDetailScreen(alert, load_procedure(alert.name), reasons))
-        self.refresh_alert_history()
-
-    def refresh_alert_history(self) -> None:
-        """Ask Prometheus for the alerts' history now, unless the last answer is recent."""
-        from console.sources.alert_history import REFRESH_ON_OPEN_SECONDS
-
-        last = self.state.results.get("alert_history")
-        recent = last is not None and self.clock.time() - last.obtained_at < REFRESH_ON_OPEN_SECONDS
-        if self.poller is not None and not recent:
-            self.poller.refresh(["alert_history"])
-
-    def on_services_pane_opened(self, message: ServicesPane.Opened) -> None:
-        self.push_screen(DetailScreen(message.title, message.rows))
-
-    def on_host_pane_opened(self, message: HostPane.Opened) -> None:
-        self.push_screen(DetailScreen(message.title, message.rows))
-
-    def action_copy(self) -> None:
-        """Put the selected command, URL, alert (Markdown) or entry on the clipboard with
-        OSC 52: through SSH, and tmux with `set-clipboard on`."""
-        value = copy_value(self.screen)
-        if not value:
-            self.notify("Nothing selected to copy", severity="warning", timeout=4)
-            return
-        self.copy_to_clipboard(value)
-        first = value.splitlines()[0] if value else ""
-        self.notify(
-            f"Copied {len(value):,} characters: {clean(first, 60)}",
-            title="Clipboard (OSC 52)",
-            timeout=4,
-        )
-
     def on_alert_detail_screen_run_action(self, message: AlertDetailScreen.RunAction) -> None:
         self.call_after_refresh(self.run_action, message.action)
-
-    def ring(self, sequences: list[str]) -> None:
-        """Send bell / desktop-notification sequences to the terminal sink."""
-        if sequences:
-            self.terminal_sink(sequences)
 
     def _write_to_terminal(self, sequences: list[str]) -> None:
         if not self.is_headless and self._driver is not None:
@@ -649,15 +478,7 @@ class GenesisApp(App[int]):
     def watch_theme(self, name: str) -> None:
         """Panes draw Rich text in theme colours: redraw them all in the new theme."""
         # after the refresh: the theme's CSS variables are computed by then
-        self.call_after_refresh(self.redraw_panes)
-
-    def redraw_panes(self) -> None:
-        """Draw every pane again from the state (e.g. in new colours)."""
-        self.state.recovery = self.incident.recovery_value(self.clock.time())
-        for pane in self.query(Pane):
-            pane.forget()
-            pane.show(self.state)
-        self.query_one(StatusHeader).redraw(force=True)
+        self.call_after_refresh(self.main.redraw_panes)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterator[SystemCommand]:
         """The command palette offers every action and view, and every theme."""
@@ -729,82 +550,20 @@ class GenesisApp(App[int]):
         self.sources_factory = self.make_sources(config)
         self.read_only = config.read_only if self._read_only_option is None else True
         self._bind(config)
-        panes = self.query_one("#panes")
-        self._switching = True
-        try:
-            await panes.remove_children()
-            await panes.mount_all(self._panes())
-        finally:
-            self._switching = False
-        self.query_one(AlertsPane).query_one(DataTable).focus()
-        self.query_one(StatusHeader).switch(
+        await self.main.replace_panes()
+        self.main.header.switch(
             config.environment, self.read_only, insecure=insecure_backends(config)
         )
         self.show_what_can_run()
         self._start_warroom()
         self.actions.warn_about_audit_log()
-        self.tick()
+        self.main.tick()
         self.notify(f"Switched to {config.environment}", title="Environment", timeout=5)
         if self.autostart:
             self.run_worker(
                 self.start_polling(), name="poller", group="poller", exit_on_error=False
             )
         return True
-
-    def action_nav(self, where: str) -> None:
-        """j/k/g/G style movement in whatever has the focus."""
-        focused = self.screen.focused
-        if focused is None:
-            return
-        names = {
-            "down": ("action_cursor_down", "action_scroll_down"),
-            "up": ("action_cursor_up", "action_scroll_up"),
-            "top": ("action_scroll_top", "action_scroll_home"),
-            "bottom": ("action_scroll_bottom", "action_scroll_end"),
-        }[where]
-        for name in names:
-            method = getattr(focused, name, None)
-            if method is not None:
-                method()
-                return
-
-    def tick(self) -> None:
-        """Once a second: ages, staleness and the header clock (only what changed is drawn)."""
-        if self._panes_gone():
-            return
-        now = self.clock.time()
-        covered = self.covered()
-        stale_after = STALE_INTERVALS * self.config.refresh_seconds
-        for pane in (
-            self.query_one(AlertsPane),
-            self.query_one(SlaPane),
-            self.query_one(ServicesPane),
-            self.query_one(HostPane),
-        ):
-            if not covered:
-                pane.tick(self.state, now, stale_after)
-        problem = self.timeline.local_error
-        if problem and problem != self._told_timeline:
-            self._told_timeline = problem
-            self.notify(f"Timeline: {problem}", severity="error", timeout=15, markup=False)
-        header = self.query_one(StatusHeader)
-        header.last_refresh = self.state.last_refresh
-        whole = self.poller is not None and all(
-            source.name in self.state.results for source in self.poller.sources
-        )
-        self.incident.observe(now, whole=whole)
-        header.incident = self.incident.incident_line(now)
-        header.alerts_note = alerts_note(self.state.alerts)
-        header.refresh_note = self.refreshing.note()
-        header.checklist, header.checklist_overdue = self.checklist.header(now)
-        self.seating.look()
-        header.watching = self.seating.watching()
-        if not covered:
-            header.redraw()
-
-    def action_filter(self) -> None:
-        """Open the alerts' filter line (Enter keeps the filter, Escape clears it)."""
-        self.query_one(AlertsPane).open_filter()
 
     def action_refresh(self) -> None:
         if self.poller is not None:
@@ -823,26 +582,16 @@ class GenesisApp(App[int]):
         """The keys that quit, as the keymap has them."""
         return split_keys(self.keymap_spec.get("quit", DEFAULT_KEYS["quit"]))
 
-    def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
-        """Every screen opened on top answers the quit keys too (ctrl+c): they cancel it
-        as Escape does, and a second press quits (app bindings do not reach a modal)."""
-        if isinstance(screen, Screen):
-            for key in split_keys(DEFAULT_KEYS["quit"]):
-                screen._bindings.key_to_bindings.setdefault(key, []).append(
-                    Binding(key, "app.quit_key", "Quit", id="quit", show=False)
-                )
-        return super().push_screen(screen, *args, **kwargs)
-
     async def action_quit_key(self) -> None:
-        """q / ctrl+c: cancel the prompt or close the view on top first (as Escape);
-        on the main screen, quit. A text selection is copied before this is reached."""
+        """q / ctrl+c: cancel the prompt or close the view on top first (as Escape; every
+        screen opened on top binds them: screens/overlay.py); on the main screen, quit. A text selection is copied before this is reached."""
         if len(self.screen_stack) <= 1:
             await self.action_quit()
             return
         screen = self.screen
-        for binding in screen._bindings.key_to_bindings.get("escape", ()):
-            if await self.run_action(binding.action, screen):
-                return
+        escape = screen.active_bindings.get("escape")
+        if escape is not None and await self.run_action(escape.binding.action, escape.node):
+            return
         screen.dismiss(None)
 
     async def action_help_quit(self) -> None:  # type: ignore[override]
@@ -877,7 +626,19 @@ class GenesisApp(App[int]):
     def _warn(self, text: str) -> None:
         self.notify(text, severity="warning", markup=False)
 
-    # -- the keys: thin delegates to the controllers ---------------------------------
+    # -- the keys: thin delegates to the main screen and the controllers ---------------
+
+    def action_zoom(self) -> None:
+        self.main.zoom()
+
+    def action_nav(self, where: str) -> None:
+        self.main.nav(where)
+
+    def action_filter(self) -> None:
+        self.main.open_filter()
+
+    def action_copy(self) -> None:
+        self.main.copy()
 
     def action_restart(self) -> None:
         self.actions.restart()
@@ -886,7 +647,7 @@ class GenesisApp(App[int]):
         self.actions.cache_clear()
 
     def action_silence(self) -> None:
-        self.actions.silence(self.query_one(AlertsPane).selected)
+        self.actions.silence(self.main.query_one(AlertsPane).selected)
 
     def action_maintenance(self) -> None:
         self.actions.maintenance()
@@ -993,14 +754,3 @@ class GenesisApp(App[int]):
                 await asyncio.wait_for(self.acks.release(), 2.0)
             await asyncio.wait_for(self.warroom.leave(), 2.0)
         self.exit(0)
-
-
-def alerts_note(data: AlertmanagerData | None) -> str:
-    """The header's warning that the alert counts are only part of the picture."""
-    if data is None:
-        return ""
-    if data.cut:
-        return "ALERT LIST CUT"
-    if data.unreadable:
-        return f"{data.unreadable:,} ALERT{'S' * (data.unreadable != 1)} UNREADABLE"
-    return ""

@@ -7,14 +7,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from console.checklist import ITEMS, Checklist
 from console.clock import format_seconds, format_utc
+from console.ui.screens.overlay import Overlay
 
 
-class ChecklistScreen(ModalScreen[str | None]):
+class ChecklistScreen(Overlay[str | None]):
     """The P0 checklist: 1–4 tick an item, escape closes."""
 
     DEFAULT_CSS = """

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from rich.cells import cell_len
+from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
+from textual.reactive import reactive
+from textual.widget import Widget
 from textual.widgets import Footer
-from textual.widgets._footer import FooterKey
 
 #: binding ids by how much a person needs to see them; `help` lists everything else
 PRIORITY = (
@@ -50,6 +52,116 @@ def choose(items: list[tuple[str, str, str]], width: int, compact: bool) -> set[
             chosen.add(binding_id)
             used += need
     return chosen
+
+
+class FooterKey(Widget):
+    """One key and its description in the footer: Textual's own FooterKey (MIT), which
+    its public API does not export; the Footer's CSS styles it by this name."""
+
+    ALLOW_SELECT = False
+    COMPONENT_CLASSES = {
+        "footer-key--key",
+        "footer-key--description",
+    }
+
+    DEFAULT_CSS = """
+    FooterKey {
+        width: auto;
+        height: 1;
+        text-wrap: nowrap;
+        background: $footer-item-background;
+        .footer-key--key {
+            color: $footer-key-foreground;
+            background: $footer-key-background;
+            text-style: bold;
+            padding: 0 1;
+        }
+
+        .footer-key--description {
+            padding: 0 1 0 0;
+            color: $footer-description-foreground;
+            background: $footer-description-background;
+        }
+
+        &:hover {
+            pointer: pointer;
+            color: $footer-key-foreground;
+            background: $block-hover-background;
+        }
+
+        &.-disabled {
+            text-style: dim;
+        }
+
+        &.-compact {
+            .footer-key--key {
+                padding: 0;
+            }
+            .footer-key--description {
+                padding: 0 0 0 1;
+            }
+        }
+    }
+    """
+
+    compact = reactive(True)
+    """Display compact style."""
+
+    def __init__(
+        self,
+        key: str,
+        key_display: str,
+        description: str,
+        action: str,
+        disabled: bool = False,
+        tooltip: str = "",
+        classes: str = "",
+    ) -> None:
+        self.key = key
+        self.key_display = key_display
+        self.description = description
+        self.action = action
+        self._disabled = disabled
+        if disabled:
+            classes += " -disabled"
+        super().__init__(classes=classes)
+        self.set_reactive(Widget.shrink, False)
+        if tooltip:
+            self.tooltip = tooltip
+
+    def render(self) -> Text:
+        key_style = self.get_component_rich_style("footer-key--key")
+        description_style = self.get_component_rich_style("footer-key--description")
+        key_display = self.key_display
+        key_padding = self.get_component_styles("footer-key--key").padding
+        description_padding = self.get_component_styles("footer-key--description").padding
+
+        description = self.description
+        if description:
+            label_text = Text.assemble(
+                (
+                    " " * key_padding.left + key_display + " " * key_padding.right,
+                    key_style,
+                ),
+                (
+                    " " * description_padding.left + description + " " * description_padding.right,
+                    description_style,
+                ),
+            )
+        else:
+            label_text = Text.assemble((key_display, key_style))
+
+        label_text.stylize_before(self.rich_style)
+        return label_text
+
+    def on_mouse_down(self) -> None:
+        if self._disabled:
+            self.app.bell()
+        else:
+            self.app.simulate_key(self.key)
+
+    def _watch_compact(self, compact: bool) -> None:
+        self.set_class(compact, "-compact")
 
 
 class KeyFooter(Footer):

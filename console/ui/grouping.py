@@ -19,13 +19,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input
 
 from console import paths
 from console.clock import format_age
 from console.model import Alert, AlertGroup, alert_sort_key
 from console.text import clean, literal
+from console.ui.screens.overlay import Overlay
 
 MODES = ("flat", "alertmanager", "label")
 GROUP_PREFIX = "group:"
@@ -202,7 +202,7 @@ def group_cells(group: Group, folded: bool, now: float, width: int) -> tuple[Tex
     return tuple(cells)
 
 
-class LabelPrompt(ModalScreen[str | None]):
+class LabelPrompt(Overlay[str | None]):
     """One line: label names (to group by, or to show as columns)."""
 
     DEFAULT_CSS = """

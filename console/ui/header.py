@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual.widgets import Static
 
 from console.clock import format_utc, utc_time
 from console.text import clean
-from console.ui.partial import update_changed
+from console.ui.partial import PartialText
 
 if TYPE_CHECKING:
     from console.config import Config
@@ -26,7 +25,7 @@ def insecure_backends(config: Config) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-class StatusHeader(Static):
+class StatusHeader(PartialText):
     """One line that says where you are and how fresh the picture is."""
 
     DEFAULT_CSS = """
@@ -62,7 +61,6 @@ class StatusHeader(Static):
         #: who is attached to the console's tmux session ("3 watching: a, b, c")
         self.watching: str = ""
         self._drawn: tuple[object, ...] | None = None
-        self._text: Text | None = None
 
     @property
     def production(self) -> bool:
@@ -115,7 +113,7 @@ class StatusHeader(Static):
         text.overflow = "ellipsis"
         # always one line: no need to lay the screen out; only the cells that changed
         # (the refresh time's last digits) are drawn again
-        self._text = update_changed(self, text, None if force else self._text)
+        self.show(text, whole=force)
 
     def _line(self, tight: int) -> Text:
         """The header line; each step of `tight` gives up something to keep the rest whole:

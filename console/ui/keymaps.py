@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
 from console import paths
@@ -111,11 +112,17 @@ def parse_keymap(path: Path, known: dict[str, str] = DEFAULT_KEYS) -> dict[str, 
 
 def normalise_key(key: str) -> str:
     """One name per key: `/` and `slash` are the same key (Textual's key names)."""
-    if len(key) == 1:
-        from textual.keys import _character_to_key
+    if len(key) != 1:
+        return key
+    from textual.keys import ASCII_KEY_NAMES, KEY_NAME_REPLACEMENTS
 
-        return _character_to_key(key)
-    return key
+    name = key
+    if not key.isalnum():
+        try:
+            name = unicodedata.name(key).lower().replace("-", "_").replace(" ", "_")
+        except ValueError:
+            name = ASCII_KEY_NAMES.get(key, key)
+    return KEY_NAME_REPLACEMENTS.get(name, name)
 
 
 def split_keys(keys: str) -> list[str]:

@@ -14,16 +14,13 @@ rows are shared by both columns, so a span per pane is what lets the columns dif
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
-from textual.app import App
 from textual.containers import Container
 
 from console.ui.panes.base import Pane
-
-if TYPE_CHECKING:
-    from console.ui.app import GenesisApp
 
 #: below this width the Alerts and SLA panes span the whole width
 NARROW_BELOW = 140
@@ -54,12 +51,12 @@ class Layout:
         return self.height - self.sla
 
 
-def natural_heights(app: App[Any]) -> dict[str, int]:
+def natural_heights(panes: Container) -> dict[str, int]:
     """Rows each pane needs to show everything it has now (borders included)."""
     return {
         pane.id: pane.natural_height()
-        for pane in app.query("#panes > *").results(Pane)
-        if pane.id is not None
+        for pane in panes.children
+        if isinstance(pane, Pane) and pane.id is not None
     }
 
 
@@ -98,12 +95,25 @@ def rows_for(height: int, width: int, need: dict[str, int]) -> str:
 
 class Panes(Container):
     """The four panes; when its own height changes (the action bar comes and goes) the
-    layout follows."""
+    layout follows. `laid_out` is called when a new layout is set."""
 
     _layout: Layout | None = None
 
+    def __init__(self, *children: Any, laid_out: Callable[[], None], **kwargs: Any) -> None:
+        super().__init__(*children, **kwargs)
+        self.laid_out = laid_out
+
     def on_resize(self) -> None:
-        arrange(cast("GenesisApp", self.app))  # the console's panes live in its app only
+        self.fit()
+
+    def fit(self) -> None:
+        """Set the layout for the screen's size and the panes' content (not while one
+        pane is zoomed)."""
+        if self.has_class("-zoomed"):
+            return
+        height = self.size.height or max(4, self.app.size.height - 2)
+        if self.apply(plan(height, self.app.size.width, natural_heights(self))):
+            self.laid_out()
 
     def apply(self, layout: Layout) -> bool:
         """Set `layout`; False when it is the one already set."""
@@ -151,18 +161,3 @@ class Panes(Container):
             if previous is not None:
                 self.move_child(child, after=previous)
             previous = child
-
-
-def arrange(app: GenesisApp) -> None:
-    """Set the layout for the app's current size and the panes' content."""
-    found = app.query("#panes")
-    if not found:
-        return
-    panes = found.first()
-    if panes.has_class("-zoomed"):
-        return
-    height = panes.size.height or max(4, app.size.height - 2)
-    layout = plan(height, app.size.width, natural_heights(app))
-    if isinstance(panes, Panes) and panes.apply(layout):
-        # once laid out: the panes' notes of rows out of sight follow the new heights
-        app.call_after_refresh(app.tick)

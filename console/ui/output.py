@@ -57,6 +57,17 @@ def render_segments(self: ChopsUpdate, console: Console) -> str:
     return "".join(sequences)
 
 
-def install() -> None:
-    """Use `render_segments` for Textual's partial updates."""
+def install() -> bool:
+    """Use `render_segments` for Textual's partial updates, on the Textual it was written
+    for (8.x, whose ChopsUpdate has chops, chop_ends and spans); any other Textual keeps
+    its own, which is correct, only wordier. True when installed."""
+    from importlib.metadata import version
+
+    try:
+        major = int(version("textual").split(".")[0])
+    except (ValueError, LookupError):
+        return False
+    if major != 8 or not hasattr(ChopsUpdate, "render_segments"):
+        return False
     ChopsUpdate.render_segments = render_segments  # type: ignore[method-assign]
+    return True

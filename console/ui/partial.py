@@ -1,17 +1,20 @@
 """Draw only the cells whose text changed (issue 13).
 
 Static.update draws the whole widget again: every line, every cell, on every refresh,
-for a header whose clock moved one digit. `update_changed` compares the new text with
+for a header whose clock moved one digit. `PartialText.show` compares the new text with
 the one drawn and, when they have the same shape (the same lines, each as long in cells,
-styled in the same places), redraws only the span of each line that differs.
+styled in the same places), redraws only the span of each line that differs (Textual
+renders the widget again, but sends the terminal only the dirty regions).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.cells import cell_len
 from rich.text import Text
 from textual.geometry import Region
-from textual.widgets import Static
+from textual.widget import Widget
 
 
 def changed_spans(old: Text | None, new: Text) -> list[Region] | None:
@@ -42,16 +45,23 @@ def changed_spans(old: Text | None, new: Text) -> list[Region] | None:
     return regions
 
 
-def update_changed(widget: Static, text: Text, drawn: Text | None) -> Text:
-    """Show `text` in `widget` (laid out as before), drawing only the cells that changed
-    since `drawn` (what the widget shows now, as this returned it last time); returns
-    the text to pass as `drawn` next time."""
-    regions = changed_spans(drawn, text)
-    if regions is None:
-        widget.update(text, layout=False)
-    elif regions:
-        # Static keeps its content in private names; update() would redraw every cell
-        widget._Static__content = text  # type: ignore[attr-defined]
-        widget._Static__visual = None  # type: ignore[attr-defined]
-        widget.refresh(*regions)
-    return text
+class PartialText(Widget):
+    """A widget that shows one Text and, when a new one has the same shape, redraws only
+    the cells that changed (`show`)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._text: Text = Text("")
+
+    def render(self) -> Text:
+        return self._text
+
+    def show(self, text: Text, *, whole: bool = False) -> None:
+        """Show `text`: only the changed cells are drawn again when its lines keep their
+        lengths and styles, everything otherwise (or when `whole`)."""
+        regions = None if whole else changed_spans(self._text, text)
+        self._text = text
+        if regions is None:
+            self.refresh()
+        elif regions:
+            self.refresh(*regions)

@@ -7,11 +7,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from console.ui.screens.overlay import Overlay
 
-class QuitScreen(ModalScreen[bool]):
+
+class QuitScreen(Overlay[bool]):
     """Others are watching this console: quit for everyone? y quits, anything else stays."""
 
     DEFAULT_CSS = """

@@ -211,7 +211,7 @@ def screen_text(app: GenesisApp) -> str:
 
 
 def notifications(app: GenesisApp) -> list[str]:
-    return [str(n.message) for n in app._notifications]
+    return [n.message for n in app.told]
 
 
 def confirm_screen(app: GenesisApp) -> ConfirmScreen:
@@ -774,7 +774,7 @@ async def test_escape_sequences_in_severity_state_names_and_ids_never_reach_the_
         await press(pilot, "y")
         await wait_until(pilot, lambda: not app.runner.running, 5, "silenced")
         await wait_until(pilot, lambda: world.silences(), 5, "silence in Alertmanager")
-        titles = [n.title for n in app._notifications] + [str(m) for m in notifications(app)]
+        titles = [n.title for n in app.told] + notifications(app)
         assert titles, "the silence was announced"
         for title in titles:
             assert "\x1b" not in title and "\x07" not in title and "\u202e" not in title

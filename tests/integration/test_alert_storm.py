@@ -166,7 +166,7 @@ async def test_the_screen_says_the_list_is_cut_and_stays_responsive(storm, tmp_p
         problem = str(pane.query_one("#alerts-problem").render())
         assert "list cut" in problem and "over 8 MiB" in problem, problem
         header = app.query_one(StatusHeader)
-        app.tick()
+        app.main.tick()
         assert "ALERT LIST CUT" in str(header.render())
         # the screen still answers keys promptly
         await pilot.pause()

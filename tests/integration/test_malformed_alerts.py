@@ -147,7 +147,7 @@ async def test_an_unknown_start_shows_as_unknown_and_fakes_no_age(replay, tmp_pa
         row = pane.table.get_row(down.fingerprint)
         assert row[-1].plain == "?"  # was "20789d"
         now = app.clock.time()
-        app.tick()
+        app.main.tick()
         header = str(app.query_one(StatusHeader).render())
         assert "1 ALERT UNREADABLE" in header
         assert "start unknown: timed from first sight" in header, header
@@ -155,7 +155,7 @@ async def test_an_unknown_start_shows_as_unknown_and_fakes_no_age(replay, tmp_pa
         assert open_for is not None and open_for < 60  # not an incident open since 1970
         assert app.incident.tracker.open_for(now) < 60
         assert app.incident.recovery_value(now).status != "breached"
-        assert not [n for n in app._notifications if "C-level" in n.message]
+        assert not [n for n in app.told if "C-level" in n.message]
 
         pane.table.focus()
         pane.table.move_cursor(row=pane.table.get_row_index(down.fingerprint))

@@ -175,7 +175,7 @@ async def test_silencing_the_down_alert_is_not_resolving_it(stack):
         assert app.incident.classes.current == "P0"
         recovery = app.incident.recovery_value(app.clock.time())
         assert recovery.status in ("open", "overdue"), recovery
-        app.tick()
+        app.main.tick()
         await pilot.pause()
         assert "P0 open" in app.query_one("#header").incident
 
@@ -242,11 +242,11 @@ async def test_a_silence_of_2h30m_is_confirmed_reported_and_audited_as_2h30m(sta
         assert length == pytest.approx(9000, abs=5)
         await wait_until(
             pilot,
-            lambda: any("silenced for" in str(n.message) for n in app._notifications),
+            lambda: any("silenced for" in n.message for n in app.told),
             5,
             "the toast",
         )
-        toast = next(str(n.message) for n in app._notifications if "silenced for" in str(n.message))
+        toast = next(n.message for n in app.told if "silenced for" in n.message)
         assert "silenced for 2h30m" in toast, toast
     (record,) = [r for r in stack.audit_records() if r["action"] == "silence"]
     text = str(record)

@@ -12,6 +12,7 @@ from textual.widgets import Button, Input
 
 from console.config import AuditConfig, EscalationConfig
 from console.ui.screens.confirm import ConfirmScreen
+from tests.pilot import toasts as drawn_toasts
 from tests.pilot import wait_until
 
 WRITE_MARKER = "import sys; open(sys.argv[1], 'a').write('ran\\n'); sys.exit(int(sys.argv[2]))"
@@ -62,16 +63,8 @@ def console(
     )
 
 
-def shown(notification) -> str:
-    """A notification's message as its toast displays it (markup parsed unless turned off)."""
-    from textual.content import Content
-
-    message = notification.message
-    return Content.from_markup(message).plain if notification.markup else message
-
-
 def notifications(app) -> list[str]:
-    return [str(n.message) for n in app._notifications]
+    return [n.message for n in app.told]
 
 
 @pytest.fixture(autouse=True)
@@ -309,14 +302,14 @@ async def test_a_failing_restart_whose_output_looks_like_markup_is_reported_lite
             ),
         ),
     )
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=(120, 36), notifications=True) as pilot:
         await pilot.press("r")
         await pilot.pause()
         await pilot.press("y")
         await wait_until(pilot, lambda: app.runner.audit.path.exists(), 5, "restart finished")
         await pilot.pause(0.2)
         assert app.is_running
-        toasts = [shown(n) for n in app._notifications]
+        toasts = drawn_toasts(app)  # as drawn: markup in them would be styled away
         assert any("[/bold] unit [red]genesis[/red] failed" in t for t in toasts), toasts
         bar = str(app.query_one("#action-bar").render())
         assert "[/bold] unit [red]genesis[/red] failed" in bar

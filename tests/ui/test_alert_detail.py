@@ -99,12 +99,12 @@ async def test_the_header_shows_the_incident_class_and_escalation_clock(demo_app
     app = demo_app("orchestrator-down", offset=200)
     async with app.run_test(size=(120, 40)) as pilot:
         await app.poll_once()
-        app.tick()
+        app.main.tick()
         await pilot.pause()
         header = app.query_one("#header")
         assert header.incident.startswith("P0 open 1m")
         assert "senior due in 28m" in header.incident
         app.clock.advance(29 * 60)
-        app.tick()
+        app.main.tick()
         assert app.incident.classes.offered_level == 1
         assert "manager due in" in header.incident

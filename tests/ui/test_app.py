@@ -89,7 +89,7 @@ async def test_panes_turn_stale_when_data_stops_arriving(demo_app):
         pane = app.query_one(ServicesPane)
         assert not pane.has_class("-stale")
         app.clock.advance(3 * app.config.refresh_seconds + 1)
-        app.tick()
+        app.main.tick()
         await pilot.pause()
         assert pane.has_class("-stale")
         assert pane.border_subtitle.startswith("STALE")

@@ -8,7 +8,7 @@ from tests.pilot import wait_until
 
 
 def notifications(app) -> list[str]:
-    return [str(n.message) for n in app._notifications]
+    return [n.message for n in app.told]
 
 
 def bar_text(app) -> str:
@@ -68,9 +68,9 @@ async def test_an_audit_log_anyone_can_write_is_warned_about(demo_app, tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
         # at start, before anything relies on it
-        warned = [n for n in app._notifications if "writable by others" in str(n.message)]
+        warned = [n for n in app.told if "writable by others" in n.message]
         assert len(warned) == 1 and warned[0].severity == "warning"
-        assert str(audit) in str(warned[0].message) and "0666" in str(warned[0].message)
+        assert str(audit) in warned[0].message and "0666" in warned[0].message
 
         await app.poll_once()
         await clear_the_cache(app, pilot)

@@ -28,7 +28,7 @@ def demo_options(*argv: str):
 
 
 def notifications(app) -> list[str]:
-    return [str(n.message) for n in app._notifications]
+    return [n.message for n in app.told]
 
 
 @pytest.fixture
@@ -144,13 +144,13 @@ async def test_orchestrator_down_shows_its_incident_within_seconds_at_the_defaul
     try:
         async with app.run_test(size=(120, 36)) as pilot:
             await app.poll_once()
-            app.tick()
+            app.main.tick()
             assert app.state.results["orchestrator"].status is Status.OK  # a few calm seconds
             for _ in range(6):
                 clock.advance(1)
                 stack.settle()
                 await app.poll_once()
-                app.tick()
+                app.main.tick()
             await pilot.pause()
             assert app.state.results["orchestrator"].status is Status.CRITICAL
             assert app.incident.classes.current is not None

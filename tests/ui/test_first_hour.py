@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from textual.widgets import DataTable
-from textual.widgets._footer import FooterKey
 
+from console.ui.footer import FooterKey
 from console.ui.panes.services import ServicesPane
 from console.ui.screens.alert_detail import AlertDetailScreen
 from console.ui.screens.detail import CopyLine, DetailScreen
@@ -62,7 +62,7 @@ async def test_header_keeps_the_refresh_time_at_80_columns(demo_app):
     app = demo_app("orchestrator-down", offset=150)
     async with app.run_test(size=(80, 24)) as pilot:
         await _start(app, pilot)
-        app.tick()
+        app.main.tick()
         await pilot.pause()
         header = screen_text(app).splitlines()[0]
         assert "P2 open" in header
@@ -73,7 +73,7 @@ async def test_header_keeps_the_refresh_time_in_a_p0_with_its_countdown_at_80_co
     app = demo_app("orchestrator-down", offset=200)
     async with app.run_test(size=(80, 24)) as pilot:
         await _start(app, pilot)
-        app.tick()
+        app.main.tick()
         await pilot.pause()
         assert app.incident.classes.current == "P0"
         header = screen_text(app).splitlines()[0]

@@ -30,7 +30,7 @@ async def test_a_hostile_alert_state_is_shown_not_obeyed(demo_app):
     async with app.run_test(size=(160, 48)) as pilot:
         await app.poll_once()
         await pilot.pause()
-        app.on_result(
+        app.main.on_result(
             ProbeResult(
                 "alertmanager",
                 Status.OK,

@@ -5,8 +5,8 @@ colour, one palette entry per thing, and the refresh can be paused and re-timed.
 from __future__ import annotations
 
 from textual.widgets import DataTable, Input
-from textual.widgets._footer import FooterKey
 
+from console.ui.footer import FooterKey
 from console.ui.screens.confirm import ConfirmScreen
 from console.ui.screens.silence import SilenceScreen
 from console.ui.screens.silences import SilencesScreen
@@ -15,7 +15,7 @@ from tests.pilot import wait_until
 
 
 def notes(app) -> list[str]:
-    return [str(n.message) for n in app._notifications]
+    return [n.message for n in app.told]
 
 
 def footer_keys(app) -> list[str]:

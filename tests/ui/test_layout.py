@@ -20,7 +20,7 @@ async def _started(app, pilot) -> None:
     await app.poll_once()
     await pilot.pause()
     await pilot.pause()
-    app.tick()
+    app.main.tick()
     await pilot.pause()
 
 
@@ -95,7 +95,7 @@ async def test_enter_on_a_process_shows_its_whole_name(demo_app):
         assert first.name in text and str(first.pid) in text
         await pilot.press("Y")
         await pilot.pause()
-        assert any(first.name in str(n.message) for n in app._notifications)
+        assert any(first.name in n.message for n in app.told)
 
 
 async def test_the_silences_view_has_the_copy_key(demo_app):

@@ -61,7 +61,7 @@ async def test_a_breach_is_visible_in_the_digits_and_the_budget_says_over(demo_a
             ),
             budget_left_minutes=budget_left_minutes(value, 99.9),
         )
-        app.on_result(
+        app.main.on_result(
             ProbeResult("sla", Status.CRITICAL, "", data=snapshot, obtained_at=app.clock.time())
         )
         await pilot.pause()
@@ -78,15 +78,15 @@ async def test_a_warning_only_p3_shows_no_escalation_due(demo_app):
     app = demo_app("healthy", offset=200)
     async with app.run_test(size=(160, 48)) as pilot:
         await app.poll_once()
-        app.tick()
+        app.main.tick()
         await pilot.pause()
         header = app.query_one(StatusHeader)
         assert app.incident.classes.current == "P3"
         assert header.incident.startswith("P3 open"), header.incident
         assert "due" not in header.incident, header.incident
         app.clock.advance(31 * 60)  # past when a P0 would call the senior engineer
-        app.tick()
+        app.main.tick()
         await pilot.pause()
         if app.incident.classes.current == "P3":
             assert "due" not in header.incident, header.incident
-        assert not any("Escalation" in str(n.title) for n in app._notifications)
+        assert not any("Escalation" in n.title for n in app.told)

@@ -8,13 +8,12 @@ from rich.segment import Segment
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.strip import Strip
-from textual.widgets import Static
 
 from console.model import HostSnapshot, ProbeResult, ProcessInfo, Status
 from console.state import State
 from console.ui.output import render_segments
 from console.ui.panes.host import HostPane
-from console.ui.partial import changed_spans, update_changed
+from console.ui.partial import PartialText, changed_spans
 from console.ui.themes import VARIABLE_DEFAULTS
 
 
@@ -85,21 +84,26 @@ def test_a_changed_clock_is_one_span_and_a_new_shape_redraws_whole():
     assert changed_spans(None, header("12:00:01 UTC")) is None
 
 
-async def test_update_changed_shows_the_new_text():
+async def test_partial_text_shows_the_new_text_and_repaints_only_what_changed():
     class One(App):
         def compose(self) -> ComposeResult:
-            yield Static(id="line")
+            yield PartialText(id="line")
 
     app = One()
     async with app.run_test(size=(40, 3)) as pilot:
-        line = app.query_one("#line", Static)
-        drawn = update_changed(line, Text("refreshed 12:00:01"), None)
+        line = app.query_one("#line", PartialText)
+        line.show(Text("refreshed 12:00:01"))
         await pilot.pause()
-        drawn = update_changed(line, Text("refreshed 12:00:03"), drawn)
+        line.show(Text("refreshed 12:00:03"))
         await pilot.pause()
         strips = app.screen._compositor.render_strips()
         assert "".join(s.text for s in strips[0]).startswith("refreshed 12:00:03")
         assert str(line.render()) == "refreshed 12:00:03"
+        # a change of shape is drawn whole, and still shows
+        line.show(Text("refreshed 12:00:03 · PAUSED"))
+        await pilot.pause()
+        strips = app.screen._compositor.render_strips()
+        assert "".join(s.text for s in strips[0]).startswith("refreshed 12:00:03 · PAUSED")
 
 
 def test_the_terminal_gets_the_changed_cells_not_the_line_before_them():

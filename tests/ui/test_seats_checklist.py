@@ -33,7 +33,7 @@ def seated(tmux: ScriptedTmux) -> Seats:
 
 async def open_p0(app, pilot) -> None:
     await app.poll_once()
-    app.tick()
+    app.main.tick()
     await pilot.pause()
     assert app.incident.classes.current == "P0"
 
@@ -49,7 +49,7 @@ async def test_the_p0_checklist_counts_down_ticks_and_goes_overdue(demo_app):
         assert not header.checklist_overdue
 
         app.clock.advance(STATUS_PAGE_SECONDS + 12)
-        app.tick()
+        app.main.tick()
         assert header.checklist == "STATUS PAGE OVERDUE 12s"
         assert header.checklist_overdue  # drawn in the warning colour
 
@@ -68,7 +68,7 @@ async def test_the_p0_checklist_counts_down_ticks_and_goes_overdue(demo_app):
         await pilot.pause()
         await pilot.press("1")
         await pilot.pause()
-        app.tick()
+        app.main.tick()
         assert header.checklist == "P0 checklist: 2 open"
         assert not header.checklist_overdue
 
@@ -130,14 +130,14 @@ async def test_another_seats_y_does_not_confirm_and_a_tie_is_refused(demo_app):
         await pilot.press("y")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)  # not confirmed
-        assert any("oncall1's prompt" in n.message for n in app._notifications)
+        assert any("oncall1's prompt" in n.message for n in app.told)
 
         tmux.press("oncall1", 111)
         tmux.press("oncall2", 111)  # both in the same second: refused, asked again
         await pilot.press("y")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
-        assert any("same second" in n.message for n in app._notifications)
+        assert any("same second" in n.message for n in app.told)
 
         tmux.press("oncall2", 112)  # any seat may cancel
         await pilot.press("n")
@@ -180,7 +180,7 @@ async def test_the_header_names_who_watches_and_attach_detach_reach_the_timeline
         tmux.clients.append(("oncall3", "/dev/pts/5", 120))
         # tmux is asked every LOOK_SECONDS: the header names the new seat by then
         monotonic[0] += LOOK_SECONDS
-        app.tick()
+        app.main.tick()
         await wait_until(
             pilot,
             lambda: app.seating.watching() == "3 watching: oncall1, oncall2, oncall3",

@@ -100,7 +100,7 @@ async def test_copy_takes_the_focused_section_and_x_leaves_an_expired_silence(de
         await pilot.press("x")
         await pilot.pause()
         assert app.screen is view  # nothing to confirm: it has already expired
-        assert any("already expired" in str(n.message) for n in app._notifications)
+        assert any("already expired" in n.message for n in app.told)
         view.query_one("#silences-table").focus()
         await pilot.press("x")
         await pilot.pause()

@@ -13,7 +13,7 @@ async def _poll(pilot) -> None:
     await pilot.pause()
     # the panes' heights follow their content: settle the layout, then the border notes
     await pilot.pause()
-    pilot.app.tick()
+    pilot.app.main.tick()
     await pilot.pause()
 
 

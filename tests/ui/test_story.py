@@ -20,7 +20,7 @@ async def test_orchestrator_down_from_alert_to_post_mortem(demo_app, capsys):
     clock = app.clock
     async with app.run_test(size=(120, 40)) as pilot:
         await app.poll_once()
-        app.tick()
+        app.main.tick()
         await pilot.pause()
         assert app.incident.classes.current is not None
 
@@ -59,7 +59,7 @@ async def test_orchestrator_down_from_alert_to_post_mortem(demo_app, capsys):
         recovery = app.incident.tracker.last_recovery_seconds
         assert recovery is not None and recovery > 0
         assert app.incident.recovery_value(clock.time()).value == recovery
-        app.tick()
+        app.main.tick()
         await pilot.pause()
 
     # and the timeline tells the whole story, ready for the post-mortem, read on the

@@ -22,7 +22,7 @@ async def test_unwritable_audit_and_timeline_are_reported_not_fatal(
     )
     async with app.run_test(size=(120, 36), notifications=True) as pilot:
         await app.poll_once()  # alerts go to the timeline: the write fails, the app goes on
-        app.tick()
+        app.main.tick()
         await pilot.pause()
         assert app.timeline.local_error and "cannot write" in app.timeline.local_error
         assert any("Timeline: cannot write" in toast for toast in toasts(app))

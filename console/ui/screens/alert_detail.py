@@ -8,7 +8,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from console.clock import utc_datetime
@@ -19,6 +18,7 @@ from console.text import clean
 from console.ui.alert_history import history_section
 from console.ui.screens.detail import COPY_BINDING, CopyLine, alert_markdown
 from console.ui.screens.muted import WhyMuted
+from console.ui.screens.overlay import Overlay
 
 ACTION_LABELS = {
     "restart": "Restart the orchestrator",
@@ -41,7 +41,7 @@ def _when(epoch: float | None) -> str:
     return utc_datetime(epoch)
 
 
-class AlertDetailScreen(ModalScreen[None]):
+class AlertDetailScreen(Overlay[None]):
     """Opened with Enter on an alert; escape closes it."""
 
     DEFAULT_CSS = """

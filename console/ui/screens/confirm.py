@@ -24,11 +24,11 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from console.actions.plan import Plan
 from console.text import clean, literal
+from console.ui.screens.overlay import Overlay
 
 
 class TypedInput(Input):
@@ -88,7 +88,7 @@ class NoteInput(Input):
             self.insert_text_at_cursor(line)
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(Overlay[bool]):
     """Asks whether to run a plan; dismisses with True only on an explicit confirmation."""
 
     DEFAULT_CSS = """

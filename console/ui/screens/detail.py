@@ -9,13 +9,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import HorizontalScroll, Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import Static
 
 from console.clock import utc_datetime
 from console.model import Alert
 from console.text import clean
 from console.ui.keymaps import DEFAULT_KEYS
+from console.ui.screens.overlay import Overlay
 
 #: the copy key on a modal screen (the app's own bindings do not reach past a modal);
 #: the same binding id, so a keymap moves it everywhere at once
@@ -52,7 +53,7 @@ def copy_value(screen: Screen[Any]) -> str | None:
     return whole() if callable(whole) else None
 
 
-class DetailScreen(ModalScreen[None]):
+class DetailScreen(Overlay[None]):
     """Label: value pairs, each value whole and wrapped; escape closes it."""
 
     DEFAULT_CSS = """

@@ -9,8 +9,9 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from console.ui.screens.overlay import Overlay
 
 #: the console's own keys first, in groups a person looks for; Textual's generic keys last
 GROUPS = (
@@ -52,7 +53,7 @@ def key_label(app: App[Any], key: str) -> str:
     return app.get_key_display(Binding(key, ""))
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Overlay[None]):
     """Every active key and what it does; escape, q or ? closes it."""
 
     DEFAULT_CSS = """

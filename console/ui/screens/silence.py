@@ -8,13 +8,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from console.clock import parse_duration
 from console.matchers import WireMatcher, matchers_match, regex_problem
 from console.model import Alert
 from console.text import clean
+from console.ui.screens.overlay import Overlay
 
 
 def shown(value: str) -> str:
@@ -46,7 +46,7 @@ class SilenceRequest:
     author: str
 
 
-class SilenceScreen(ModalScreen[SilenceRequest | None]):
+class SilenceScreen(Overlay[SilenceRequest | None]):
     """Edit the matchers (drop a label, switch to regex), then review the plan."""
 
     DEFAULT_CSS = """

@@ -9,7 +9,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static
 
 from console.clock import format_span
@@ -24,6 +23,7 @@ from console.muting import (
 from console.text import clean, literal
 from console.ui.keymaps import DEFAULT_KEYS, split_keys
 from console.ui.screens.detail import COPY_BINDING
+from console.ui.screens.overlay import Overlay
 
 #: the view's own keys as the help screen lists them, binding id → what it does
 HELP = {
@@ -43,7 +43,7 @@ def help_bindings(read_only: bool) -> list[tuple[Binding, str]]:
     ]
 
 
-class SilencesScreen(ModalScreen[None]):
+class SilencesScreen(Overlay[None]):
     """Lists active silences; x expires the selected one, + extends it by an hour."""
 
     DEFAULT_CSS = """

@@ -8,12 +8,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Static
 
 from console.clock import format_utc, utc_datetime
 from console.text import clean, literal
 from console.ui.screens.detail import COPY_BINDING, DetailScreen
+from console.ui.screens.overlay import Overlay
 
 if TYPE_CHECKING:
     from console.timeline.entry import Entry
@@ -33,7 +33,7 @@ KIND_LABELS = {
 }
 
 
-class NoteScreen(ModalScreen[str | None]):
+class NoteScreen(Overlay[str | None]):
     """One line of free text for the timeline; Enter adds it, escape drops it."""
 
     DEFAULT_CSS = """
@@ -59,7 +59,7 @@ class NoteScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class TimelineScreen(ModalScreen[None]):
+class TimelineScreen(Overlay[None]):
     """Everything that happened, newest first, with who was there."""
 
     DEFAULT_CSS = """
