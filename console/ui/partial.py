@@ -56,6 +56,11 @@ class PartialText(Widget):
     def render(self) -> Text:
         return self._text
 
+    @property
+    def content(self) -> Text:
+        """The text shown now (as Static.content)."""
+        return self._text
+
     def show(self, text: Text, *, whole: bool = False) -> None:
         """Show `text`: only the changed cells are drawn again when its lines keep their
         lengths and styles, everything otherwise (or when `whole`)."""
