@@ -16,6 +16,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.timer import Timer
+from textual.widgets import Input
 
 from console.actions.escalate import StandIn
 from console.actions.runner import ActionRunner
@@ -136,7 +137,11 @@ class GenesisApp(App[int]):
         Binding(DEFAULT_KEYS["maintenance"], "maintenance", "Maintenance", id="maintenance"),
         Binding(DEFAULT_KEYS["escalate"], "escalate", "Escalate", id="escalate"),
         Binding(DEFAULT_KEYS["silences"], "silences", "Silences", id="silences"),
-        Binding(DEFAULT_KEYS["filter"], "filter", "Filter", id="filter", key_display="/"),
+        # priority: the app opens the filter line (and moves the focus into it) while it
+        # handles the `/` itself, so the keys of the same burst land in the line
+        Binding(
+            DEFAULT_KEYS["filter"], "filter", "Filter", id="filter", key_display="/", priority=True
+        ),
         Binding(DEFAULT_KEYS["fold"], "fold", "Fold/unfold group", id="fold", show=False),
         Binding(
             DEFAULT_KEYS["sort_previous"],
@@ -155,7 +160,9 @@ class GenesisApp(App[int]):
             id="label_columns",
             show=False,
         ),
-        Binding(DEFAULT_KEYS["note"], "note", "Note", id="note"),
+        # priority, as the filter: the note prompt opens while the app handles the key,
+        # so the words typed in the same burst land in it
+        Binding(DEFAULT_KEYS["note"], "note", "Note", id="note", priority=True),
         Binding(DEFAULT_KEYS["timeline"], "timeline", "Timeline", id="timeline"),
         Binding(DEFAULT_KEYS["ack"], "ack", "Ack", id="ack"),
         Binding(DEFAULT_KEYS["group"], "group", "Group", id="group"),
@@ -636,6 +643,13 @@ class GenesisApp(App[int]):
 
     def action_filter(self) -> None:
         self.main.open_filter()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("filter", "note"):
+            # priority bindings: they must not take their key from a text field (a note,
+            # a silence comment, the filter line itself) or from a view on top
+            return self.screen is self.main and not isinstance(self.focused, Input)
+        return True
 
     def action_copy(self) -> None:
         self.main.copy()

@@ -153,3 +153,24 @@ async def test_the_vim_keymap_filters_on_its_search_key(demo_app):
         assert app.focused is pane.query_one("#filter-input", Input)
         await type_burst(pilot, "zzz-no-such-alert")
         assert names(pane) == []
+
+
+async def test_slash_and_the_filter_typed_as_one_burst_all_land_in_the_filter(demo_app):
+    """Over SSH or tmux a typed line arrives as one read: the key events are queued
+    together, before the filter line would get the focus on a later turn. None of them
+    may run a binding (s would open the silence form)."""
+    from textual import events
+
+    from console.ui.keymaps import normalise_key
+
+    app = demo_app("orchestrator-down", offset=150)
+    async with app.run_test(size=NARROW) as pilot:
+        pane = await started(demo_app, pilot, app)
+        for ch in '/severity="critical"':
+            app.post_message(events.Key(normalise_key(ch), ch))
+        await pilot.pause()
+        await pilot.pause()
+        line = pane.query_one("#filter-input", Input)
+        assert type(app.screen).__name__ == "MainScreen", app.screen
+        assert line.value == 'severity="critical"', line.value
+        assert 'filter: severity="critical"' in title(pane)

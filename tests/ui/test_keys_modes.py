@@ -187,3 +187,39 @@ async def test_refresh_pauses_and_changes_interval_live(demo_app):
         assert "every 5s" in str(app.query_one("#header").render())
         await pilot.press("left_square_bracket", "left_square_bracket")
         assert app.poller.interval == 1
+
+
+def _burst(app, text: str) -> None:
+    """Queue every character of `text` as the terminal would deliver one read (tmux
+    send-keys, a fast typist over SSH): all the key events before any is handled."""
+    from textual import events
+
+    from console.ui.keymaps import normalise_key
+
+    for ch in text:
+        app.post_message(events.Key("space" if ch == " " else normalise_key(ch), ch))
+
+
+async def test_a_note_typed_in_one_burst_with_its_key_lands_whole_in_the_note(demo_app):
+    app = demo_app("orchestrator-down", offset=150)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.poll_once()
+        await pilot.pause()
+        _burst(app, "nrestarting db, see /runbooks")  # r, s, / and n must not act
+        await pilot.pause()
+        await pilot.pause()
+        assert [type(s).__name__ for s in app.screen_stack] == ["MainScreen", "NoteScreen"]
+        assert app.screen.query_one("#note", Input).value == "restarting db, see /runbooks"
+
+
+async def test_slash_and_n_in_a_text_field_are_letters_not_keys(demo_app):
+    app = demo_app("orchestrator-down", offset=150)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.poll_once()
+        await pilot.pause()
+        await pilot.press("slash")
+        _burst(app, "name/n")
+        await pilot.pause()
+        await pilot.pause()
+        assert type(app.screen).__name__ == "MainScreen"
+        assert app.focused is not None and getattr(app.focused, "value", None) == "name/n"

@@ -358,7 +358,10 @@ class AlertsPane(Pane):
         line.position = -1
         self.add_class("-filtering")
         line.disabled = False
-        line.focus()
+        # the focus moves now, not on a later turn of the event loop: keys that arrived
+        # in the same burst as the `/` (one read over SSH or tmux) are already queued
+        # behind it, and each must land in the line, never run a binding
+        self.screen.set_focus(line)
         line.cursor_position = len(line.value)
 
     def set_filter(self, text: str) -> str | None:

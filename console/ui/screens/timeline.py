@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -50,6 +51,17 @@ class NoteScreen(Overlay[str | None]):
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
+
+    def on_key(self, event: events.Key) -> None:
+        # a key of the burst that opened the prompt, before the field had the focus: it is
+        # still a letter of the note
+        field = self.query_one(Input)
+        if self.focused is field or not event.is_printable or not event.character:
+            return
+        event.stop()
+        event.prevent_default()
+        field.insert_text_at_cursor(event.character)
+        self.set_focus(field)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         text = event.value.strip()
