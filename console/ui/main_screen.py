@@ -40,6 +40,10 @@ if TYPE_CHECKING:
 #: a pane is stale when its data is older than this many refresh intervals
 STALE_INTERVALS = 3
 
+#: the sources whose answers the header shows at once (the incident, the alerts' note):
+#: the screen ticks after their answers too, not only on its 1 s timer
+TICKS_AFTER = frozenset({"alertmanager", "orchestrator"})
+
 #: j/k/g/G style movement: the first of these the focused widget has
 NAV_ACTIONS = {
     "down": ("action_cursor_down", "action_scroll_down"),
@@ -178,12 +182,15 @@ class MainScreen(Screen[None]):
         if self.panes_gone():
             return  # a probe that answered while the console was closing
         app = self.genesis
+        before = app.state.alerts
         changed = app.state.apply(result)
         now = app.clock.time()
         alerts = app.state.alerts
         if "alertmanager" in changed and alerts is not None:
             self.ring(app.terminal_alerts.check(alerts.alerts, now))
-            app.warroom.record_alerts(alerts.alerts, now, alerts.silences, alerts.unreachable)
+            if not same_alerts(before, alerts):
+                # (the same alerts again put nothing new on the timeline: not walked again)
+                app.warroom.record_alerts(alerts.alerts, now, alerts.silences, alerts.unreachable)
             # an open silences view follows Alertmanager (e.g. after an extend)
             for screen in app.screen_stack:
                 if isinstance(screen, SilencesScreen):
@@ -204,7 +211,10 @@ class MainScreen(Screen[None]):
             self.undrawn |= changed
         else:
             self.show_panes(changed, now)
-        self.tick()
+        if result.name in TICKS_AFTER:
+            # what the header shows of these follows at once; the rest (the "refreshed"
+            # time, the panes' ages) follows on the 1 s timer, not after every answer
+            self.tick()
 
     def covered(self) -> bool:
         """True while another screen (a view, a prompt, a confirmation) is on top."""
@@ -370,6 +380,17 @@ class MainScreen(Screen[None]):
         if node is None or node is self:
             return None
         return cast(Callable[[], "str | None"], node.copy_text)()
+
+
+def same_alerts(before: AlertmanagerData | None, after: AlertmanagerData) -> bool:
+    """True when Alertmanager answered the very alerts and silences it answered before
+    (the source hands back the same objects for the same replies)."""
+    return (
+        before is not None
+        and before.alerts is after.alerts
+        and before.silences is after.silences
+        and before.unreachable == after.unreachable
+    )
 
 
 def alerts_note(data: AlertmanagerData | None) -> str:
