@@ -473,7 +473,9 @@ class GenesisApp(App[int]):
         snapshots, a script stepping a frozen clock); with autostart the poller's own
         loops do it, and the refresh key asks them for the same without waiting."""
         poller = await self._make_poller()
-        return await poller.run_once()
+        results = await poller.run_once()
+        self.main.tick()  # the "refreshed" time and the ages at once, not on the next second
+        return results
 
     def on_alert_detail_screen_run_action(self, message: AlertDetailScreen.RunAction) -> None:
         self.call_after_refresh(self.run_action, message.action)

@@ -40,6 +40,10 @@ if TYPE_CHECKING:
 #: a pane is stale when its data is older than this many refresh intervals
 STALE_INTERVALS = 3
 
+#: the sources whose answers the header shows at once (the incident, the alerts' note):
+#: the screen ticks after their answers too, not only on its 1 s timer
+TICKS_AFTER = frozenset({"alertmanager", "orchestrator"})
+
 #: j/k/g/G style movement: the first of these the focused widget has
 NAV_ACTIONS = {
     "down": ("action_cursor_down", "action_scroll_down"),
@@ -77,6 +81,10 @@ class MainScreen(Screen[None]):
         self.switching = False
         #: the timeline's last local problem, once said (each new one is said once)
         self.told_timeline: str | None = None
+        #: the header and the panes' container, held: looked up on every answer and every
+        #: second, a DOM query each time cost a sixth of the event loop
+        self._header: StatusHeader | None = None
+        self._panes: Panes | None = None
 
     @property
     def genesis(self) -> GenesisApp:
@@ -90,15 +98,17 @@ class MainScreen(Screen[None]):
         screen's widgets through the app's compose (beside its own toasts and tooltip),
         before the app is mounted."""
         app = self.genesis
-        yield StatusHeader(
+        self._header = StatusHeader(
             app.config.environment,
             app.read_only,
             insecure=insecure_backends(app.config),
             hint=app.config_hint,
             id="header",
         )
+        yield self._header
         yield app.action_bar
-        with Panes(id="panes", laid_out=self.arranged):
+        self._panes = Panes(id="panes", laid_out=self.arranged)
+        with self._panes:
             yield from self.make_panes()
         yield KeyFooter()
 
@@ -114,11 +124,15 @@ class MainScreen(Screen[None]):
 
     @property
     def header(self) -> StatusHeader:
-        return self.query_one(StatusHeader)
+        return self._header if self._header is not None else self.query_one(StatusHeader)
 
     @property
     def panes(self) -> Panes:
-        return self.query_one(Panes)
+        return self._panes if self._panes is not None else self.query_one(Panes)
+
+    def each_pane(self) -> list[Pane]:
+        """The four panes (their container's children: no DOM query)."""
+        return [pane for pane in self.panes.children if isinstance(pane, Pane)]
 
     async def replace_panes(self) -> None:
         """Every pane afresh for the environment just switched to (the old one's picture
@@ -134,16 +148,23 @@ class MainScreen(Screen[None]):
     def panes_gone(self) -> bool:
         """True while the panes are not there to draw on: the app is shutting down (they
         are already unmounted) or the environment is switching."""
+        panes = self._panes
         return (
             self.switching
             or not self.app.is_running
             or not self.app.screen_stack
-            or not self.query("#panes")
+            or panes is None
+            or not panes.is_attached
         )
 
     def alerts_pane(self) -> AlertsPane | None:
         """The Alerts pane, or None while it is gone (see panes_gone)."""
-        return None if self.panes_gone() else self.query_one(AlertsPane)
+        if self.panes_gone():
+            return None
+        for pane in self.each_pane():
+            if isinstance(pane, AlertsPane):
+                return pane
+        return None
 
     def lay_out(self) -> None:
         """Set the layout for the screen's size and the panes' content."""
@@ -161,12 +182,15 @@ class MainScreen(Screen[None]):
         if self.panes_gone():
             return  # a probe that answered while the console was closing
         app = self.genesis
+        before = app.state.alerts
         changed = app.state.apply(result)
         now = app.clock.time()
         alerts = app.state.alerts
         if "alertmanager" in changed and alerts is not None:
             self.ring(app.terminal_alerts.check(alerts.alerts, now))
-            app.warroom.record_alerts(alerts.alerts, now, alerts.silences, alerts.unreachable)
+            if not same_alerts(before, alerts):
+                # (the same alerts again put nothing new on the timeline: not walked again)
+                app.warroom.record_alerts(alerts.alerts, now, alerts.silences, alerts.unreachable)
             # an open silences view follows Alertmanager (e.g. after an extend)
             for screen in app.screen_stack:
                 if isinstance(screen, SilencesScreen):
@@ -187,7 +211,10 @@ class MainScreen(Screen[None]):
             self.undrawn |= changed
         else:
             self.show_panes(changed, now)
-        self.tick()
+        if result.name in TICKS_AFTER:
+            # what the header shows of these follows at once; the rest (the "refreshed"
+            # time, the panes' ages) follows on the 1 s timer, not after every answer
+            self.tick()
 
     def covered(self) -> bool:
         """True while another screen (a view, a prompt, a confirmation) is on top."""
@@ -198,7 +225,7 @@ class MainScreen(Screen[None]):
         was drawn)."""
         app = self.genesis
         app.state.recovery = app.incident.recovery_value(now)
-        for pane in self.query(Pane):
+        for pane in self.each_pane():
             if pane.shows(changed):
                 pane.show(app.state)
         if changed:
@@ -222,7 +249,7 @@ class MainScreen(Screen[None]):
             return
         app = self.genesis
         app.state.recovery = app.incident.recovery_value(app.clock.time())
-        for pane in self.query(Pane):
+        for pane in self.each_pane():
             pane.forget()
             pane.show(app.state)
         self.header.redraw(force=True)
@@ -236,7 +263,7 @@ class MainScreen(Screen[None]):
         covered = self.covered()
         stale_after = STALE_INTERVALS * app.config.refresh_seconds
         if not covered:
-            for pane in self.query(Pane):
+            for pane in self.each_pane():
                 pane.tick(app.state, now, stale_after)
         problem = app.timeline.local_error
         if problem and problem != self.told_timeline:
@@ -353,6 +380,17 @@ class MainScreen(Screen[None]):
         if node is None or node is self:
             return None
         return cast(Callable[[], "str | None"], node.copy_text)()
+
+
+def same_alerts(before: AlertmanagerData | None, after: AlertmanagerData) -> bool:
+    """True when Alertmanager answered the very alerts and silences it answered before
+    (the source hands back the same objects for the same replies)."""
+    return (
+        before is not None
+        and before.alerts is after.alerts
+        and before.silences is after.silences
+        and before.unreachable == after.unreachable
+    )
 
 
 def alerts_note(data: AlertmanagerData | None) -> str:
