@@ -135,12 +135,18 @@ def expected_error_rate(s: Scenario, start: float, end: float) -> float:
 
 def start_prometheus_with_history(folder: Path, s: Scenario) -> Server:
     """A real Prometheus whose TSDB holds the scenario (retention 90 d, no scrapes of its own)."""
+    return start_prometheus_with_openmetrics(folder, openmetrics(s))
+
+
+def start_prometheus_with_openmetrics(folder: Path, text: str) -> Server:
+    """A real Prometheus whose TSDB holds these OpenMetrics samples, backfilled with
+    promtool (retention 90 d, no scrapes of its own)."""
     binary = need("prometheus")
     promtool = need("promtool")
     folder.mkdir(parents=True, exist_ok=True)
     data = folder / "data"
     source = folder / "history.om"
-    source.write_text(openmetrics(s), encoding="utf-8")
+    source.write_text(text, encoding="utf-8")
     subprocess.run(
         [
             promtool,

@@ -9,7 +9,6 @@ rules (monitoring/) fire in a real Prometheus and are counted the same way.
 from __future__ import annotations
 
 import asyncio
-import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from console.sources.alert_history import AlertHistorySource
 from console.sources.alertmanager import AlertmanagerSource
 from console.state import State
 from tests.integration.fixtures_monitoring import Server, _ready, start_alertmanager
+from tests.integration.sla_history import start_prometheus_with_openmetrics
 from tests.procs import Proc, free_port, need
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,34 +85,11 @@ def _openmetrics(now: float) -> str:
 @pytest.fixture(scope="module")
 def backfilled(tmp_path_factory) -> Backfilled:
     """A real Prometheus whose TSDB holds the episodes above, ending a minute ago."""
-    binary, promtool = need("prometheus"), need("promtool")
     folder = tmp_path_factory.mktemp("alert-history")
     now = float(int(time.time()) - 60)
-    source = folder / "alerts.om"
-    source.write_text(_openmetrics(now), encoding="utf-8")
-    data = folder / "data"
-    subprocess.run(
-        [promtool, "tsdb", "create-blocks-from", "openmetrics", str(source), str(data)],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    (folder / "prometheus.yml").write_text("global:\n  scrape_interval: 1m\n")
-    port = free_port()
-    proc = Proc(
-        [
-            binary,
-            f"--config.file={folder / 'prometheus.yml'}",
-            f"--storage.tsdb.path={data}",
-            "--storage.tsdb.retention.time=90d",
-            f"--web.listen-address=127.0.0.1:{port}",
-            "--log.level=warn",
-        ],
-        folder / "prometheus.log",
-    )
-    server = _ready(Server("prometheus", port, proc))
+    server = start_prometheus_with_openmetrics(folder, _openmetrics(now))
     yield Backfilled(server, now)
-    proc.stop()
+    server.proc.stop()
 
 
 async def _read(source: AlertHistorySource) -> State:
