@@ -31,8 +31,8 @@ from console.text import clean, literal
 from console.ui.screens.overlay import Overlay
 
 
-class TypedInput(Input):
-    """An input that takes keys only: a paste is refused, so the name must be typed."""
+class SeatInput(Input):
+    """An input whose printable keys count only from the seat allowed to answer."""
 
     #: why the key being handled does not count (another seat pressed it), or None
     seat_refusal: Callable[[], str | None] | None = None
@@ -47,6 +47,10 @@ class TypedInput(Input):
                 self.notify(refusal, severity="warning", markup=False)
                 return
         await super()._on_key(event)
+
+
+class TypedInput(SeatInput):
+    """An input that takes keys only: a paste is refused, so the name must be typed."""
 
     def _on_paste(self, event: events.Paste) -> None:
         event.prevent_default()
@@ -62,22 +66,8 @@ class TypedInput(Input):
         self.notify("Type the name; a paste does not count.", severity="warning", markup=False)
 
 
-class NoteInput(Input):
+class NoteInput(SeatInput):
     """The optional note of an action: typed or pasted (several lines become one, cleaned)."""
-
-    #: why the key being handled does not count (another seat pressed it), or None
-    seat_refusal: Callable[[], str | None] | None = None
-
-    async def _on_key(self, event: events.Key) -> None:
-        if event.is_printable and self.seat_refusal is not None:
-            refusal = self.seat_refusal()
-            if refusal:
-                event.stop()
-                event.prevent_default()
-                self.app.bell()
-                self.notify(refusal, severity="warning", markup=False)
-                return
-        await super()._on_key(event)
 
     def _on_paste(self, event: events.Paste) -> None:
         event.stop()
