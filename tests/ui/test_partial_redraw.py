@@ -7,6 +7,7 @@ from __future__ import annotations
 from rich.segment import Segment
 from rich.text import Text
 from textual.app import App, ComposeResult
+from textual.geometry import Region
 from textual.strip import Strip
 
 from console.model import HostSnapshot, ProbeResult, ProcessInfo, Status
@@ -126,3 +127,62 @@ def test_the_terminal_gets_the_changed_cells_not_the_line_before_them():
     # a whole-line update is unchanged
     out = render_segments(ChopsUpdate([{0: line}], [(0, 0, end)], [[end]]), console)
     assert "GENESIS  │  日本refreshed 12:00:03" in out
+
+
+def test_what_the_terminal_already_shows_is_not_written_again():
+    from rich.console import Console
+    from rich.style import Style
+    from textual._compositor import ChopsUpdate, LayoutUpdate
+
+    console = Console(color_system="truecolor", force_terminal=True, width=80)
+    red = Style(color="red")
+
+    def row(value: str, colour: Style | None = None) -> Strip:
+        return Strip([Segment("P95 latency  "), Segment(value, colour), Segment("  ● OK")])
+
+    def update(*strips: Strip) -> str:
+        ends = [[s.cell_length] for s in strips]
+        spans = [(y, 0, s.cell_length) for y, s in enumerate(strips)]
+        return render_segments(ChopsUpdate([{0: s} for s in strips], spans, ends), console)
+
+    first = update(row("0.83 s"), row("0.10 s"))
+    assert "P95 latency" in first and "0.83 s" in first and "0.10 s" in first
+
+    # the widget drew the same two lines again: nothing reaches the terminal
+    assert update(row("0.83 s"), row("0.10 s")) == ""
+
+    # one value changed on the second line: only that value is written, at its place
+    out = update(row("0.83 s"), row("0.12 s"))
+    assert "0.12 s" in out and "P95" not in out and "OK" not in out and "0.83" not in out
+    assert out.startswith("\x1b[2;14H")
+
+    # a change of colour alone is a change
+    out = update(row("0.83 s", red), row("0.12 s"))
+    assert "0.83 s" in out and "\x1b[31m" in out
+
+    # the whole screen was written (a resize, a modal): everything is written again
+    LayoutUpdate([[row("x")]], Region(0, 0, 80, 1)).render_segments(console)
+    out = update(row("0.83 s", red), row("0.12 s"))
+    assert out.count("P95 latency") == 2
+
+
+def test_a_strip_written_in_part_or_overlapped_is_written_whole_next_time():
+    from rich.console import Console
+    from textual._compositor import ChopsUpdate
+
+    console = Console(color_system=None, force_terminal=True, width=80)
+    line = Strip([Segment("refreshed "), Segment("12:00:03")])
+    end = line.cell_length
+
+    def whole() -> str:
+        return render_segments(ChopsUpdate([{0: line}], [(0, 0, end)], [[end]]), console)
+
+    assert "refreshed 12:00:03" in whole()
+    assert whole() == ""
+    # another widget drew over part of the line (other chops at other places)
+    left, right = Strip([Segment("abcde")]), Strip([Segment("fgh")])
+    render_segments(ChopsUpdate([{0: left, 5: right}], [(0, 0, 8)], [[5, 8]]), console)
+    assert "refreshed 12:00:03" in whole()
+    # a part of it was written (a partial region): the next whole write is whole
+    render_segments(ChopsUpdate([{0: line}], [(0, end - 1, end)], [[end]]), console)
+    assert "refreshed 12:00:03" in whole()

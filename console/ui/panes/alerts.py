@@ -224,6 +224,7 @@ class AlertsPane(Pane):
         self.filter: Filter | None = None
         self._state: State | None = None
         self._title_text = ""
+        self._empty_text: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="alerts-problem")
@@ -334,7 +335,12 @@ class AlertsPane(Pane):
             text = "? no Alertmanager could be read: alerts unknown"
         if read and missing:
             text += f"; not read: {', '.join(missing)}, its alerts are unknown"
-        self.query_one("#alerts-empty", Static).update(literal(text, 400))
+        if text != self._empty_text:
+            # one line either way: no layout pass for the screen
+            self.query_one("#alerts-empty", Static).update(
+                literal(text, 400), layout=self._empty_text is None
+            )
+            self._empty_text = text
 
     # -- the filter ------------------------------------------------------------------
 
