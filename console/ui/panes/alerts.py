@@ -37,6 +37,7 @@ from console.ui.grouping import (
     make_groups,
     sort_alerts,
 )
+from console.ui.inputs import SteadyInput
 from console.ui.panes.base import Pane
 
 SYMBOLS = {"critical": "✖ CRIT", "warning": "▲ WARN"}
@@ -122,7 +123,7 @@ MAX_ROWS = 1000
 TITLE_FILTER_CHARS = 24
 
 
-class FilterInput(Input):
+class FilterInput(SteadyInput):
     """The filter line: Enter keeps the filter, Escape clears it, up/down recall the last ones."""
 
     BINDINGS = [
