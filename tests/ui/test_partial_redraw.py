@@ -186,3 +186,27 @@ def test_a_strip_written_in_part_or_overlapped_is_written_whole_next_time():
     # a part of it was written (a partial region): the next whole write is whole
     render_segments(ChopsUpdate([{0: line}], [(0, end - 1, end)], [[end]]), console)
     assert "refreshed 12:00:03" in whole()
+
+
+async def test_a_changed_process_figure_is_drawn_and_the_others_stay_right():
+    """Only the changed cell's render is dropped (issue 13): what is drawn is the new
+    figure in its row, and every other row still draws its own."""
+    app = HostOnly()
+    async with app.run_test(size=(80, 30)) as pilot:
+        pane = app.query_one(HostPane)
+        table = pane.processes
+        pane.show(_host((10, "postgres", 50.0), (20, "nginx", 10.0), (30, "cron", 1.0)))
+        await pilot.pause()
+        before = [table.render_line(y).text for y in range(1, 4)]
+        assert "50.0" in before[0] and "10.0" in before[1] and "1.0" in before[2]
+
+        pane.show(_host((10, "postgres", 50.0), (20, "nginx", 12.5), (30, "cron", 1.0)))
+        await pilot.pause()
+        after = [table.render_line(y).text for y in range(1, 4)]
+        assert "nginx" in after[1] and "12.5" in after[1] and "10.0" not in after[1]
+        assert after[0] == before[0] and after[2] == before[2]
+
+        # the cursor moves onto the changed row: drawn with the new figure still
+        table.move_cursor(row=1)
+        await pilot.pause()
+        assert "12.5" in table.render_line(2).text
