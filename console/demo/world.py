@@ -60,6 +60,8 @@ CYCLE_SECONDS = 600.0
 STEP_SECONDS = 5.0
 #: how long the orchestrator refuses connections while it restarts
 RESTART_SECONDS = 6.0
+#: orchestrator-down: the process is down between these cycle seconds (unless restarted)
+CRASH_SECONDS = (90.0, 420.0)
 #: how long a cache clear takes to undo a cache-driven slowdown
 CACHE_RECOVERY_SECONDS = 60.0
 #: after a cache clear the hit rate starts low and warms up over this long
@@ -243,6 +245,12 @@ class World:
         self.escalations: list[Escalation] = []
         self._noise_cache: dict[tuple[str, int], float] = {}
         self._step_cache: dict[tuple[str, float], float | None] = {}
+        self._watchers: list[Callable[[], None]] = []
+
+    def watch(self, callback: Callable[[], None]) -> None:
+        """Call `callback` (outside the lock) after every restart: the one action that
+        changes when the orchestrator process is up (the demo's servers follow it)."""
+        self._watchers.append(callback)
 
     # ----- time
 
@@ -265,6 +273,8 @@ class World:
         with self.lock:
             self.restarts.append(self.now())
             self._step_cache.clear()
+        for callback in list(self._watchers):
+            callback()
         return "genesis-orchestrator restarting"
 
     def clear_cache(self) -> int:
@@ -356,6 +366,24 @@ class World:
         """The world at scenario time `t` (seconds since the scenario began)."""
         with self.lock:
             return self._at(t)
+
+    def process_state(self, t: float) -> tuple[bool, float]:
+        """Whether the orchestrator process is up at scenario time `t`, and the next
+        scenario time at which it may start or stop (as far as the restarts so far go).
+
+        Cheap (no snapshot): the demo's servers open and close the orchestrator's port
+        by it, and sleep until that next time.
+        """
+        with self.lock:
+            start, within = self._cycle(t)
+            up = not any(a <= within < b for a, b in self._down_intervals(t))
+            edges = [CYCLE_SECONDS]  # restarts count within their cycle
+            for restart in self.restarts:
+                if start <= restart < start + CYCLE_SECONDS:
+                    edges += [restart - start, restart - start + RESTART_SECONDS]
+            if self.scenario == "orchestrator-down":
+                edges += CRASH_SECONDS
+            return up, start + min(edge for edge in edges if edge > within)
 
     def value(self, signal: str, t: float) -> float | None:
         """One signal (availability, p95, error_rate, up, ...) at scenario time `t`."""
@@ -472,10 +500,11 @@ class World:
         restarts = self._restarts_in_cycle(t)
         intervals = [(r, r + RESTART_SECONDS) for r in restarts]
         if self.scenario == "orchestrator-down":
+            crash, recovery = CRASH_SECONDS
             fixes = [r for r in restarts if 40.0 <= r < 450.0]
-            end = min([420.0, *fixes])
-            if end > 90.0:
-                intervals.append((90.0, end))
+            end = min([recovery, *fixes])
+            if end > crash:
+                intervals.append((crash, end))
         clipped = sorted((a, min(b, within + 1e-9)) for a, b in intervals if a <= within)
         merged: list[tuple[float, float]] = []
         for a, b in clipped:

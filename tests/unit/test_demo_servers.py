@@ -1,0 +1,120 @@
+"""The demo's servers: one quiet thread that follows the world, connections that
+never wait on one another, prompt stops."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from console.clock import FrozenClock
+from console.demo import DemoStack, start_demo
+from console.demo.world import CYCLE_SECONDS, RESTART_SECONDS, World
+
+EPOCH = 1_700_000_000.0
+
+
+def port_open(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+def wait_for(condition, seconds: float) -> float:
+    """Seconds until `condition()` held (checked every 5 ms); fails after `seconds`."""
+    began = time.monotonic()
+    while not condition():
+        if time.monotonic() - began > seconds:
+            pytest.fail(f"not within {seconds}s")
+        time.sleep(0.005)
+    return time.monotonic() - began
+
+
+@pytest.fixture
+def stacks() -> Iterator[list[DemoStack]]:
+    started: list[DemoStack] = []
+    yield started
+    for stack in started:
+        stack.stop()
+
+
+@pytest.mark.parametrize("scenario", ["healthy", "orchestrator-down"])
+def test_process_state_says_when_the_process_next_starts_or_stops(scenario):
+    world = World(scenario, clock=FrozenClock(EPOCH), offset=0)
+    world.restarts += [30.0, 100.0, 597.0, 650.0]  # before, in and across the outage
+    grid = [i / 2 for i in range(int(2 * (CYCLE_SECONDS + 100)))]
+    states = [world.process_state(t) for t in grid]
+    flips = [i for i in range(1, len(grid)) if states[i][0] != states[i - 1][0]]
+    assert len(flips) >= 4
+    for i, (t, (up, change)) in enumerate(zip(grid, states, strict=True)):
+        assert up == (world.at(t).orchestrator != "down")
+        assert change > t
+        # nothing changes before the time it names
+        assert all(grid[k] >= change for k in flips if k > i)
+
+
+def test_the_orchestrators_port_closes_on_time_on_the_real_clock(stacks):
+    """The outage begins 90 s into the scenario; the port closes then, unprompted."""
+    stacks.append(start_demo("orchestrator-down", offset=89.6, seed=7))
+    world, port = stacks[0].world, stacks[0].servers.orchestrator.port
+    assert port_open(port)
+    wait_for(lambda: not port_open(port), 3)
+    late = world.clock.time() - world.wall(90.0)
+    assert -0.01 < late < 0.25  # not before the world says so, nor long after
+
+
+def test_a_restart_closes_the_port_at_once(stacks):
+    stacks.append(start_demo("healthy", offset=10, seed=7))
+    world, port = stacks[0].world, stacks[0].servers.orchestrator.port
+    assert port_open(port)
+    time.sleep(0.3)  # the servers' thread is asleep
+    world.restart_orchestrator()  # as the supervisor does, without it telling the servers
+    assert wait_for(lambda: not port_open(port), 2) < 0.25
+
+
+def test_the_port_follows_a_frozen_clock_a_test_advances(stacks):
+    clock = FrozenClock(EPOCH)
+    stacks.append(start_demo("healthy", clock=clock, offset=10, seed=7))
+    world, port = stacks[0].world, stacks[0].servers.orchestrator.port
+    world.restart_orchestrator()
+    wait_for(lambda: not port_open(port), 2)
+    clock.advance(RESTART_SECONDS + 1)  # nobody calls settle()
+    assert wait_for(lambda: port_open(port), 2) < 0.5
+
+
+def test_a_slow_connection_keeps_no_one_waiting(stacks):
+    stacks.append(start_demo("healthy", clock=FrozenClock(EPOCH), offset=10, seed=7))
+    config = stacks[0].config
+    alertmanager = config.alertmanager.urls[0]
+    slow = socket.create_connection(("127.0.0.1", int(alertmanager.rsplit(":", 1)[1])))
+    try:
+        slow.sendall(b"GET /api/v2/status HTTP/1.1\r\nHost: demo\r\n")  # and never ends it
+        with httpx.Client(trust_env=False, timeout=2) as http:
+            assert http.get(alertmanager + "/-/ready").status_code == 200
+            assert http.get(config.grafana.url + "/api/health").status_code == 200
+            assert http.get(config.orchestrator.url + "/health/ready").status_code == 200
+    finally:
+        slow.close()
+
+
+def test_stop_is_prompt_and_cuts_open_connections(stacks):
+    stack = start_demo("healthy", clock=FrozenClock(EPOCH), offset=10, seed=7)
+    stacks.append(stack)
+    with httpx.Client(trust_env=False, timeout=2) as http:
+        assert http.get(stack.config.grafana.url + "/api/health").status_code == 200
+        kept = socket.create_connection(("127.0.0.1", stack.servers.prometheus.port))
+        kept.sendall(b"GET /-/ready HTTP/1.1\r\nHost: demo\r\n\r\n")
+        assert kept.recv(100).startswith(b"HTTP/1.1 200")  # and kept alive
+        began = time.monotonic()
+        stack.stop()
+        assert time.monotonic() - began < 0.3
+        kept.settimeout(2)
+        while kept.recv(4096):  # the rest of the reply, then the end
+            pass
+        kept.close()
+    assert not any(port_open(c.port) for c in stack.servers.components)
