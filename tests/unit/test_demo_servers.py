@@ -3,6 +3,8 @@ never wait on one another, prompt stops."""
 
 from __future__ import annotations
 
+import contextlib
+import random
 import socket
 import time
 from collections.abc import Iterator
@@ -12,7 +14,7 @@ import pytest
 
 from console.clock import FrozenClock
 from console.demo import DemoStack, start_demo
-from console.demo.world import CYCLE_SECONDS, RESTART_SECONDS, World
+from console.demo.world import CYCLE_SECONDS, RESTART_SECONDS, REUSE_SECONDS, Unavailable, World
 
 EPOCH = 1_700_000_000.0
 
@@ -118,3 +120,104 @@ def test_stop_is_prompt_and_cuts_open_connections(stacks):
             pass
         kept.close()
     assert not any(port_open(c.port) for c in stack.servers.components)
+
+
+# ----- snapshots: asked for a dozen times a poll, computed about once
+
+
+def test_snapshots_a_moment_apart_are_one():
+    clock = FrozenClock(EPOCH)
+    world = World("healthy", clock=clock, offset=12.0)
+    first = world.snapshot()
+    assert world.snapshot() is first
+    clock.advance(REUSE_SECONDS / 2)
+    assert world.snapshot() is first
+    clock.advance(REUSE_SECONDS)
+    later = world.snapshot()
+    assert later is not first and later.time == pytest.approx(12.0 + 1.5 * REUSE_SECONDS)
+
+
+def test_actions_are_seen_at_once():
+    clock = FrozenClock(EPOCH)
+    world = World("latency-spike", clock=clock, offset=200.0)
+    before = world.snapshot()
+    assert before.orchestrator == "ready" and before.alerts
+    world.clear_cache()
+    assert world.snapshot().cache_entries == 0
+    (alert, *_) = before.alerts
+    silence = world.add_silence(
+        [{"name": "alertname", "value": alert.name, "isRegex": False, "isEqual": True}],
+        "me",
+        "testing",
+        clock.time(),
+        clock.time() + 60,
+    )
+    silenced = {a.name: a.silenced_by for a in world.snapshot().alerts}
+    assert silenced[alert.name] == (silence,)
+    world.expire_silence(silence)
+    assert all(not a.silenced_by for a in world.snapshot().alerts)
+    world.restart_orchestrator()
+    assert world.snapshot().orchestrator == "down"
+
+
+def test_a_snapshot_is_not_reused_across_a_start_a_step_or_a_silence():
+    clock = FrozenClock(EPOCH)
+    world = World("healthy", clock=clock, offset=11.3)
+    world.restart_orchestrator()  # the process is back at 17.3
+    clock.advance(5.98)
+    assert world.snapshot().orchestrator == "down"
+    clock.advance(0.04)
+    assert world.snapshot().orchestrator == "ready"
+
+    clock = FrozenClock(EPOCH)
+    world = World("latency-spike", clock=clock, offset=201.0)
+    silence = world.add_silence(
+        [{"name": "alertname", "value": ".+", "isRegex": True, "isEqual": True}],
+        "me",
+        "from a moment on",
+        clock.time() + 0.05,
+        clock.time() + 60,
+    )
+    assert all(not a.silenced_by for a in world.snapshot().alerts)
+    clock.advance(0.06)
+    assert all(a.silenced_by == (silence,) for a in world.snapshot().alerts)
+    clock.advance(3.9)  # 204.96: the rules last ran at 200
+    assert {a.updated_at for a in world.snapshot().alerts} == {world.wall(200.0)}
+    clock.advance(0.06)
+    assert {a.updated_at for a in world.snapshot().alerts} == {world.wall(205.0)}
+
+
+@pytest.mark.parametrize("scenario", ["orchestrator-down", "latency-spike", "dependency-outage"])
+def test_a_reused_snapshot_shows_what_a_fresh_one_would(scenario):
+    """Whatever happens, a snapshot that stands for a moment later agrees with the
+    world at that moment on everything but the smooth curves."""
+    rng = random.Random(scenario)
+    clock = FrozenClock(EPOCH)
+    world = World(scenario, clock=clock, offset=rng.choice([55.0, 85.0, 175.0]), seed=3)
+    reused = 0
+    for _ in range(1000):
+        clock.advance(rng.choice([0.0, 0.003, 0.02, 0.05, 0.099, 0.3, 1.7]))
+        roll = rng.random()
+        if roll < 0.004:
+            world.restart_orchestrator()
+        elif roll < 0.008:
+            with contextlib.suppress(Unavailable):
+                world.clear_cache()
+        elif roll < 0.03:
+            now = clock.time()
+            world.add_silence(
+                [{"name": "alertname", "value": ".+Rate", "isRegex": True, "isEqual": True}],
+                "me",
+                "soon, briefly",
+                now + rng.choice([0.0, 0.05, 0.2]),
+                now + rng.choice([0.03, 0.08, 2.0]),
+            )
+        got, fresh = world.snapshot(), world.at(world.now())
+        reused += got.time != fresh.time
+        for name in ("orchestrator", "reason", "redis_up", "temporal", "ports", "mysql_refusing"):
+            assert getattr(got, name) == getattr(fresh, name), name
+        assert [(a.name, a.silenced_by, a.updated_at) for a in got.alerts] == [
+            (a.name, a.silenced_by, a.updated_at) for a in fresh.alerts
+        ]
+        assert got.latency_ms == pytest.approx(fresh.latency_ms, abs=10)
+    assert reused > 300
