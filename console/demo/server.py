@@ -16,6 +16,7 @@ import re
 import selectors
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler
 from socketserver import BaseServer
 from typing import Any, ClassVar
@@ -44,6 +45,8 @@ SYNC_SECONDS = 0.05
 MAX_SLEEP_SECONDS = 1.0
 #: connections a port queues before the servers' thread takes them
 BACKLOG = 16
+#: how soon the servers' thread looks at the world again when a reply holds its lock
+BUSY_SECONDS = 0.01
 #: Prometheus refuses range queries with more points than this per series
 MAX_POINTS = 11_000
 
@@ -975,7 +978,14 @@ class DemoServers:
 
     def _follow(self) -> float:
         """Match the orchestrator's port to the world; seconds until it next may change."""
-        up, change = self.world.process_state(self.world.now())
+        # a reply that holds the world's lock a while (a day of alert history) must not
+        # hold up accepting connections: look again shortly instead of waiting for it
+        if not self.world.lock.acquire(blocking=False):
+            return BUSY_SECONDS
+        try:
+            up, change = self.world.process_state(self.world.now())
+        finally:
+            self.world.lock.release()
         self._sync(up)
         if self.orchestrator.listening != up or not self._real_clock:
             return SYNC_SECONDS
@@ -989,12 +999,19 @@ class DemoServers:
         selector = selectors.DefaultSelector()
         selector.register(woken, selectors.EVENT_READ)
         registered: set[_Server] = set()
+        # the world is looked at when due or when woken, never for a mere connection:
+        # a long reply holding the world's lock delays no accept. `due` is on the
+        # real monotonic clock, as the selector's wait is, whatever the world's clock
+        due, look = 0.0, True
         try:
             while not self._stop.is_set():
-                timeout = self._follow()
-                self._register(selector, registered)
-                for key, _ in selector.select(timeout):
+                if look or time.monotonic() >= due:
+                    due = time.monotonic() + self._follow()
+                    self._register(selector, registered)
+                look = False
+                for key, _ in selector.select(max(0.0, due - time.monotonic())):
                     if key.fileobj is woken:
+                        look = True
                         try:
                             woken.recv(4096)
                         except OSError:

@@ -221,3 +221,16 @@ def test_a_reused_snapshot_shows_what_a_fresh_one_would(scenario):
         ]
         assert got.latency_ms == pytest.approx(fresh.latency_ms, abs=10)
     assert reused > 300
+
+
+def test_a_reply_that_holds_the_world_keeps_no_connection_waiting(stacks):
+    """A long computation under the world's lock (a day of alert history) delays the
+    replies that need the world, not the others, nor accepting connections."""
+    stack = start_demo("healthy", clock=FrozenClock(EPOCH), offset=10, seed=7)
+    stacks.append(stack)
+    with httpx.Client(trust_env=False, timeout=2) as http, stack.world.lock:
+        time.sleep(0.2)  # the servers' thread is due to look at the world meanwhile
+        began = time.monotonic()
+        assert http.get(stack.config.grafana.url + "/api/health").status_code == 200
+        assert http.get(stack.config.alertmanager.urls[0] + "/-/ready").status_code == 200
+        assert time.monotonic() - began < 0.15
