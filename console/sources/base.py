@@ -54,6 +54,10 @@ class Source:
     async def _probe(self) -> ProbeResult:
         raise NotImplementedError
 
+    def expire(self) -> None:
+        """Someone asked for fresh values now (ctrl+r, or after an action): the next probe
+        asks again whatever the source keeps between probes. Nothing is kept by default."""
+
     async def close(self) -> None:
         """Release connections; called when the console stops."""
 

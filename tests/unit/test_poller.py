@@ -28,6 +28,10 @@ class Scripted(Source):
         self.running = 0
         self.most_at_once = 0
         self.calls = 0
+        self.expired = 0
+
+    def expire(self) -> None:
+        self.expired += 1
 
     async def _probe(self) -> ProbeResult:
         self.calls += 1
@@ -119,6 +123,25 @@ async def test_refresh_polls_at_once_instead_of_waiting_for_the_interval():
     await until(lambda: source.calls == 2, "a poll at once on refresh, not after an hour")
     await poller.stop()
     assert source.calls == 2
+
+
+async def test_a_refresh_has_the_sources_it_names_ask_afresh_and_no_other():
+    """ctrl+r (every source) and an action's refresh (some) reach what a source keeps
+    between probes (the SLA pane's burn rates): those sources ask everything again."""
+    sla, redis = Scripted("sla"), Scripted("redis")
+    poller = Poller([sla, redis], interval=3600, timeout=1)
+    poller.start()
+    try:
+        await until(lambda: sla.calls == redis.calls == 1, "the first polls")
+        assert sla.expired == redis.expired == 0  # an ordinary poll keeps what it keeps
+        poller.refresh(["sla"])
+        await until(lambda: sla.calls == 2, "the named source polled")
+        assert (sla.expired, redis.expired, redis.calls) == (1, 0, 1)
+        poller.refresh()
+        await until(lambda: sla.calls == 3 and redis.calls == 2, "every source polled")
+        assert (sla.expired, redis.expired) == (2, 1)
+    finally:
+        await poller.stop()
 
 
 async def test_run_blocking_keeps_the_loop_free():
