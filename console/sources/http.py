@@ -6,8 +6,10 @@ import asyncio
 import base64
 import functools
 import importlib.util
+import ipaddress
 import logging
 import os
+import socket
 import ssl
 import sys
 from collections.abc import Generator, Iterator
@@ -239,6 +241,12 @@ class BackendClient(httpx.AsyncClient):
     """A pooled client for one configured backend; `request` reads `endpoint` for its messages."""
 
     endpoint: Endpoint | None = None
+    #: (host, port) of the origins that refused the last connection; see `_refuses_still`
+    refusing: set[tuple[str, int]]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.refusing = set()
 
 
 def make_client(endpoint: Endpoint | None = None) -> httpx.AsyncClient:
@@ -374,6 +382,18 @@ async def request(
 
     host = _host(url)
     started: dict[str, Any] = {"chunks": []}
+    refusing = _refusing(client)
+    if refusing is not None:
+        first = _target(url)
+        door = (first.host, origin(first)[2] or 0)
+        if door in refusing:
+            still = await _refuses_still(*door, timeout)
+            if still is None:
+                refusing.discard(door)
+                raise SourceError(f"no answer from {host} within {timeout:g}s")
+            if still:
+                raise SourceError(f"connection refused by {host}")
+            refusing.discard(door)
     try:
         return await asyncio.wait_for(go(), timeout)
     except SourceError:
@@ -390,6 +410,9 @@ async def request(
         raise SourceError(f"no answer from {host} within {timeout:g}s") from None
     except httpx.ConnectError as exc:
         if _refused(exc):
+            if refusing is not None:
+                first = _target(url)
+                refusing.add((first.host, origin(first)[2] or 0))
             raise SourceError(f"connection refused by {host}") from None
         tls = _tls_sentence(exc, host, endpoint)
         if tls:
@@ -411,6 +434,59 @@ async def request(
         # a TLS alert after the handshake (TLS 1.3 sends "certificate required" then)
         # reaches us unwrapped
         raise SourceError(_tls_sentence(exc, host, endpoint) or f"TLS error: {exc}") from None
+
+
+def _refusing(client: httpx.AsyncClient) -> set[tuple[str, int]] | None:
+    """The client's set of refusing origins, or None when a refusal cannot be told by a
+    bare TCP connection (a proxy stands between, or the client is not ours)."""
+    if not isinstance(client, BackendClient):
+        return None
+    endpoint = client.endpoint
+    if endpoint is not None and endpoint.http.proxy_url:
+        return None
+    return client.refusing
+
+
+async def _refuses_still(host: str, port: int, timeout: float) -> bool | None:
+    """Whether every address of `host` still refuses a TCP connection to `port`: True
+    when all refuse, False when one accepts (closed at once: the request then goes as
+    usual) or anything else happens, None when none answers within `timeout`.
+
+    A backend that refused its last connection is asked this way first (issue 13): a
+    refusal through httpx costs ~0.7 ms of CPU, a bare connection ~0.15 ms, and a
+    refused backend is asked at every refresh. Either way a connection is attempted."""
+    loop = asyncio.get_running_loop()
+
+    async def attempt() -> bool:
+        try:
+            addresses: list[tuple[int, Any]] = [
+                (socket.AF_INET6 if ":" in host else socket.AF_INET, (host, port))
+            ]
+            ipaddress.ip_address(host)
+        except ValueError:  # a name: its addresses, as the request would try them
+            try:
+                infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            except OSError:
+                return False
+            addresses = [(family, address) for family, _, _, _, address in infos]
+        for family, address in addresses:
+            sock = socket.socket(family, socket.SOCK_STREAM)
+            sock.setblocking(False)
+            try:
+                await loop.sock_connect(sock, address)
+            except ConnectionRefusedError:
+                continue
+            except OSError:
+                return False
+            finally:
+                sock.close()
+            return False
+        return bool(addresses)
+
+    try:
+        return await asyncio.wait_for(attempt(), timeout)
+    except TimeoutError:
+        return None
 
 
 def _auth_sentence(status: int, endpoint: Endpoint | None) -> str:
