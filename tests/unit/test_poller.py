@@ -160,6 +160,52 @@ async def test_run_blocking_keeps_the_loop_free():
     assert ticks >= 10
 
 
+async def test_blocking_calls_reuse_idle_threads_and_a_hung_one_holds_up_no_other():
+    """Six probes a refresh hand their blocking call to a waiting thread (not a new one
+    each); a call that hangs keeps its thread, and the next calls get another."""
+    import threading
+
+    def probe() -> int:
+        time.sleep(0.01)
+        return threading.get_ident()
+
+    used = set()
+    for _ in range(20):  # twenty refreshes of six blocking probes
+        used |= set(await asyncio.gather(*(run_blocking(probe) for _ in range(6))))
+    assert len(used) <= 12  # was a new thread for each: 120
+
+    hang = threading.Event()
+    hung = run_blocking(hang.wait, 30)
+    try:
+        started = time.monotonic()
+        answers = await asyncio.gather(*(run_blocking(lambda n=n: n * 2) for n in range(8)))
+        assert answers == [n * 2 for n in range(8)]
+        assert time.monotonic() - started < 2
+        assert not hung.done()
+    finally:
+        hang.set()
+    assert await hung is True
+
+
+def test_an_idle_worker_ends_unless_a_call_was_promised_to_it():
+    from console.sources.base import _Workers
+
+    workers = _Workers()
+    workers.IDLE_SECONDS = 0.1
+    done = []
+    workers.submit(lambda: done.append(1))
+    deadline = time.monotonic() + 2
+    while not done and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.3)  # idle past its time: it ended
+    assert workers._idle == 0
+    workers.submit(lambda: done.append(2))  # a new thread takes it
+    deadline = time.monotonic() + 2
+    while len(done) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert done == [1, 2]
+
+
 async def test_a_source_with_its_own_interval_is_polled_at_that_pace():
     """The alerts' history is asked every few minutes, not at every refresh, and a change
     of the refresh interval leaves it alone; a refresh by name still asks it at once."""
