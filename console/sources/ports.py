@@ -27,6 +27,8 @@ import struct
 import sys
 import threading
 import time
+from collections.abc import Collection
+from typing import cast
 
 from console.model import PortData, ProbeResult, Status
 from console.sources.base import Source, run_blocking
@@ -38,37 +40,48 @@ LISTENERS_TTL_SECONDS = 15.0
 _LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0", "::"}
 
 _cache_lock = threading.Lock()
-_cache: tuple[float, dict[int, int | None] | None] = (-1e9, None)
+#: when the listener table was read, and each listening port's socket inode (by the
+#: kernel's sock_diag) or PID (by psutil, where sock_diag cannot be asked)
+_cache: tuple[float, dict[int, int] | dict[int, int | None] | None, bool] = (-1e9, None, False)
 #: socket inode -> the PID that holds it, as last found (a listener keeps its inode)
 _owners: dict[int, int | None] = {}
 
 
-def listening_ports(max_age: float = LISTENERS_TTL_SECONDS) -> dict[int, int | None] | None:
-    """TCP ports in LISTEN state on this host, each with its PID when visible; None if unreadable."""
+def listening_ports(
+    max_age: float = LISTENERS_TTL_SECONDS, ports: Collection[int] | None = None
+) -> dict[int, int | None] | None:
+    """TCP ports in LISTEN state on this host, each with its PID when visible; None if
+    unreadable. With `ports`, only those of them that listen (the PIDs of the others
+    are not looked for)."""
     global _cache
     with _cache_lock:
-        taken_at, ports = _cache
-        if time.monotonic() - taken_at < max_age:
-            return ports
-        ports = _scan()
-        _cache = (time.monotonic(), ports)
-        return ports
+        taken_at, table, by_inode = _cache
+        if time.monotonic() - taken_at >= max_age:
+            kernel = _listeners_from_kernel()
+            table, by_inode = (kernel, True) if kernel is not None else (_scan_with_psutil(), False)
+            _cache = (time.monotonic(), table, by_inode)
+        if table is None:
+            return None
+        asked = table.keys() if ports is None else [p for p in ports if p in table]
+        if not by_inode:
+            return {port: table[port] for port in asked}
+        return _with_owners({port: cast(int, table[port]) for port in asked})
 
 
-def _scan() -> dict[int, int | None] | None:
-    listeners = _listeners_from_kernel()
-    if listeners is None:
-        return _scan_with_psutil()
-    # only the listeners' inodes are looked for among the processes' open files, and a
-    # listener already found is not looked for again while its process lives
-    live = set(listeners.values())
+def _with_owners(inodes: dict[int, int]) -> dict[int, int | None]:
+    """{port: PID} for these listeners' socket inodes: each looked for among the
+    processes' open files once, and again only when the process that had it ended."""
     for inode, pid in list(_owners.items()):
-        if inode not in live or (pid is not None and not os.path.exists(f"/proc/{pid}")):
+        if pid is not None and not os.path.exists(f"/proc/{pid}"):
             del _owners[inode]
-    wanted = live - _owners.keys()
+    wanted = set(inodes.values()) - _owners.keys()
     if wanted:
         _owners.update(_socket_owners(wanted))
-    return {port: _owners.get(inode) for port, inode in listeners.items()}
+    if len(_owners) > 4 * len(inodes) + 64:  # forget listeners long gone
+        live = set(inodes.values())
+        for inode in [i for i in _owners if i not in live]:
+            del _owners[inode]
+    return {port: _owners.get(inode) for port, inode in inodes.items()}
 
 
 def _scan_with_psutil() -> dict[int, int | None] | None:
@@ -193,10 +206,10 @@ def _process_name(pid: int | None) -> str | None:
 
 
 def _listener(port: int, accepts: bool) -> tuple[bool | None, int | None, str | None]:
-    ports = listening_ports()
+    ports = listening_ports(ports=(port,))
     if ports is not None and (port in ports) != accepts:
         # the shared scan may predate a server's start or stop: look again before saying so
-        ports = listening_ports(max_age=0)
+        ports = listening_ports(max_age=0, ports=(port,))
     if ports is None:
         return None, None, None
     if port not in ports:
@@ -205,7 +218,7 @@ def _listener(port: int, accepts: bool) -> tuple[bool | None, int | None, str | 
     name = _process_name(pid)
     if pid is not None and name is None:
         # the listener the scan saw has ended (a restart): see who listens now
-        ports = listening_ports(max_age=0)
+        ports = listening_ports(max_age=0, ports=(port,))
         if ports is None or port not in ports:
             return (None, None, None) if ports is None else (False, None, None)
         pid = ports[port]

@@ -151,6 +151,10 @@ def test_a_scan_lists_every_listener_at_once(ports):
         assert {port: found.get(port) for port in numbers} == {
             port: proc.pid for port, proc in zip(numbers, procs, strict=True)
         }
+        # a port source asks for its own port: only it, and only if it listens
+        closed = free_port()
+        asked = listening_ports(max_age=0, ports=(numbers[-1], closed))
+        assert asked == {numbers[-1]: procs[-1].pid}
     finally:
         for proc in procs:
             stop(proc)
