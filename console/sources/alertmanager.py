@@ -248,6 +248,8 @@ class _Merged:
     bad_silences: int
     alerts: tuple[Alert, ...]
     silences: tuple[Silence, ...]
+    #: summarize(alerts), worked out once (a walk of every alert of a storm)
+    summary: str
 
 
 _EMPTY = Reply(0, b"", {})
@@ -419,12 +421,14 @@ class AlertmanagerSource(PooledHttpSource):
             endpoints[url] = EndpointStatus(
                 url, True, read, cut=reading.cut, unreadable=each.skipped
             )
+        alerts = mark_acks(alerts, silences)
         merged = _Merged(
             key=tuple((url, digest) for url, digest, _ in good),
             endpoints=endpoints,
             bad_silences=sum(r.bad_silences for _, _, r in good),
-            alerts=mark_acks(alerts, silences),
+            alerts=alerts,
             silences=silences,
+            summary=summarize(alerts),
         )
         return merged, unread
 
@@ -492,13 +496,14 @@ class AlertmanagerSource(PooledHttpSource):
                 notes.append(f"{_plural(count, noun)} could not be read (skipped)")
                 if status is Status.OK:
                     status = Status.WARNING
-        detail = " · ".join([*notes, summarize(data.alerts)])
+        detail = " · ".join([*notes, merged.summary])
         return ProbeResult(self.name, status, detail, data=data)
 
 
 def _digest(*bodies: bytes) -> bytes:
-    """A digest of replies, to tell the same bytes again without keeping them."""
-    h = hashlib.blake2b(digest_size=16)
+    """A digest of replies, to tell the same bytes again without keeping them (SHA-256:
+    3.5 ms for a 5 MB storm here, where BLAKE2b took 10 ms, at every refresh)."""
+    h = hashlib.sha256()
     for body in bodies:
         h.update(len(body).to_bytes(8, "little"))
         h.update(body)
