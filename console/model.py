@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from functools import cached_property
 from typing import Any, TypedDict
 
 from console.alert_history import AlertHistory
@@ -61,6 +60,10 @@ class ProbeResult:
         }
 
 
+#: the usual severities, each one string
+_SEVERITIES = {name: name for name in ("critical", "warning", "info", "none", "page", "ticket")}
+
+
 def _label(labels: tuple[tuple[str, str], ...], name: str, default: str) -> str:
     """The value of one label (the last of its name, as `dict(labels)` has it)."""
     value = default
@@ -70,9 +73,13 @@ def _label(labels: tuple[tuple[str, str], ...], name: str, default: str) -> str:
     return value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Alert:
-    """One Alertmanager alert, merged across every Alertmanager that has it."""
+    """One Alertmanager alert, merged across every Alertmanager that has it.
+
+    Slotted, with its name and severity worked out once when made: a storm holds
+    10,000 of these, and an instance dict (grown further by cached properties) cost
+    ~900 bytes an alert (issue 13)."""
 
     fingerprint: str
     labels: tuple[tuple[str, str], ...]
@@ -87,6 +94,18 @@ class Alert:
     receivers: tuple[str, ...] = ()  # the receivers Alertmanager routes it to (v2 API)
     #: who acknowledged it (an active `ACK by <who>` silence mutes it); "" when nobody
     acked_by: str = ""
+    # read for every alert on every sort, count and incident check of a storm: worked out
+    # once per alert (the labels never change), not a dict of its labels each time
+    #: the alertname label ("" without one)
+    name: str = field(init=False, repr=False, compare=False)
+    #: the severity label, lower case ("none" without one)
+    severity: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", _label(self.labels, "alertname", ""))
+        severity = _label(self.labels, "severity", "none")
+        # the same string object for every alert of a severity, not one copy each
+        object.__setattr__(self, "severity", _SEVERITIES.get(severity) or severity.lower())
 
     @property
     def label_map(self) -> dict[str, str]:
@@ -95,16 +114,6 @@ class Alert:
     @property
     def annotation_map(self) -> dict[str, str]:
         return dict(self.annotations)
-
-    # read for every alert on every sort, count and incident check of a storm: worked out
-    # once per alert (the labels never change), not a dict of its labels each time
-    @cached_property
-    def name(self) -> str:
-        return _label(self.labels, "alertname", "")
-
-    @cached_property
-    def severity(self) -> str:
-        return _label(self.labels, "severity", "none").lower()
 
     @property
     def summary(self) -> str:
@@ -140,7 +149,7 @@ def alert_sort_key(alert: Alert) -> tuple[int, int, float, str]:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Silence:
     """One Alertmanager silence."""
 
@@ -186,7 +195,7 @@ class SlaSnapshot:
         return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ProcessInfo:
     pid: int
     name: str
@@ -208,7 +217,7 @@ class HostSnapshot:
     disk_write_bps: float | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EndpointStatus:
     """How one of several endpoints (e.g. one Alertmanager URL) answered."""
 
@@ -219,7 +228,7 @@ class EndpointStatus:
     unreadable: int = 0  # alerts it sent that could not be read (skipped)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AlertGroup:
     """One Alertmanager alert group: its group labels, receiver and member alerts."""
 

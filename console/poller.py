@@ -87,11 +87,19 @@ class Poller:
             self._tasks.append(asyncio.ensure_future(self._loop(source)))
 
     def refresh(self, names: Iterable[str] | None = None) -> None:
-        """Poll these sources (all when None) now rather than at their next tick."""
+        """Poll these sources (all when None) now rather than at their next tick, asking
+        afresh what they keep between probes (Source.expire)."""
         wanted = None if names is None else set(names)
-        for name, event in self._wake.items():
+        for source in self.sources:
+            name = source.name
             if wanted is None or name in wanted or any(name.startswith(w) for w in wanted):
-                event.set()
+                # a stand-in that wraps a source (tests) may not have it
+                expire = getattr(source, "expire", None)
+                if expire is not None:
+                    expire()
+                event = self._wake.get(name)
+                if event is not None:
+                    event.set()
 
     @property
     def in_flight(self) -> set[str]:

@@ -144,10 +144,26 @@ BURN_ALERTS = (
 )
 #: every window a burn rate is measured over, shortest first
 BURN_WINDOWS = tuple(sorted({w for _, long, short, _ in BURN_ALERTS for w in (long, short)}))
+#: a burn rate over a window shorter than this is asked again at every refresh
+BURN_EVERY_REFRESH_WINDOW = 300
+#: a burn rate is asked again once its answer is older than its window over this share:
+#: over 1 h it moves by under 1 % of the window in 30 s (issue 13: seven queries at
+#: every 2 s refresh were most of the console's idle HTTP)
+BURN_REASK_SHARE = 120
+#: ... and at least this often, whatever its window
+BURN_REASK_MAX_SECONDS = 300.0
 #: the windows the SLA pane shows
 SHOWN_BURN_WINDOWS = (3600, 6 * 3600, 3 * 86400)
 #: the "current rate" the time left is worked out at
 CURRENT_BURN_WINDOW = 3600
+
+
+def burn_reask_seconds(window: int) -> float:
+    """How old a burn rate over `window` seconds may get before it is asked again:
+    0 (every refresh) for 5 m, 15 s for 30 m, 30 s for 1 h, 5 min for 1 d and 3 d."""
+    if window <= BURN_EVERY_REFRESH_WINDOW:
+        return 0.0
+    return min(window / BURN_REASK_SHARE, BURN_REASK_MAX_SECONDS)
 
 
 def burn_from_availability(availability_percent: float | None, target: float) -> float | None:

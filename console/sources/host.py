@@ -23,6 +23,7 @@ data: model.HostSnapshot
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from typing import Any
@@ -51,6 +52,13 @@ class HostSource(Source):
         self.disk_path = disk_path
         self._lock = threading.Lock()
         self._processes: dict[int, Any] = {}
+        #: Linux: each process's start (clock ticks), CPU time used (ticks) and when read
+        self._times: dict[int, tuple[int, int, float]] = {}
+        #: names psutil completed past the kernel's 15 characters, by (pid, start)
+        self._names: dict[tuple[int, int], str] = {}
+        self._proc_stat = sys.platform.startswith("linux") and os.path.isdir("/proc")
+        self._clock_ticks = os.sysconf("SC_CLK_TCK") if self._proc_stat else 100
+        self._page_size = os.sysconf("SC_PAGE_SIZE") if self._proc_stat else 4096
         self._last_io: tuple[float, int, int] | None = None
         # the first calls only start the measurements, so the first probe already has data
         self._last_cpu = (time.monotonic(), psutil.cpu_times())
@@ -117,6 +125,80 @@ class HostSource(Source):
         return read, write
 
     def _top(self, psutil: Any) -> tuple[ProcessInfo, ...]:
+        if self._proc_stat:
+            try:
+                return self._top_from_proc(psutil)
+            except OSError:  # /proc is not what Linux has: psutil, as elsewhere
+                self._proc_stat = False
+        return self._top_with_psutil(psutil)
+
+    def _top_from_proc(self, psutil: Any) -> tuple[ProcessInfo, ...]:
+        """The busiest processes from each one's /proc/<pid>/stat, read once a probe.
+
+        psutil's Process.cpu_percent costs ~60 µs a process (several reads and calls);
+        with 150 processes the list was nine tenths of a host probe (issue 13). Same
+        figure as psutil's: CPU time since the last probe over the time between the
+        two (100 % is one core), and a process first seen now shows 0 % (left out)."""
+        now = time.monotonic()
+        ticks = self._clock_ticks
+        last, seen = self._times, {}
+        samples: list[tuple[float, int, bytes, int]] = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                stat = _read(f"/proc/{entry}/stat")
+            except OSError:  # ended meanwhile, or not ours to read
+                continue
+            # the name is in parentheses and may hold anything, parentheses included
+            head, _, tail = stat.rpartition(b")")
+            fields = tail.split()
+            if len(fields) < 22:
+                continue
+            pid = int(entry)
+            started, used = int(fields[19]), int(fields[11]) + int(fields[12])
+            seen[pid] = (started, used, now)
+            before = last.get(pid)
+            if before is None or before[0] != started:  # new (or a reused PID)
+                continue
+            elapsed = now - before[2]
+            if elapsed <= 0:
+                continue
+            cpu = (used - before[1]) / ticks / elapsed * 100.0
+            samples.append((cpu, pid, head.partition(b"(")[2], int(fields[21])))
+        if not seen:
+            raise OSError("no process in /proc")
+        self._times = seen
+        self._names = {k: v for k, v in self._names.items() if k[0] in seen}
+        samples.sort(key=lambda sample: sample[0], reverse=True)
+        total = psutil.virtual_memory().total or 1
+        top: list[ProcessInfo] = []
+        for cpu, pid, comm, rss_pages in samples[:TOP_COUNT]:
+            top.append(
+                ProcessInfo(
+                    pid=pid,
+                    name=self._name(psutil, pid, seen[pid][0], comm),
+                    cpu_percent=round(max(0.0, cpu), 1),
+                    memory_percent=round(rss_pages * self._page_size / total * 100.0, 1),
+                )
+            )
+        return tuple(top)
+
+    def _name(self, psutil: Any, pid: int, started: int, comm: bytes) -> str:
+        """The process's name as psutil gives it: the kernel's name, or where the kernel
+        cut it at 15 characters, the name its command line starts with."""
+        name = comm.decode("utf-8", "replace")
+        if len(name) < 15:
+            return name
+        key = (pid, started)
+        if key not in self._names:
+            try:
+                self._names[key] = psutil.Process(pid).name()
+            except (psutil.Error, OSError):
+                return name
+        return self._names[key]
+
+    def _top_with_psutil(self, psutil: Any) -> tuple[ProcessInfo, ...]:
         seen: dict[int, Any] = {}
         samples: list[tuple[float, Any]] = []
         for pid in psutil.pids():
@@ -165,6 +247,15 @@ class HostSource(Source):
         elif snapshot.disk_percent >= DISK_WARNING:
             statuses.append(Status.WARNING)
         return worst(statuses)
+
+
+def _read(path: str) -> bytes:
+    """A small /proc file in one read (half the cost of open() and its buffered reader)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return os.read(fd, 4096)
+    finally:
+        os.close(fd)
 
 
 def _total_time(times: Any) -> float:

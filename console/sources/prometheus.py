@@ -236,6 +236,12 @@ class SlaSource(PooledHttpSource):
         # when set, every query is evaluated at this moment instead of Prometheus's now
         self.at = at
         self.burn_queries = sla_math.burn_queries(self.queries.get("availability", ""))
+        #: each window's last answer kept between probes: (when asked on `monotonic`, the
+        #: moment it was evaluated at, the rate or why it is unknown)
+        self._kept: dict[int, tuple[float, float | None, float | None | SourceError]] = {}
+        self._last_probe: float | None = None
+        #: whether the last probe found Prometheus unreachable
+        self._unreachable = False
 
     def _at(self) -> float | None:
         return None if self.at is None else self.at()
@@ -248,31 +254,75 @@ class SlaSource(PooledHttpSource):
             self._http(), self.url, promql, self.timeout, label=key, at=self._at()
         )
 
-    async def _burn(self, window: int) -> float | None:
+    async def _burn(self, window: int, at: float | None, timeout: float) -> float | None:
         promql = self.burn_queries[window]
         label = f"availability over {sla_math.window_text(window)}"
-        value = await instant_query(
-            self._http(), self.url, promql, self.timeout, label=label, at=self._at()
-        )
+        value = await instant_query(self._http(), self.url, promql, timeout, label=label, at=at)
         return sla_math.burn_from_availability(value, self.sla.availability_percent)
 
-    async def _burn_rates(self) -> tuple[tuple[tuple[int, float | None], ...], str]:
-        """(window, burn rate) for every window, and why any are unknown."""
-        if not self.burn_queries:
-            return tuple((w, None) for w in sla_math.BURN_WINDOWS), (
-                "the availability query has no [30d] range to measure shorter windows with"
-            )
-        windows = tuple(self.burn_queries)
-        answers = await asyncio.gather(*(self._burn(w) for w in windows), return_exceptions=True)
-        rates: list[tuple[int, float | None]] = []
-        problems: list[str] = []
+    def expire(self) -> None:
+        """Ask every burn rate again at the next probe (a forced refresh)."""
+        self._kept.clear()
+
+    def _due(self, now: float, at: float | None, spacing: float) -> list[int]:
+        """The windows whose burn rate is asked this time: never asked, or kept so long
+        that by the next probe (`spacing` from now, as the last one was) it would be
+        older than its window allows (sla.burn_reask_seconds)."""
+        due = []
+        for window in self.burn_queries:
+            kept = self._kept.get(window)
+            if kept is None:
+                due.append(window)
+                continue
+            asked_at, asked_for, _ = kept
+            age = now - asked_at
+            if at is not None and asked_for is not None:  # the evaluation moment moved
+                age = max(age, abs(at - asked_for))
+            if age + spacing >= sla_math.burn_reask_seconds(window):
+                due.append(window)
+        return due
+
+    async def _ask_burn(
+        self, windows: list[int], now: float, at: float | None, timeout: float
+    ) -> dict[int, float | None | SourceError]:
+        """Ask these windows' burn rates; keep each answer (a rate, no data, or a query
+        Prometheus refuses) for its window's while. Failing to reach Prometheus says
+        nothing of the rate: that window is asked again at the next probe."""
+        answers = await asyncio.gather(
+            *(self._burn(w, at, timeout) for w in windows), return_exceptions=True
+        )
+        asked: dict[int, float | None | SourceError] = {}
         for window, answer in zip(windows, answers, strict=True):
             if isinstance(answer, asyncio.CancelledError):
                 raise answer
             if isinstance(answer, BaseException):
-                detail = answer.detail if isinstance(answer, SourceError) else str(answer)
-                if detail not in problems:
-                    problems.append(detail)
+                error = (
+                    answer
+                    if isinstance(answer, SourceError)
+                    else SourceError(str(answer), Status.UNKNOWN)
+                )
+                asked[window] = error
+                if isinstance(error, PromQLError):
+                    self._kept[window] = (now, at, error)
+                else:
+                    self._kept.pop(window, None)
+            else:
+                asked[window] = answer
+                self._kept[window] = (now, at, answer)
+        return asked
+
+    @staticmethod
+    def _burn_rates(
+        answers: dict[int, float | None | SourceError],
+    ) -> tuple[tuple[tuple[int, float | None], ...], str]:
+        """(window, burn rate) for every window, shortest first, and why any are unknown."""
+        rates: list[tuple[int, float | None]] = []
+        problems: list[str] = []
+        for window in sorted(answers):
+            answer = answers[window]
+            if isinstance(answer, SourceError):
+                if answer.detail not in problems:
+                    problems.append(answer.detail)
                 rates.append((window, None))
             else:
                 rates.append((window, answer))
@@ -282,10 +332,20 @@ class SlaSource(PooledHttpSource):
 
     async def _probe(self) -> ProbeResult:
         keys = ("availability", "p95_latency", "error_rate")
-        burn_task = asyncio.ensure_future(self._burn_rates())
+        now, at = self.monotonic(), self._at()
+        spacing = 0.0 if self._last_probe is None else max(0.0, now - self._last_probe)
+        self._last_probe = now
+        # after a probe that could not reach Prometheus only its three values are asked;
+        # the burn rates follow once it answers again (not seven more refusals a refresh)
+        reached_before = not self._unreachable
+        due = self._due(now, at, spacing) if reached_before else []
+        kept: dict[int, float | None | SourceError] = {
+            w: answer for w, (_, _, answer) in self._kept.items() if w not in due
+        }
+        burn_task = asyncio.ensure_future(self._ask_burn(due, now, at, self.timeout))
         try:
             answers = await asyncio.gather(*(self._one(k) for k in keys), return_exceptions=True)
-            burn, burn_detail = await burn_task
+            asked = await burn_task
         finally:
             burn_task.cancel()
         numbers: dict[str, float | None] = {}
@@ -304,6 +364,23 @@ class SlaSource(PooledHttpSource):
         unreachable = len(errors) == len(keys) and not any(
             isinstance(e, PromQLError) for e in errors.values()
         )
+        self._unreachable = unreachable
+        burn: tuple[tuple[int, float | None], ...]
+        if not self.burn_queries:
+            burn = tuple((w, None) for w in sla_math.BURN_WINDOWS)
+            burn_detail = (
+                "the availability query has no [30d] range to measure shorter windows with"
+            )
+        elif unreachable:
+            # every rate is unknown for the reason the values are: none is kept
+            self._kept.clear()
+            burn = tuple((w, None) for w in sla_math.BURN_WINDOWS)
+            burn_detail = "; ".join(dict.fromkeys(e.detail for e in errors.values()))
+        else:
+            if not reached_before:  # Prometheus answers again: ask the rates in what is left
+                left = self.timeout - (self.monotonic() - now)
+                asked = await self._ask_burn(list(self.burn_queries), now, at, max(left, 0.25))
+            burn, burn_detail = self._burn_rates(kept | asked)
         if unreachable and self.orchestrator is not None:
             reason = next(iter(errors.values())).detail
             direct = await self._direct(reason, burn, burn_detail)

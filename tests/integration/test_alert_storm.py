@@ -176,3 +176,25 @@ async def test_the_screen_says_the_list_is_cut_and_stays_responsive(storm, tmp_p
         await pilot.pause()
         assert time.monotonic() - started < 1.0
         assert pane.table.cursor_row == 1
+
+
+async def test_the_same_storm_again_is_the_same_alerts_and_no_wire_copy_is_kept(storm):
+    """A refresh with nothing changed hands back the very alerts it read before (the
+    screen then redraws nothing), and what the wire said is not kept beside them."""
+    import gc
+
+    from console.sources.alertmanager import _Alert
+
+    source = AlertmanagerSource([storm.url], timeout=5)
+    try:
+        first = await source.probe()
+        again = await source.probe()
+        gc.collect()
+        kept = sum(isinstance(o, _Alert) for o in gc.get_objects())
+    finally:
+        await source.close()
+    assert len(first.data.alerts) == STORM + 1
+    assert again.data.alerts is first.data.alerts
+    assert again.data.endpoints == first.data.endpoints
+    assert kept == 0
+    assert not hasattr(first.data.alerts[0], "__dict__")  # no per-alert dict in a storm

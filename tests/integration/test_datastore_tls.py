@@ -234,6 +234,31 @@ async def test_mysql_with_a_ca_that_did_not_sign_the_server_says_so(
     plain(result.detail)
 
 
+async def test_mysql_picks_up_a_rotated_ca_file_at_the_next_refresh(
+    mariadb_tls, tls_certs, monkeypatch, tmp_path
+):
+    """The TLS context is built once, not at every refresh, yet a CA file replaced in
+    place (a rotation) is used from the next connection on, without a restart."""
+    monkeypatch.setenv("GENESIS_MYSQL_PASSWORD", MYSQL_TLS_PASSWORD)
+    ca = tmp_path / "ca.pem"
+    ca.write_bytes(tls_certs.other_ca.read_bytes())
+    mysql = source("mysql", mysql_config(mariadb_tls, MYSQL_TLS_USER, tls_block(ca)))
+    try:
+        for _ in range(2):
+            result = await mysql.probe()
+            assert UNKNOWN_AUTHORITY in result.detail, result.detail
+        rotated = tmp_path / "ca.pem.new"
+        rotated.write_bytes(tls_certs.ca.read_bytes())
+        rotated.replace(ca)  # as a rotation does: a new file moved into place
+        result = await mysql.probe()
+        assert result.status is Status.OK, result.detail
+        ca.write_bytes(tls_certs.other_ca.read_bytes())  # rewritten in place
+        result = await mysql.probe()
+        assert UNKNOWN_AUTHORITY in result.detail, result.detail
+    finally:
+        await mysql.close()
+
+
 async def test_mysql_with_a_wrong_password_over_tls_says_access_was_denied(
     mariadb_tls, tls_certs, monkeypatch
 ):

@@ -28,6 +28,10 @@ class Scripted(Source):
         self.running = 0
         self.most_at_once = 0
         self.calls = 0
+        self.expired = 0
+
+    def expire(self) -> None:
+        self.expired += 1
 
     async def _probe(self) -> ProbeResult:
         self.calls += 1
@@ -121,6 +125,25 @@ async def test_refresh_polls_at_once_instead_of_waiting_for_the_interval():
     assert source.calls == 2
 
 
+async def test_a_refresh_has_the_sources_it_names_ask_afresh_and_no_other():
+    """ctrl+r (every source) and an action's refresh (some) reach what a source keeps
+    between probes (the SLA pane's burn rates): those sources ask everything again."""
+    sla, redis = Scripted("sla"), Scripted("redis")
+    poller = Poller([sla, redis], interval=3600, timeout=1)
+    poller.start()
+    try:
+        await until(lambda: sla.calls == redis.calls == 1, "the first polls")
+        assert sla.expired == redis.expired == 0  # an ordinary poll keeps what it keeps
+        poller.refresh(["sla"])
+        await until(lambda: sla.calls == 2, "the named source polled")
+        assert (sla.expired, redis.expired, redis.calls) == (1, 0, 1)
+        poller.refresh()
+        await until(lambda: sla.calls == 3 and redis.calls == 2, "every source polled")
+        assert (sla.expired, redis.expired) == (2, 1)
+    finally:
+        await poller.stop()
+
+
 async def test_run_blocking_keeps_the_loop_free():
     ticks = 0
 
@@ -135,6 +158,52 @@ async def test_run_blocking_keeps_the_loop_free():
     task.cancel()
     assert value == 42
     assert ticks >= 10
+
+
+async def test_blocking_calls_reuse_idle_threads_and_a_hung_one_holds_up_no_other():
+    """Six probes a refresh hand their blocking call to a waiting thread (not a new one
+    each); a call that hangs keeps its thread, and the next calls get another."""
+    import threading
+
+    def probe() -> int:
+        time.sleep(0.01)
+        return threading.get_ident()
+
+    used = set()
+    for _ in range(20):  # twenty refreshes of six blocking probes
+        used |= set(await asyncio.gather(*(run_blocking(probe) for _ in range(6))))
+    assert len(used) <= 12  # was a new thread for each: 120
+
+    hang = threading.Event()
+    hung = run_blocking(hang.wait, 30)
+    try:
+        started = time.monotonic()
+        answers = await asyncio.gather(*(run_blocking(lambda n=n: n * 2) for n in range(8)))
+        assert answers == [n * 2 for n in range(8)]
+        assert time.monotonic() - started < 2
+        assert not hung.done()
+    finally:
+        hang.set()
+    assert await hung is True
+
+
+def test_an_idle_worker_ends_unless_a_call_was_promised_to_it():
+    from console.sources.base import _Workers
+
+    workers = _Workers()
+    workers.IDLE_SECONDS = 0.1
+    done = []
+    workers.submit(lambda: done.append(1))
+    deadline = time.monotonic() + 2
+    while not done and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.3)  # idle past its time: it ended
+    assert workers._idle == 0
+    workers.submit(lambda: done.append(2))  # a new thread takes it
+    deadline = time.monotonic() + 2
+    while len(done) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert done == [1, 2]
 
 
 async def test_a_source_with_its_own_interval_is_polled_at_that_pace():

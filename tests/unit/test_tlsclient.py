@@ -91,6 +91,24 @@ def test_a_context_checks_certificates_and_host_names(pems):
     assert context.minimum_version >= ssl.TLSVersion.TLSv1_2
 
 
+def test_a_context_is_built_once_and_again_when_a_file_changes(pems, tmp_path):
+    ca = tmp_path / "ca.pem"
+    ca.write_bytes(pems["ca"].read_bytes())
+    config = tls(ca_file=str(ca))
+    first = client_context(config)
+    assert client_context(tls(ca_file=str(ca))) is first  # not 30-45 ms a connection
+    assert client_context(tls(ca_file=str(ca), server_name="db.internal")) is not first
+    moved = tmp_path / "ca.pem.new"
+    moved.write_bytes(pems["ca"].read_bytes())
+    moved.replace(ca)  # a rotation: the same path, another file
+    again = client_context(config)
+    assert again is not first and client_context(config) is again
+    ca.unlink()
+    with pytest.raises(TlsSetupError) as caught:
+        client_context(config)
+    assert "no such file or directory" in str(caught.value)
+
+
 def test_insecure_skip_verify_turns_checking_off():
     context = client_context(tls(insecure_skip_verify=True))
     assert context.verify_mode is ssl.CERT_NONE
