@@ -430,6 +430,11 @@ class GenesisApp(App[int]):
         self.set_interval(1.0, self.main.tick)
         self.actions.warn_about_audit_log()
         self._start_warroom()
+
+    def on_ready(self) -> None:
+        """The first frame is on the screen: start polling now, not on mount. Building the
+        sources imports the clients (httpx, redis, pymysql, grpc) on a thread, which would
+        hold the interpreter while the first frame is drawn (issue 13: first paint)."""
         if self.autostart:
             self.run_worker(
                 self.start_polling(), name="poller", group="poller", exit_on_error=False
