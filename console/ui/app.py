@@ -263,6 +263,12 @@ class GenesisApp(App[int]):
         #: where the bell and desktop notifications for new critical alerts go (default:
         #: the terminal the console draws on)
         self.terminal_sink = terminal_sink or self._write_to_terminal
+        # the theme is set before the app runs: its CSS is parsed once, in its colours,
+        # not parsed in Textual's default theme and again in ours before the first frame
+        for registered in self._themes.values():
+            self.register_theme(registered)
+        if self._theme_name in self.available_themes:
+            self.theme = self._theme_name
 
     def _bind(
         self,
@@ -419,10 +425,6 @@ class GenesisApp(App[int]):
         yield from self.main.widgets()
 
     def on_mount(self) -> None:
-        for theme in self._themes.values():
-            self.register_theme(theme)
-        if self._theme_name in self.available_themes:
-            self.theme = self._theme_name
         if self.keymap_spec:
             self.set_keymap(self.keymap_spec)
         self.show_what_can_run()
@@ -492,7 +494,8 @@ class GenesisApp(App[int]):
     def watch_theme(self, name: str) -> None:
         """Panes draw Rich text in theme colours: redraw them all in the new theme."""
         # after the refresh: the theme's CSS variables are computed by then
-        self.call_after_refresh(self.main.redraw_panes)
+        if self._main is not None:  # (set in __init__: no screen yet, nothing drawn)
+            self.call_after_refresh(self._main.redraw_panes)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterator[SystemCommand]:
         """The command palette offers every action and view, and every theme."""
