@@ -8,7 +8,7 @@ import dataclasses
 from collections import deque
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -18,7 +18,6 @@ from textual.theme import Theme
 from textual.timer import Timer
 from textual.widgets import Input
 
-from console.actions.escalate import StandIn
 from console.actions.runner import ActionRunner
 from console.audit import AuditLog
 from console.clock import Clock
@@ -43,16 +42,17 @@ from console.ui.header import insecure_backends
 from console.ui.keymaps import DEFAULT_KEYS, split_keys
 from console.ui.main_screen import MainScreen
 from console.ui.panes.alerts import AlertsPane
-from console.ui.screens.alert_detail import AlertDetailScreen
-from console.ui.screens.help import HelpScreen, key_label, sections
-from console.ui.screens.silences import SilencesScreen
-from console.ui.screens.silences import help_bindings as silences_help
-from console.ui.screens.timeline import NoteScreen
 from console.ui.scrollbar import use_whole_cell_scrollbars
-from console.ui.seats import QuitScreen
 from console.ui.terminal_alerts import TerminalAlerts
 from console.ui.themes import VARIABLE_DEFAULTS
 from console.warroom import WarRoomLock
+
+if TYPE_CHECKING:
+    # screens open on a key, actions run on one: imported there, not before the first
+    # frame (issue 13: first paint)
+    from console.actions.escalate import StandIn
+    from console.ui.screens.alert_detail import AlertDetailScreen
+    from console.ui.screens.silences import SilencesScreen
 
 #: what the command palette offers: binding id, title, help, action
 PALETTE = (
@@ -502,6 +502,8 @@ class GenesisApp(App[int]):
         # Textual's own, but for those this palette offers better: "Keys" (our Help
         # lists every key as the keymap has it), "Theme" (one "Theme: x" per theme) and
         # "Quit" (ours names its keys)
+        from console.ui.screens.help import key_label
+
         for command in super().get_system_commands(screen):
             if command.title not in ("Keys", "Theme", "Quit"):
                 yield command
@@ -720,6 +722,8 @@ class GenesisApp(App[int]):
                 # the seat that pressed Enter wrote it (a tie or no tmux: $SUDO_USER/$USER)
                 self.warroom.add_note(text, self.seating.actor(self.seating.presser(fresh=True)))
 
+        from console.ui.screens.timeline import NoteScreen
+
         self.push_screen(NoteScreen(), written)
 
     def action_timeline(self) -> None:
@@ -728,10 +732,15 @@ class GenesisApp(App[int]):
 
     def key_for(self, binding_id: str) -> str:
         """The key(s) of a binding as the keymap has them, as the footer shows them."""
+        from console.ui.screens.help import key_label
+
         return key_label(self, self.keymap_spec.get(binding_id, DEFAULT_KEYS[binding_id]))
 
     def help_rows(self) -> list[tuple[str, str, str]]:
         """Key, description and binding id of every active binding (what the keys do now)."""
+        from console.ui.screens.help import key_label, sections
+        from console.ui.screens.silences import help_bindings as silences_help
+
         grouped: dict[tuple[str, str], list[str]] = {}
         for key, active in self.active_bindings.items():
             binding = active.binding
@@ -751,12 +760,15 @@ class GenesisApp(App[int]):
         return [row for _, section in sections(rows) for row in section]
 
     def action_help(self) -> None:
+        from console.ui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.help_rows()))
 
     async def action_quit(self) -> None:
         others = self.seating.others_watching()
         if others and not self._quit_for_everyone:
+            from console.ui.seats import QuitScreen
 
             def answered(yes: bool | None) -> None:
                 if yes:
