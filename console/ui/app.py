@@ -437,10 +437,13 @@ class GenesisApp(App[int]):
         """The first frame is on the screen: start polling now, not on mount. Building the
         sources imports the clients (httpx, redis, pymysql, grpc) on a thread, which would
         hold the interpreter while the first frame is drawn (issue 13: first paint)."""
+        from console import startup
+
         if self.autostart:
             self.run_worker(
                 self.start_polling(), name="poller", group="poller", exit_on_error=False
             )
+        startup.resume(freeze=True)  # the cycle collector, paused by the command line
 
     def _start_warroom(self) -> None:
         """Share the timeline and presence on the current environment's war room, if any."""
