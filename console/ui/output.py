@@ -61,12 +61,9 @@ def install() -> bool:
     """Use `render_segments` for Textual's partial updates, on the Textual it was written
     for (8.x, whose ChopsUpdate has chops, chop_ends and spans); any other Textual keeps
     its own, which is correct, only wordier. True when installed."""
-    from importlib.metadata import version
+    from console.ui.textual_version import textual_major
 
-    try:
-        major = int(version("textual").split(".")[0])
-    except (ValueError, LookupError):
-        return False
+    major = textual_major()
     if major != 8 or not hasattr(ChopsUpdate, "render_segments"):
         return False
     ChopsUpdate.render_segments = render_segments  # type: ignore[method-assign]
