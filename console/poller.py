@@ -112,12 +112,26 @@ class Poller:
         retime, self._retime = self._retime, asyncio.Event()
         retime.set()
 
-    async def _wait(self, wake: asyncio.Event, own: float | None = None) -> None:
-        """Until the next poll of one source: its interval since now, a refresh, or, after
-        a change of interval, whatever is left of the new one. `own`: the source's own
-        interval, which the refresh interval does not change."""
+    async def _wait(
+        self, wake: asyncio.Event, own: float | None = None, began: float | None = None
+    ) -> None:
+        """Until the next poll of one source: a refresh, or its interval after `began`
+        (when its last probe started; now when None), or, after a change of interval,
+        whatever is left of the new one. `own`: the source's own interval, which the
+        refresh interval does not change.
+
+        Counted from when the probe began, not from when its answer came, the sources
+        polled together stay together: their answers arrive within a few milliseconds
+        and are drawn in one frame, instead of drifting apart by their latencies into a
+        frame each (issue 13). A probe that took longer than its interval waits for the
+        next whole interval after it began, so a slow backend is not asked again at once.
+        """
         loop = asyncio.get_running_loop()
-        started = loop.time()
+        now = loop.time()
+        started = now if began is None else began
+        interval = self.interval if own is None else own
+        if interval > 0 and now - started > interval:
+            started = now - (now - started) % interval  # overran: the next one in phase
         while not wake.is_set():
             interval = self.interval if own is None else own
             left = None if self.paused else interval - (loop.time() - started)
@@ -135,11 +149,13 @@ class Poller:
 
     async def _loop(self, source: Source) -> None:
         wake = self._wake[source.name]
+        loop = asyncio.get_running_loop()
         while True:
+            began = loop.time()
             result = await self.poll(source)
             if result is not None:
                 self.on_result(result)
-            await self._wait(wake, getattr(source, "interval", None))
+            await self._wait(wake, getattr(source, "interval", None), began)
             wake.clear()
 
     async def stop(self) -> None:

@@ -13,13 +13,16 @@ from __future__ import annotations
 import json
 import math
 import re
+import selectors
 import socket
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import time
+from http.server import BaseHTTPRequestHandler
+from socketserver import BaseServer
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, quote, urlsplit
 
-from console.clock import format_rfc3339, parse_api_time
+from console.clock import Clock, format_rfc3339, parse_api_time
 from console.demo.rules import JOB
 from console.demo.world import INSTANCE, FiringAlert, Unavailable, World
 from console.matchers import (
@@ -33,8 +36,17 @@ from console.matchers import (
 
 #: the most of a request body the demo servers read
 MAX_BODY = 1024 * 1024
-#: how often the supervisor thread opens or closes the orchestrator's port
+#: on a clock other than the real one (a test's frozen clock jumps when the test says),
+#: how often the servers' thread looks whether the orchestrator's port should open or
+#: close; on the real clock it sleeps until the process is next due to start or stop
 SYNC_SECONDS = 0.05
+#: the longest the servers' thread sleeps with the real clock: a wall clock that steps
+#: (NTP, a laptop waking up) moves the world, and the port follows within this long
+MAX_SLEEP_SECONDS = 1.0
+#: connections a port queues before the servers' thread takes them
+BACKLOG = 16
+#: how soon the servers' thread looks at the world again when a reply holds its lock
+BUSY_SECONDS = 0.01
 #: Prometheus refuses range queries with more points than this per series
 MAX_POINTS = 11_000
 
@@ -60,23 +72,69 @@ def _stamp(epoch: float) -> float | int:
     return int(stamp) if stamp == int(stamp) else stamp
 
 
-class _Server(ThreadingHTTPServer):
-    """A threading server that remembers its open connections so stop can cut them."""
+class _Server(BaseServer):
+    """One listening socket of a component, and the connections it accepted: what one
+    run of a server process holds. Closing it closes the port and cuts them all."""
 
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, address: tuple[str, int], handler: type, component: Component) -> None:
+    def __init__(self, component: Component) -> None:
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind(("127.0.0.1", component.port))
+            listener.listen(BACKLOG)
+            listener.setblocking(False)  # accept() in the loop never waits
+        except OSError:
+            listener.close()
+            raise
+        super().__init__(listener.getsockname(), component.handler)
         self.component = component
+        self.socket = listener
+        self.port: int = listener.getsockname()[1]
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
-        super().__init__(address, handler)
+        self.closed = False
 
-    def cut_connections(self) -> None:
-        """Close every open connection, as a dying process would."""
+    def accept(self) -> None:
+        """Take every waiting connection, each to its own thread (a slow one blocks nobody)."""
+        while True:
+            try:
+                connection, address = self.socket.accept()
+            except OSError:  # none waiting (BlockingIOError), or closed meanwhile
+                return
+            connection.setblocking(True)
+            with self.connections_lock:
+                if self.closed:  # the port closed while this one was let in
+                    connection.close()
+                    continue
+                self.connections.add(connection)
+            threading.Thread(
+                target=self._serve_connection,
+                args=(connection, address),
+                name=f"demo-{self.component.name}-connection",
+                daemon=True,
+            ).start()
+
+    def _serve_connection(self, connection: socket.socket, address: Any) -> None:
+        try:
+            self.component.handler(connection, address, self)
+        except Exception:
+            pass  # nothing is logged: the TUI owns the terminal
+        finally:
+            with self.connections_lock:
+                self.connections.discard(connection)
+            try:
+                connection.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+            connection.close()
+
+    def close(self) -> None:
+        """Stop listening and cut every open connection, as a dying process would."""
         with self.connections_lock:
+            self.closed = True
             connections = list(self.connections)
             self.connections.clear()
+        self.socket.close()
         for connection in connections:
             try:
                 connection.shutdown(socket.SHUT_RDWR)
@@ -102,14 +160,7 @@ class _Handler(BaseHTTPRequestHandler):
     def servers(self) -> DemoServers:
         return self.server.component.servers
 
-    def setup(self) -> None:
-        super().setup()
-        with self.server.connections_lock:
-            self.server.connections.add(self.connection)
-
     def finish(self) -> None:
-        with self.server.connections_lock:
-            self.server.connections.discard(self.connection)
         try:
             super().finish()
         except OSError:
@@ -609,8 +660,8 @@ class OrchestratorHandler(_Handler):
     ]
 
     def _dispatch(self, method: str) -> None:
-        if self.world.snapshot().orchestrator == "down":
-            # the process is gone: drop the connection; the supervisor closes the port
+        if not self.world.process_state(self.world.now())[0]:
+            # the process is gone: drop the connection; the servers' thread closes the port
             self.close_connection = True
             self.servers.wake()
             return
@@ -773,8 +824,7 @@ class Component:
         self.servers = servers
         self.world = servers.world
         self.port = 0
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        self.server: _Server | None = None
         self._lock = threading.Lock()
 
     @property
@@ -785,37 +835,35 @@ class Component:
     @property
     def listening(self) -> bool:
         """Whether the port accepts connections now."""
-        return self._server is not None
+        return self.server is not None
 
     def open(self) -> None:
         """Listen (on the same port as before, if any)."""
         with self._lock:
-            if self._server is not None:
+            if self.server is not None or self.servers.stopped:
                 return
-            server = _Server(("127.0.0.1", self.port), self.handler, self)
-            self.port = server.server_address[1]
-            thread = threading.Thread(
-                target=server.serve_forever,
-                kwargs={"poll_interval": SYNC_SECONDS},
-                name=f"demo-{self.name}",
-                daemon=True,
-            )
-            thread.start()
-            self._server, self._thread = server, thread
+            self.server = _Server(self)
+            self.port = self.server.port
+        self.servers.wake()
 
     def close(self) -> None:
         """Stop listening and cut open connections, as a dead process would."""
         with self._lock:
-            server, self._server = self._server, None
+            server, self.server = self.server, None
             if server is None:
                 return
-            server.shutdown()
-            server.server_close()
-            server.cut_connections()
+            server.close()
+        self.servers.wake()
 
 
 class DemoServers:
-    """Every demo server, plus the thread that opens and closes the orchestrator's port."""
+    """Every demo server, served by one thread that also opens and closes the
+    orchestrator's port when the world says so.
+
+    The thread sleeps in a selector until a connection arrives, someone wakes it (a
+    restart, a stop) or the orchestrator's process is next due to start or stop; each
+    connection is then served on its own thread.
+    """
 
     def __init__(self, world: World, queries: dict[str, str] | None = None) -> None:
         from console.config import default_sla_queries
@@ -838,8 +886,14 @@ class DemoServers:
         self._queries: dict[str, tuple[str, dict[str, str]]] = {}
         self.set_queries(queries or default_sla_queries(JOB))
         self._stop = threading.Event()
-        self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        # a byte on this pair wakes the thread from its selector
+        self._wake_lock = threading.Lock()
+        self._waker: socket.socket | None = None
+        self._woken: socket.socket | None = None
+        # any clock but the real one (a test's frozen clock) may jump at any moment,
+        # telling no one: with it the thread looks every SYNC_SECONDS, as it used to
+        self._real_clock = type(world.clock) is Clock
 
     def set_queries(self, queries: dict[str, str]) -> None:
         """Answer these PromQL strings (the console's SLA queries) plus a few runbook ones."""
@@ -867,45 +921,120 @@ class DemoServers:
         return self._queries.get(" ".join(query.split()))
 
     def start(self) -> None:
-        """Listen on loopback ports and start following the world."""
+        """Listen on loopback ports and start serving and following the world."""
+        self._woken, self._waker = socket.socketpair()
+        self._woken.setblocking(False)
+        self._waker.setblocking(False)
         for component in self.components:
             component.open()
         self.sync()
-        self._thread = threading.Thread(target=self._follow, name="demo-supervisor", daemon=True)
+        self.world.watch(self.wake)
+        self._thread = threading.Thread(target=self._serve, name="demo-servers", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
-        """Close every port and stop the follower thread."""
+        """Close every port and stop the servers' thread; safe to call twice."""
         self._stop.set()
-        self._wake.set()
+        self.wake()
         if self._thread is not None:
             self._thread.join(timeout=2)
-        # in parallel: each close waits up to one poll interval for its server loop
-        closers = [threading.Thread(target=c.close, daemon=True) for c in self.components]
-        for closer in closers:
-            closer.start()
-        for closer in closers:
-            closer.join(timeout=2)
+        with self._wake_lock:
+            waker, self._waker = self._waker, None
+        if waker is not None:
+            waker.close()
+        for component in self.components:
+            component.close()
+
+    @property
+    def stopped(self) -> bool:
+        """Whether stop was called: no port opens again."""
+        return self._stop.is_set()
 
     def wake(self) -> None:
-        """Ask the follower to look at the world now."""
-        self._wake.set()
+        """Ask the servers' thread to look at the world (and its ports) now."""
+        with self._wake_lock:
+            if self._waker is None:
+                return
+            try:
+                self._waker.send(b"!")
+            except OSError:  # a wake is already pending (the buffer is full)
+                pass
 
     def sync(self) -> None:
-        """Open or close the orchestrator's port to match the world."""
-        if self._stop.is_set():
-            return
-        down = self.world.snapshot().orchestrator == "down"
-        try:
-            if down:
-                self.orchestrator.close()
-            else:
-                self.orchestrator.open()
-        except OSError:
-            pass  # the port is briefly taken; the next tick tries again
+        """Open or close the orchestrator's port to match the world now."""
+        up = self.world.process_state(self.world.now())[0]
+        self._sync(up)
+        if self.orchestrator.listening != up:
+            self.wake()  # the port is briefly taken: the thread tries again shortly
 
-    def _follow(self) -> None:
-        while not self._stop.is_set():
-            self.sync()
-            self._wake.wait(SYNC_SECONDS)
-            self._wake.clear()
+    def _sync(self, up: bool) -> None:
+        try:
+            if up:
+                self.orchestrator.open()
+            else:
+                self.orchestrator.close()
+        except OSError:
+            pass
+
+    def _follow(self) -> float:
+        """Match the orchestrator's port to the world; seconds until it next may change."""
+        # a reply that holds the world's lock a while (a day of alert history) must not
+        # hold up accepting connections: look again shortly instead of waiting for it
+        if not self.world.lock.acquire(blocking=False):
+            return BUSY_SECONDS
+        try:
+            up, change = self.world.process_state(self.world.now())
+        finally:
+            self.world.lock.release()
+        self._sync(up)
+        if self.orchestrator.listening != up or not self._real_clock:
+            return SYNC_SECONDS
+        # the world's clock is the wall clock: a clock that steps (NTP, a laptop's
+        # sleep) is caught up with within MAX_SLEEP_SECONDS
+        return min(MAX_SLEEP_SECONDS, max(0.0, self.world.wall(change) - self.world.clock.time()))
+
+    def _serve(self) -> None:
+        woken = self._woken
+        assert woken is not None
+        selector = selectors.DefaultSelector()
+        selector.register(woken, selectors.EVENT_READ)
+        registered: set[_Server] = set()
+        # the world is looked at when due or when woken, never for a mere connection:
+        # a long reply holding the world's lock delays no accept. `due` is on the
+        # real monotonic clock, as the selector's wait is, whatever the world's clock
+        due, look = 0.0, True
+        try:
+            while not self._stop.is_set():
+                if look or time.monotonic() >= due:
+                    due = time.monotonic() + self._follow()
+                    self._register(selector, registered)
+                look = False
+                for key, _ in selector.select(max(0.0, due - time.monotonic())):
+                    if key.fileobj is woken:
+                        look = True
+                        try:
+                            woken.recv(4096)
+                        except OSError:
+                            pass
+                    else:
+                        key.data.accept()
+        finally:
+            selector.close()
+            woken.close()
+
+    def _register(self, selector: selectors.BaseSelector, registered: set[_Server]) -> None:
+        """Watch every listening port, and no port that closed."""
+        listening = {c.server for c in self.components if c.server is not None}
+        for server in list(registered):
+            if server.closed or server not in listening:
+                registered.discard(server)
+                try:
+                    selector.unregister(server.socket)
+                except (KeyError, ValueError):
+                    pass
+        for server in listening - registered:
+            try:
+                selector.register(server.socket, selectors.EVENT_READ, server)
+            except (KeyError, ValueError, OSError):
+                continue  # closed meanwhile: the next look drops it
+            registered.add(server)

@@ -44,7 +44,7 @@ import random
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from console.clock import Clock
@@ -60,6 +60,11 @@ CYCLE_SECONDS = 600.0
 STEP_SECONDS = 5.0
 #: how long the orchestrator refuses connections while it restarts
 RESTART_SECONDS = 6.0
+#: orchestrator-down: the process is down between these cycle seconds (unless restarted)
+CRASH_SECONDS = (90.0, 420.0)
+#: `snapshot()` within this long of the last one gives that one, if nothing but the
+#: smooth curves could have moved in between (see `snapshot`)
+REUSE_SECONDS = 0.1
 #: how long a cache clear takes to undo a cache-driven slowdown
 CACHE_RECOVERY_SECONDS = 60.0
 #: after a cache clear the hit rate starts low and warms up over this long
@@ -243,6 +248,24 @@ class World:
         self.escalations: list[Escalation] = []
         self._noise_cache: dict[tuple[str, int], float] = {}
         self._step_cache: dict[tuple[str, float], float | None] = {}
+        #: the firing alerts (before silences) of each rule evaluation, by step time
+        self._alert_cache: dict[float, tuple[FiringAlert, ...]] = {}
+        #: bumped by every action: a snapshot from before one is not reused
+        self._version = 0
+        #: the last snapshot: (version, it, reusable until this scenario time)
+        self._last: tuple[int, Snapshot, float] | None = None
+        self._watchers: list[Callable[[], None]] = []
+
+    def watch(self, callback: Callable[[], None]) -> None:
+        """Call `callback` (outside the lock) after every restart: the one action that
+        changes when the orchestrator process is up (the demo's servers follow it)."""
+        self._watchers.append(callback)
+
+    def _forget(self) -> None:
+        """Drop what was computed before an action that changes the world's course."""
+        self._step_cache.clear()
+        self._alert_cache.clear()
+        self._version += 1
 
     # ----- time
 
@@ -255,8 +278,39 @@ class World:
         return self.epoch + t
 
     def snapshot(self) -> Snapshot:
-        """The world as it is now."""
-        return self.at(self.now())
+        """The world as it is now.
+
+        One poll of the console asks a dozen times within a few milliseconds (each
+        simulated source, each server reply): within REUSE_SECONDS of the last snapshot
+        that one is the answer, unless an action (restart, cache clear, silence), a
+        rule evaluation step, a start or stop of the process or a silence's start or
+        end lies between them. The scenarios' events all fall on steps, so in such a
+        gap only the smooth curves move, by far less than their noise (one that
+        crosses a line, MySQL's connection limit, is seen at most that much later).
+        """
+        with self.lock:
+            t = self.now()
+            if self._last is not None:
+                version, last, until = self._last
+                if version == self._version and last.time <= t < until:
+                    return last
+            state = self._at(t)
+            self._last = (self._version, state, self._reusable_until(t))
+            return state
+
+    def _reusable_until(self, t: float) -> float:
+        """The scenario time until which a snapshot at `t` stands for the world."""
+        until = min(
+            t + REUSE_SECONDS,
+            (math.floor(t / STEP_SECONDS) + 1) * STEP_SECONDS,
+            self.process_state(t)[1],
+        )
+        wall = self.wall(t)
+        for silence in self.silences.values():
+            for edge in (silence.starts_at, silence.ends_at):
+                if edge > wall:
+                    until = min(until, edge - self.epoch)
+        return until
 
     # ----- actions
 
@@ -264,19 +318,21 @@ class World:
         """Restart the orchestrator process now (what `systemctl restart` would do)."""
         with self.lock:
             self.restarts.append(self.now())
-            self._step_cache.clear()
+            self._forget()
+        for callback in list(self._watchers):
+            callback()
         return "genesis-orchestrator restarting"
 
     def clear_cache(self) -> int:
         """Clear the orchestrator's Redis cache now; returns the entries removed."""
         with self.lock:
-            state = self.snapshot()
+            state = self._at(self.now())
             if state.orchestrator == "down":
                 raise Unavailable(state.reason or "the orchestrator is down")
             if not state.redis_up:
                 raise Unavailable("redis unavailable: connection refused")
             self.cache_clears.append(state.time)
-            self._step_cache.clear()
+            self._forget()
             return state.cache_entries
 
     def add_silence(
@@ -290,6 +346,7 @@ class World:
     ) -> str:
         """Create a silence, or update an unexpired one by id; returns its id."""
         with self.lock:
+            self._version += 1
             now = self.clock.time()
             if silence_id is not None:
                 existing = self.silences.get(silence_id)
@@ -324,6 +381,7 @@ class World:
     def expire_silence(self, silence_id: str) -> None:
         """Expire a silence now; KeyError when unknown, ValueError when already expired."""
         with self.lock:
+            self._version += 1
             silence = self.silences.get(silence_id)
             if silence is None:
                 raise KeyError(silence_id)
@@ -356,6 +414,24 @@ class World:
         """The world at scenario time `t` (seconds since the scenario began)."""
         with self.lock:
             return self._at(t)
+
+    def process_state(self, t: float) -> tuple[bool, float]:
+        """Whether the orchestrator process is up at scenario time `t`, and the next
+        scenario time at which it may start or stop (as far as the restarts so far go).
+
+        Cheap (no snapshot): the demo's servers open and close the orchestrator's port
+        by it, and sleep until that next time.
+        """
+        with self.lock:
+            start, within = self._cycle(t)
+            up = not any(a <= within < b for a, b in self._down_intervals(t))
+            edges = [CYCLE_SECONDS]  # restarts count within their cycle
+            for restart in self.restarts:
+                if start <= restart < start + CYCLE_SECONDS:
+                    edges += [restart - start, restart - start + RESTART_SECONDS]
+            if self.scenario == "orchestrator-down":
+                edges += CRASH_SECONDS
+            return up, start + min(edge for edge in edges if edge > within)
 
     def value(self, signal: str, t: float) -> float | None:
         """One signal (availability, p95, error_rate, up, ...) at scenario time `t`."""
@@ -472,10 +548,11 @@ class World:
         restarts = self._restarts_in_cycle(t)
         intervals = [(r, r + RESTART_SECONDS) for r in restarts]
         if self.scenario == "orchestrator-down":
+            crash, recovery = CRASH_SECONDS
             fixes = [r for r in restarts if 40.0 <= r < 450.0]
-            end = min([420.0, *fixes])
-            if end > 90.0:
-                intervals.append((90.0, end))
+            end = min([recovery, *fixes])
+            if end > crash:
+                intervals.append((crash, end))
         clipped = sorted((a, min(b, within + 1e-9)) for a, b in intervals if a <= within)
         merged: list[tuple[float, float]] = []
         for a, b in clipped:
@@ -781,8 +858,27 @@ class World:
 
     def _alerts(self, t: float) -> tuple[FiringAlert, ...]:
         evaluated = math.floor(t / STEP_SECONDS) * STEP_SECONDS
-        start, _ = self._cycle(evaluated)
+        firing = self._alert_cache.get(evaluated)
+        if firing is None:
+            firing = self._evaluate(evaluated)
+            if len(self._alert_cache) > 20_000:
+                self._alert_cache.clear()
+            self._alert_cache[evaluated] = firing
         wall_now = self.wall(t)
+        silences = [s for s in self.silence_list() if s.state(wall_now) == "active"]
+        if not silences:
+            return firing
+        out = []
+        for alert in firing:
+            labels = dict(alert.labels)
+            silenced = tuple(s.id for s in silences if matchers_match(s.matchers, labels))
+            out.append(replace(alert, silenced_by=silenced) if silenced else alert)
+        return tuple(out)
+
+    def _evaluate(self, evaluated: float) -> tuple[FiringAlert, ...]:
+        """The alerts the rules fire at one evaluation (a step time), before silences:
+        they change only with the step or an action, so each step is evaluated once."""
+        start, _ = self._cycle(evaluated)
         out = []
         for rule in RULES:
             since = self._active_since(rule, evaluated, start)
@@ -800,11 +896,6 @@ class World:
                 ("runbook_url", RUNBOOK_URL.format(name=rule.name)),
                 ("summary", rule.summary.format(instance=INSTANCE)),
             )
-            silenced = tuple(
-                s.id
-                for s in self.silence_list()
-                if s.state(wall_now) == "active" and matchers_match(s.matchers, labels)
-            )
             out.append(
                 FiringAlert(
                     name=rule.name,
@@ -815,7 +906,6 @@ class World:
                     updated_at=self.wall(evaluated),
                     ends_at=self.wall(evaluated + 4 * max(STEP_SECONDS, 15.0)),
                     expr=rule.expr,
-                    silenced_by=silenced,
                 )
             )
         return tuple(out)

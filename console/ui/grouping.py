@@ -25,6 +25,7 @@ from console import paths
 from console.clock import format_age
 from console.model import Alert, AlertGroup, alert_sort_key
 from console.text import clean, literal
+from console.ui.inputs import SteadyInput
 from console.ui.screens.overlay import Overlay
 
 MODES = ("flat", "alertmanager", "label")
@@ -222,7 +223,7 @@ class LabelPrompt(Overlay[str | None]):
         with Vertical() as box:
             box.border_title = self.prompt_title
             box.border_subtitle = "enter applies · escape cancels"
-            yield Input(value=self.value, placeholder=self.placeholder, id="labels")
+            yield SteadyInput(value=self.value, placeholder=self.placeholder, id="labels")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

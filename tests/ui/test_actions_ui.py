@@ -313,3 +313,26 @@ async def test_a_failing_restart_whose_output_looks_like_markup_is_reported_lite
         assert any("[/bold] unit [red]genesis[/red] failed" in t for t in toasts), toasts
         bar = str(app.query_one("#action-bar").render())
         assert "[/bold] unit [red]genesis[/red] failed" in bar
+
+
+async def test_a_waiting_confirmation_does_not_redraw_its_cursor(demo_app, tmp_path):
+    """A confirmation left open costs nothing while it waits (issue 13): the typed-name
+    field's cursor is a steady cell, drawn, not blinking (a redraw twice a second in
+    every tmux window the prompt is open in)."""
+    app = console(demo_app, tmp_path, environment="production")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        field = confirm_screen(app).query_one("#typed", Input)
+        await pilot.press("g", "e")
+        await pilot.pause()
+        lines = [field.render_line(0)]
+        for _ in range(4):
+            await pilot.pause(0.3)
+            lines.append(field.render_line(0))
+        # the same cells and styles every time: the cursor cell is there, and stays
+        assert lines == [lines[0]] * 5 and lines[0].text.startswith("ge")
+        unfocused = field.render_line(0)
+        field.blur()
+        await pilot.pause()
+        assert field.render_line(0) != unfocused  # the cursor cell was drawn while focused

@@ -7,6 +7,7 @@ from __future__ import annotations
 from rich.segment import Segment
 from rich.text import Text
 from textual.app import App, ComposeResult
+from textual.geometry import Region
 from textual.strip import Strip
 
 from console.model import HostSnapshot, ProbeResult, ProcessInfo, Status
@@ -126,3 +127,86 @@ def test_the_terminal_gets_the_changed_cells_not_the_line_before_them():
     # a whole-line update is unchanged
     out = render_segments(ChopsUpdate([{0: line}], [(0, 0, end)], [[end]]), console)
     assert "GENESIS  │  日本refreshed 12:00:03" in out
+
+
+def test_what_the_terminal_already_shows_is_not_written_again():
+    from rich.console import Console
+    from rich.style import Style
+    from textual._compositor import ChopsUpdate, LayoutUpdate
+
+    console = Console(color_system="truecolor", force_terminal=True, width=80)
+    red = Style(color="red")
+
+    def row(value: str, colour: Style | None = None) -> Strip:
+        return Strip([Segment("P95 latency  "), Segment(value, colour), Segment("  ● OK")])
+
+    def update(*strips: Strip) -> str:
+        ends = [[s.cell_length] for s in strips]
+        spans = [(y, 0, s.cell_length) for y, s in enumerate(strips)]
+        return render_segments(ChopsUpdate([{0: s} for s in strips], spans, ends), console)
+
+    first = update(row("0.83 s"), row("0.10 s"))
+    assert "P95 latency" in first and "0.83 s" in first and "0.10 s" in first
+
+    # the widget drew the same two lines again: nothing reaches the terminal
+    assert update(row("0.83 s"), row("0.10 s")) == ""
+
+    # one value changed on the second line: only that value is written, at its place
+    out = update(row("0.83 s"), row("0.12 s"))
+    assert "0.12 s" in out and "P95" not in out and "OK" not in out and "0.83" not in out
+    assert out.startswith("\x1b[2;14H")
+
+    # a change of colour alone is a change
+    out = update(row("0.83 s", red), row("0.12 s"))
+    assert "0.83 s" in out and "\x1b[31m" in out
+
+    # the whole screen was written (a resize, a modal): everything is written again
+    LayoutUpdate([[row("x")]], Region(0, 0, 80, 1)).render_segments(console)
+    out = update(row("0.83 s", red), row("0.12 s"))
+    assert out.count("P95 latency") == 2
+
+
+def test_a_strip_written_in_part_or_overlapped_is_written_whole_next_time():
+    from rich.console import Console
+    from textual._compositor import ChopsUpdate
+
+    console = Console(color_system=None, force_terminal=True, width=80)
+    line = Strip([Segment("refreshed "), Segment("12:00:03")])
+    end = line.cell_length
+
+    def whole() -> str:
+        return render_segments(ChopsUpdate([{0: line}], [(0, 0, end)], [[end]]), console)
+
+    assert "refreshed 12:00:03" in whole()
+    assert whole() == ""
+    # another widget drew over part of the line (other chops at other places)
+    left, right = Strip([Segment("abcde")]), Strip([Segment("fgh")])
+    render_segments(ChopsUpdate([{0: left, 5: right}], [(0, 0, 8)], [[5, 8]]), console)
+    assert "refreshed 12:00:03" in whole()
+    # a part of it was written (a partial region): the next whole write is whole
+    render_segments(ChopsUpdate([{0: line}], [(0, end - 1, end)], [[end]]), console)
+    assert "refreshed 12:00:03" in whole()
+
+
+async def test_a_changed_process_figure_is_drawn_and_the_others_stay_right():
+    """Only the changed cell's render is dropped (issue 13): what is drawn is the new
+    figure in its row, and every other row still draws its own."""
+    app = HostOnly()
+    async with app.run_test(size=(80, 30)) as pilot:
+        pane = app.query_one(HostPane)
+        table = pane.processes
+        pane.show(_host((10, "postgres", 50.0), (20, "nginx", 10.0), (30, "cron", 1.0)))
+        await pilot.pause()
+        before = [table.render_line(y).text for y in range(1, 4)]
+        assert "50.0" in before[0] and "10.0" in before[1] and "1.0" in before[2]
+
+        pane.show(_host((10, "postgres", 50.0), (20, "nginx", 12.5), (30, "cron", 1.0)))
+        await pilot.pause()
+        after = [table.render_line(y).text for y in range(1, 4)]
+        assert "nginx" in after[1] and "12.5" in after[1] and "10.0" not in after[1]
+        assert after[0] == before[0] and after[2] == before[2]
+
+        # the cursor moves onto the changed row: drawn with the new figure still
+        table.move_cursor(row=1)
+        await pilot.pause()
+        assert "12.5" in table.render_line(2).text

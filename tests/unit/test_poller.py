@@ -155,3 +155,46 @@ async def test_a_source_with_its_own_interval_is_polled_at_that_pace():
         assert slow.calls == 2
     finally:
         await poller.stop()
+
+
+class Stamped(Scripted):
+    """A Scripted source that notes when (loop time) each probe began."""
+
+    def __init__(self, name: str, delay: float) -> None:
+        super().__init__(name, delay=delay)
+        self.began: list[float] = []
+
+    async def _probe(self) -> ProbeResult:
+        self.began.append(asyncio.get_running_loop().time())
+        return await super()._probe()
+
+
+async def test_sources_polled_together_stay_together_whatever_their_latency():
+    """Their answers are drawn in one frame (issue 13): a source that answers in 150 ms
+    does not drift 150 ms a cycle behind one that answers at once."""
+    fast, slow = Stamped("fast", 0.0), Stamped("slow", 0.15)
+    poller = Poller([fast, slow], interval=0.3, timeout=2)
+    poller.start()
+    try:
+        await until(lambda: len(slow.began) >= 5 and len(fast.began) >= 5, "five cycles")
+    finally:
+        await poller.stop()
+    for a, b in zip(fast.began[:5], slow.began[:5], strict=True):
+        assert abs(a - b) < 0.06
+    gaps = [b - a for a, b in zip(slow.began, slow.began[1:], strict=False)]
+    assert all(0.25 < gap < 0.36 for gap in gaps[:4])
+
+
+async def test_a_probe_longer_than_the_interval_waits_for_the_next_beat():
+    """Not asked again the moment it answers (a slow backend is not hammered), and back
+    in step with the others afterwards."""
+    slow = Stamped("slow", 0.45)
+    poller = Poller([slow], interval=0.3, timeout=2)
+    poller.start()
+    try:
+        await until(lambda: len(slow.began) >= 3, "three probes")
+    finally:
+        await poller.stop()
+    gaps = [b - a for a, b in zip(slow.began, slow.began[1:], strict=False)]
+    # began at 0, answered at 0.45, next beat at 0.6
+    assert all(0.55 < gap < 0.7 for gap in gaps[:2])

@@ -37,6 +37,7 @@ from console.ui.grouping import (
     make_groups,
     sort_alerts,
 )
+from console.ui.inputs import SteadyInput
 from console.ui.panes.base import Pane
 
 SYMBOLS = {"critical": "✖ CRIT", "warning": "▲ WARN"}
@@ -122,7 +123,7 @@ MAX_ROWS = 1000
 TITLE_FILTER_CHARS = 24
 
 
-class FilterInput(Input):
+class FilterInput(SteadyInput):
     """The filter line: Enter keeps the filter, Escape clears it, up/down recall the last ones."""
 
     BINDINGS = [
@@ -224,6 +225,7 @@ class AlertsPane(Pane):
         self.filter: Filter | None = None
         self._state: State | None = None
         self._title_text = ""
+        self._empty_text: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="alerts-problem")
@@ -334,7 +336,12 @@ class AlertsPane(Pane):
             text = "? no Alertmanager could be read: alerts unknown"
         if read and missing:
             text += f"; not read: {', '.join(missing)}, its alerts are unknown"
-        self.query_one("#alerts-empty", Static).update(literal(text, 400))
+        if text != self._empty_text:
+            # one line either way: no layout pass for the screen
+            self.query_one("#alerts-empty", Static).update(
+                literal(text, 400), layout=self._empty_text is None
+            )
+            self._empty_text = text
 
     # -- the filter ------------------------------------------------------------------
 

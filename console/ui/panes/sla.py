@@ -250,7 +250,10 @@ class SlaPane(Pane):
             line = budget_line(snapshot, self.availability_target, colours)
             # same number of lines as last time: redraw the text without a layout pass
             lines = self._budget_lines(line)
-            budget.update(line, layout=lines != self._budget_lines(self._budget))
+            drawn = self._budget
+            if drawn is None or _styled(line.texts) != _styled(drawn.texts):
+                # same words and styles: nothing to draw (the burn rates seldom move)
+                budget.update(line, layout=lines != self._budget_lines(drawn))
             self._budget = line
             budget.set_class(left is not None and left <= 0, "-spent")
             budget.set_class(left is not None and 0 < left < total * (1 - AT_RISK_SHARE), "-low")
@@ -278,3 +281,8 @@ class SlaPane(Pane):
             self.query_one("#sla-problem", Static).update(text)
             self._problem = text
         self.set_class(failing, "-failing")
+
+
+def _styled(texts: tuple[Text, ...]) -> list[tuple[str, str, list[tuple[int, int, str]]]]:
+    """What a run of texts draws: their words, base styles and styled spans."""
+    return [(t.plain, str(t.style), [(a, b, str(c)) for a, b, c in t.spans]) for t in texts]

@@ -28,10 +28,11 @@ from textual.widgets import Button, Input, Static
 
 from console.actions.plan import Plan
 from console.text import clean, literal
+from console.ui.inputs import SteadyInput
 from console.ui.screens.overlay import Overlay
 
 
-class SeatInput(Input):
+class SeatInput(SteadyInput):
     """An input whose printable keys count only from the seat allowed to answer."""
 
     #: why the key being handled does not count (another seat pressed it), or None

@@ -14,6 +14,7 @@ from console.clock import parse_duration
 from console.matchers import WireMatcher, matchers_match, regex_problem
 from console.model import Alert
 from console.text import clean
+from console.ui.inputs import SteadyInput
 from console.ui.screens.overlay import Overlay
 
 
@@ -98,17 +99,17 @@ class SilenceScreen(Overlay[SilenceRequest | None]):
                 for index, (name, value) in enumerate(self.labels):
                     with Horizontal(classes="matcher"):
                         yield TickBox(Text(clean(name, 28)), value=True, id=f"use-{index}")
-                        yield Input(value=shown(value), id=f"value-{index}")
+                        yield SteadyInput(value=shown(value), id=f"value-{index}")
                         yield TickBox("regex", value=False, id=f"regex-{index}", classes="regex")
             with Horizontal(classes="field"):
                 yield Label("Duration")
-                yield Input(value="1h", id="duration", placeholder="e.g. 30m, 1h, 2h30m")
+                yield SteadyInput(value="1h", id="duration", placeholder="e.g. 30m, 1h, 2h30m")
             with Horizontal(classes="field"):
                 yield Label("Comment")
-                yield Input(id="comment", placeholder="why (required, as in amtool)")
+                yield SteadyInput(id="comment", placeholder="why (required, as in amtool)")
             with Horizontal(classes="field"):
                 yield Label("Author")
-                yield Input(value=self.author, id="author")
+                yield SteadyInput(value=self.author, id="author")
             yield Static(id="preview")
             yield Static(id="error")
             with Horizontal(id="buttons"):

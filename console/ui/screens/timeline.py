@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Input, Static
 
 from console.clock import format_utc, utc_datetime
 from console.text import clean, literal
+from console.ui.inputs import SteadyInput
 from console.ui.screens.detail import COPY_BINDING, DetailScreen
 from console.ui.screens.overlay import Overlay
 
@@ -47,7 +48,7 @@ class NoteScreen(Overlay[str | None]):
         with Vertical() as box:
             box.border_title = "Note on the war-room timeline"
             box.border_subtitle = "enter adds · escape drops"
-            yield Input(placeholder="what you saw, did or decided", id="note")
+            yield SteadyInput(placeholder="what you saw, did or decided", id="note")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
