@@ -15,6 +15,8 @@ COMMANDS = {
     "init": "write a commented config with every key and its default",
     "report": "the SLA report over the last N days (availability, budget, incidents)",
 }
+#: the commands that open the TUI: the cycle collector resumes at their first frame
+TUI_COMMANDS = ("run", "demo")
 #: options that take a value and may come before or after the command
 GLOBAL_OPTIONS = ("--config", "--env", "--theme", "--keymap")
 #: options without a value that may come before or after the command
@@ -146,6 +148,9 @@ def build_command_parser(command: str) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `genesis-console` command."""
+    from console import startup
+
+    startup.pause()  # until the TUI's first frame, or the command's own work (startup.py)
     from console.config import ConfigError
 
     args = list(sys.argv[1:] if argv is None else argv)
@@ -168,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
         from console import commands
 
         run: Callable[[argparse.Namespace], int] = getattr(commands, command)
+        if command not in TUI_COMMANDS:
+            startup.resume()
         return run(options)
     except ConfigError as exc:
         from console.text import clean
@@ -181,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `genesis-console check | head`: the reader left, not an error
         sys.stderr.close()
         return 0
+    finally:
+        startup.resume()  # (a TUI that stopped before its first frame)
 
 
 def unknown_command(word: str) -> int:

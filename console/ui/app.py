@@ -8,7 +8,7 @@ import dataclasses
 from collections import deque
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -18,7 +18,6 @@ from textual.theme import Theme
 from textual.timer import Timer
 from textual.widgets import Input
 
-from console.actions.escalate import StandIn
 from console.actions.runner import ActionRunner
 from console.audit import AuditLog
 from console.clock import Clock
@@ -43,16 +42,17 @@ from console.ui.header import insecure_backends
 from console.ui.keymaps import DEFAULT_KEYS, split_keys
 from console.ui.main_screen import MainScreen
 from console.ui.panes.alerts import AlertsPane
-from console.ui.screens.alert_detail import AlertDetailScreen
-from console.ui.screens.help import HelpScreen, key_label, sections
-from console.ui.screens.silences import SilencesScreen
-from console.ui.screens.silences import help_bindings as silences_help
-from console.ui.screens.timeline import NoteScreen
 from console.ui.scrollbar import use_whole_cell_scrollbars
-from console.ui.seats import QuitScreen
 from console.ui.terminal_alerts import TerminalAlerts
 from console.ui.themes import VARIABLE_DEFAULTS
 from console.warroom import WarRoomLock
+
+if TYPE_CHECKING:
+    # screens open on a key, actions run on one: imported there, not before the first
+    # frame (issue 13: first paint)
+    from console.actions.escalate import StandIn
+    from console.ui.screens.alert_detail import AlertDetailScreen
+    from console.ui.screens.silences import SilencesScreen
 
 #: what the command palette offers: binding id, title, help, action
 PALETTE = (
@@ -263,6 +263,12 @@ class GenesisApp(App[int]):
         #: where the bell and desktop notifications for new critical alerts go (default:
         #: the terminal the console draws on)
         self.terminal_sink = terminal_sink or self._write_to_terminal
+        # the theme is set before the app runs: its CSS is parsed once, in its colours,
+        # not parsed in Textual's default theme and again in ours before the first frame
+        for registered in self._themes.values():
+            self.register_theme(registered)
+        if self._theme_name in self.available_themes:
+            self.theme = self._theme_name
 
     def _bind(
         self,
@@ -419,10 +425,6 @@ class GenesisApp(App[int]):
         yield from self.main.widgets()
 
     def on_mount(self) -> None:
-        for theme in self._themes.values():
-            self.register_theme(theme)
-        if self._theme_name in self.available_themes:
-            self.theme = self._theme_name
         if self.keymap_spec:
             self.set_keymap(self.keymap_spec)
         self.show_what_can_run()
@@ -430,10 +432,18 @@ class GenesisApp(App[int]):
         self.set_interval(1.0, self.main.tick)
         self.actions.warn_about_audit_log()
         self._start_warroom()
+
+    def on_ready(self) -> None:
+        """The first frame is on the screen: start polling now, not on mount. Building the
+        sources imports the clients (httpx, redis, pymysql, grpc) on a thread, which would
+        hold the interpreter while the first frame is drawn (issue 13: first paint)."""
+        from console import startup
+
         if self.autostart:
             self.run_worker(
                 self.start_polling(), name="poller", group="poller", exit_on_error=False
             )
+        startup.resume(freeze=True)  # the cycle collector, paused by the command line
 
     def _start_warroom(self) -> None:
         """Share the timeline and presence on the current environment's war room, if any."""
@@ -487,13 +497,16 @@ class GenesisApp(App[int]):
     def watch_theme(self, name: str) -> None:
         """Panes draw Rich text in theme colours: redraw them all in the new theme."""
         # after the refresh: the theme's CSS variables are computed by then
-        self.call_after_refresh(self.main.redraw_panes)
+        if self._main is not None:  # (set in __init__: no screen yet, nothing drawn)
+            self.call_after_refresh(self._main.redraw_panes)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterator[SystemCommand]:
         """The command palette offers every action and view, and every theme."""
         # Textual's own, but for those this palette offers better: "Keys" (our Help
         # lists every key as the keymap has it), "Theme" (one "Theme: x" per theme) and
         # "Quit" (ours names its keys)
+        from console.ui.screens.help import key_label
+
         for command in super().get_system_commands(screen):
             if command.title not in ("Keys", "Theme", "Quit"):
                 yield command
@@ -712,6 +725,8 @@ class GenesisApp(App[int]):
                 # the seat that pressed Enter wrote it (a tie or no tmux: $SUDO_USER/$USER)
                 self.warroom.add_note(text, self.seating.actor(self.seating.presser(fresh=True)))
 
+        from console.ui.screens.timeline import NoteScreen
+
         self.push_screen(NoteScreen(), written)
 
     def action_timeline(self) -> None:
@@ -720,10 +735,15 @@ class GenesisApp(App[int]):
 
     def key_for(self, binding_id: str) -> str:
         """The key(s) of a binding as the keymap has them, as the footer shows them."""
+        from console.ui.screens.help import key_label
+
         return key_label(self, self.keymap_spec.get(binding_id, DEFAULT_KEYS[binding_id]))
 
     def help_rows(self) -> list[tuple[str, str, str]]:
         """Key, description and binding id of every active binding (what the keys do now)."""
+        from console.ui.screens.help import key_label, sections
+        from console.ui.screens.silences import help_bindings as silences_help
+
         grouped: dict[tuple[str, str], list[str]] = {}
         for key, active in self.active_bindings.items():
             binding = active.binding
@@ -743,12 +763,15 @@ class GenesisApp(App[int]):
         return [row for _, section in sections(rows) for row in section]
 
     def action_help(self) -> None:
+        from console.ui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.help_rows()))
 
     async def action_quit(self) -> None:
         others = self.seating.others_watching()
         if others and not self._quit_for_everyone:
+            from console.ui.seats import QuitScreen
 
             def answered(yes: bool | None) -> None:
                 if yes:

@@ -29,6 +29,21 @@ class FitTable(DataTable[Text]):
         self.flex_column = flex_column
         self.min_flex = min_flex
 
+    def add_column(
+        self,
+        label: str | Text,
+        *,
+        width: int | None = None,
+        key: str | None = None,
+        default: Text | None = None,
+    ) -> ColumnKey:
+        """A column whose header is literal text: DataTable reads a str label as Rich
+        markup, and the first markup parse loads Rich's emoji table (~5 ms before the
+        first frame, issue 13)."""
+        if isinstance(label, str):
+            label = Text(label)
+        return super().add_column(label, width=width, key=key, default=default)
+
     def on_resize(self) -> None:
         self.fit()
 

@@ -30,9 +30,6 @@ from console.ui.panes.base import Pane
 from console.ui.panes.host import HostPane
 from console.ui.panes.services import ServicesPane
 from console.ui.panes.sla import SlaPane
-from console.ui.screens.alert_detail import AlertDetailScreen
-from console.ui.screens.detail import DetailScreen, copy_value
-from console.ui.screens.silences import SilencesScreen
 
 if TYPE_CHECKING:
     from console.ui.app import GenesisApp
@@ -192,6 +189,8 @@ class MainScreen(Screen[None]):
                 # (the same alerts again put nothing new on the timeline: not walked again)
                 app.warroom.record_alerts(alerts.alerts, now, alerts.silences, alerts.unreachable)
             # an open silences view follows Alertmanager (e.g. after an extend)
+            from console.ui.screens.silences import SilencesScreen
+
             for screen in app.screen_stack:
                 if isinstance(screen, SilencesScreen):
                     screen.show(alerts.silences, now, alerts.alerts)
@@ -295,6 +294,7 @@ class MainScreen(Screen[None]):
     def on_alerts_pane_opened(self, message: AlertsPane.Opened) -> None:
         from console.muting import why_muted
         from console.runbooks import load_procedure
+        from console.ui.screens.alert_detail import AlertDetailScreen
 
         app = self.genesis
         alert, data = message.alert, app.state.alerts
@@ -315,9 +315,13 @@ class MainScreen(Screen[None]):
             app.poller.refresh(["alert_history"])
 
     def on_services_pane_opened(self, message: ServicesPane.Opened) -> None:
+        from console.ui.screens.detail import DetailScreen
+
         self.app.push_screen(DetailScreen(message.title, message.rows))
 
     def on_host_pane_opened(self, message: HostPane.Opened) -> None:
+        from console.ui.screens.detail import DetailScreen
+
         self.app.push_screen(DetailScreen(message.title, message.rows))
 
     # -- the screen's own keys (bound on the app, so a keymap reaches them) ------------
@@ -359,6 +363,8 @@ class MainScreen(Screen[None]):
     def copy(self) -> None:
         """Put the selected command, URL, alert (Markdown) or entry of the screen on top on
         the clipboard with OSC 52: through SSH, and tmux with `set-clipboard on`."""
+        from console.ui.screens.detail import copy_value
+
         app = self.app
         value = copy_value(app.screen)
         if not value:

@@ -157,12 +157,9 @@ def install() -> bool:
     for (8.x, whose ChopsUpdate has chops, chop_ends and spans), and forget the front
     buffer on every whole-screen or inline update; any other Textual keeps its own,
     which is correct, only wordier. True when installed."""
-    from importlib.metadata import version
+    from console.ui.textual_version import textual_major
 
-    try:
-        major = int(version("textual").split(".")[0])
-    except (ValueError, LookupError):
-        return False
+    major = textual_major()
     if major != 8 or not hasattr(ChopsUpdate, "render_segments"):
         return False
     if getattr(ChopsUpdate.render_segments, "__module__", "") == __name__:

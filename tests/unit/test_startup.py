@@ -1,40 +1,64 @@
-"""The path to the first paint imports none of the slow client libraries."""
+"""The cycle collector is off only while a command starts (issue 13: first paint): a
+command that never opens the TUI runs with it on, and nothing leaves it off."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
+import gc
+from argparse import Namespace
+from collections.abc import Iterator
 
-HEAVY = ("httpx", "redis", "pymysql", "grpc", "psutil")
+import pytest
 
-
-def test_nothing_heavy_is_imported_before_the_first_paint():
-    probe = (
-        "import sys, json\n"
-        "from console import cli, commands\n"
-        "from console.ui import app\n"
-        "from console.demo import start_demo\n"
-        "stack = start_demo('healthy')\n"
-        "instance = app.GenesisApp(stack.config, sources_factory=lambda: [], **stack.app_options())\n"
-        "stack.stop()\n"
-        f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert json.loads(out.stdout) == []
+from console import commands, startup
+from console.cli import main
 
 
-async def test_sources_are_built_only_after_the_first_paint():
-    from console.config import Config
-    from console.ui.app import GenesisApp
+@pytest.fixture(autouse=True)
+def collector_on() -> Iterator[None]:
+    gc.enable()
+    yield
+    gc.unfreeze()
+    gc.enable()
 
-    painted_before_build: list[bool] = []
 
-    def factory():
-        painted_before_build.append(app.screen.is_mounted and bool(app.query("#header")))
-        return []
+def test_a_command_without_the_tui_runs_with_the_collector_on(monkeypatch):
+    seen: list[bool] = []
 
-    app = GenesisApp(Config(), sources_factory=factory)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.3)
-    assert painted_before_build == [True]
+    def validate(options: Namespace) -> int:
+        seen.append(gc.isenabled())
+        return 0
+
+    monkeypatch.setattr(commands, "validate", validate)
+    assert main(["validate"]) == 0
+    assert seen == [True]
+    assert gc.isenabled()
+
+
+def test_a_tui_that_stops_before_its_first_frame_leaves_the_collector_on(monkeypatch):
+    seen: list[bool] = []
+
+    def demo(options: Namespace) -> int:
+        seen.append(gc.isenabled())  # paused while the TUI starts
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(commands, "demo", demo)
+    assert main(["demo"]) == 130
+    assert seen == [False]
+    assert gc.isenabled()
+
+
+def test_the_first_frame_resumes_a_pause_and_freezes_what_lives():
+    startup.pause()
+    assert not gc.isenabled()
+    startup.resume(freeze=True)
+    assert gc.isenabled()
+    assert gc.get_freeze_count() > 0
+    startup.resume(freeze=True)  # twice is harmless
+    assert gc.isenabled()
+
+
+def test_without_a_pause_resume_leaves_the_collector_alone():
+    gc.disable()  # e.g. a test harness that turned it off itself
+    startup.resume(freeze=True)
+    assert not gc.isenabled()
+    assert gc.get_freeze_count() == 0

@@ -5,9 +5,8 @@ releases it; every Alertmanager answer keeps live acks going and lets resolved o
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from console.acks import acks_for
-from console.actions.ack import AckKeeper, describe_release, plan_ack, plan_unack
 from console.actions.plan import Outcome, Plan
 from console.audit import who
 from console.clock import Clock
@@ -21,6 +20,11 @@ from console.ui.controllers.actions import ActionController
 from console.ui.controllers.base import Notify, Spawn
 from console.ui.panes.alerts import AlertsPane
 from console.warroom import Lease, WarRoomLock
+
+if TYPE_CHECKING:
+    # acks are kept from the first Alertmanager answer on, made on a key: not on the
+    # path to the first frame (issue 13: first paint)
+    from console.actions.ack import AckKeeper
 
 #: the war-room lease of the console that keeps the acks alive
 ACK_LEASE = "ack-keeper"
@@ -77,6 +81,8 @@ class AckController:
         self.keeping = False
 
     def _keeper(self) -> AckKeeper:
+        from console.actions.ack import AckKeeper
+
         if self.keeper is None:
             self.keeper = AckKeeper(
                 self.config,
@@ -110,6 +116,8 @@ class AckController:
         )
 
     def _released(self, silence: Silence, why: str) -> None:
+        from console.actions.ack import describe_release
+
         self.timeline.add(
             "ack_released",
             describe_release(silence, why),
@@ -149,6 +157,9 @@ class AckController:
 
     def ack(self) -> None:
         """a: acknowledge the selection (with an optional note), or release its ack."""
+        from console.acks import acks_for
+        from console.actions.ack import plan_ack, plan_unack
+
         if self.read_only:
             self.notify("read-only: ack is off", severity="warning")
             return

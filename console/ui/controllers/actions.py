@@ -9,18 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
-from console.actions.cache import plan_cache_clear
-from console.actions.escalate import StandIn, plan_escalate
 from console.actions.plan import Outcome, Plan
-from console.actions.restart import ATTEMPTS_BEFORE_ESCALATION, plan_restart
 from console.actions.runner import ActionBusy, ActionRunner
-from console.actions.silence import (
-    maintenance_matchers,
-    plan_expire,
-    plan_extend,
-    plan_maintenance,
-    plan_silence,
-)
 from console.audit import ACTING
 from console.clock import Clock, format_age
 from console.config import Config
@@ -30,12 +20,14 @@ from console.state import State
 from console.ui.controllers.base import Ask, Notify, Spawn
 from console.ui.controllers.incident import IncidentController, current_alerts
 from console.ui.controllers.seats import SeatsController
-from console.ui.screens.confirm import ConfirmScreen
-from console.ui.screens.silence import SilenceRequest, SilenceScreen
-from console.ui.screens.silences import SilencesScreen
 
 if TYPE_CHECKING:
+    # the plans and their screens are imported when a key asks for them, not on the
+    # path to the first frame (issue 13: first paint)
+    from console.actions.escalate import StandIn
     from console.matchers import WireMatcher
+    from console.ui.screens.silence import SilenceRequest
+    from console.ui.screens.silences import SilencesScreen
 
 
 class ActionProgress(Protocol):
@@ -129,6 +121,8 @@ class ActionController:
         them for the action's task, so the audit log, the war-room lock and the
         timeline name them). `noted` makes the plan again with the engineer's note (the
         prompt then has a note field, and what runs is the plan as noted)."""
+        from console.ui.screens.confirm import ConfirmScreen
+
         presser = self.seating.presser()
         if self.seating.refuse_tie(presser):
             return
@@ -186,6 +180,8 @@ class ActionController:
 
     def after_restart(self, outcome: Outcome) -> None:
         """Count failed restarts; after the third the runbook says escalate."""
+        from console.actions.restart import ATTEMPTS_BEFORE_ESCALATION
+
         if not outcome.ran:
             return  # waiting on another console's restart is not a failed restart
         if outcome.ok:
@@ -199,11 +195,15 @@ class ActionController:
 
     def restart(self) -> None:
         """r: restart the orchestrator, then watch /health/ready."""
+        from console.actions.restart import plan_restart
+
         if self.allowed("restart"):
             self.propose(plan_restart(self.config, attempt=self.restart_failures + 1))
 
     def cache_clear(self) -> None:
         """c: clear the orchestrator's cache, with the Redis hit rate before and after."""
+        from console.actions.cache import plan_cache_clear
+
         if not self.allowed("cache_clear"):
             return
         poller = self.poller()
@@ -212,6 +212,9 @@ class ActionController:
 
     def silence(self, alert: Alert | None) -> None:
         """s: the silence form for this alert, then its plan."""
+        from console.actions.silence import plan_silence
+        from console.ui.screens.silence import SilenceScreen
+
         if not self.allowed("silence"):
             return
         if alert is None:
@@ -240,6 +243,8 @@ class ActionController:
 
     def maintenance(self) -> None:
         """m: the weekly maintenance silence."""
+        from console.actions.silence import maintenance_matchers, plan_maintenance
+
         if not self.allowed("silence"):
             return
         count = count_matching(maintenance_matchers(self.config), current_alerts(self.state))
@@ -254,6 +259,8 @@ class ActionController:
 
     def silences_view(self) -> SilencesScreen:
         """S: the active and recently expired silences."""
+        from console.ui.screens.silences import SilencesScreen
+
         data = self.state.alerts
         return SilencesScreen(
             data.silences if data else (),
@@ -264,16 +271,22 @@ class ActionController:
 
     def expire(self, silence: Silence) -> None:
         """x in the silences view."""
+        from console.actions.silence import plan_expire
+
         if self.allowed("expire_silence"):
             self.propose(plan_expire(self.config, silence))
 
     def extend(self, silence: Silence) -> None:
         """+ in the silences view: an hour more."""
+        from console.actions.silence import plan_extend
+
         if self.allowed("extend_silence"):
             self.propose(plan_extend(self.config, silence, by=3600, now=self.clock.time()))
 
     def escalation_plan(self) -> Plan | str:
         """The escalation the matrix says is due, or why there is none to send."""
+        from console.actions.escalate import plan_escalate
+
         due = self.incident.escalation(self.clock.time())
         return plan_escalate(
             self.config,

@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from console import checklist
-from console.checklist import Checklist
 from console.clock import Clock
 from console.timeline import Timeline
-from console.ui.checklist import ChecklistScreen
 from console.ui.controllers.base import Ask, Notify
 from console.ui.controllers.incident import IncidentController
 from console.ui.controllers.seats import SeatsController
 from console.ui.controllers.warroom import WarRoomController
+
+if TYPE_CHECKING:
+    # the checklist is built with a P0 and opened on a key: not imported on the path
+    # to the first frame (issue 13: first paint)
+    from console.checklist import Checklist
 
 
 class ChecklistController:
@@ -69,6 +72,8 @@ class ChecklistController:
         except OSError:
             size = -1
         if (incident, opened, size) != self.built_from or self.found is None:
+            from console import checklist
+
             entries = self.timeline.entries(since=opened - 3600)
             # a peer that saw the P0 earlier ticked with its opening time: the earliest wins
             earlier = [
@@ -91,6 +96,9 @@ class ChecklistController:
 
     def open(self) -> None:
         """p: the checklist screen; a digit ticks an item as the seat that pressed it."""
+        from console import checklist
+        from console.ui.checklist import ChecklistScreen
+
         now = self.clock.time()
         found = self.current(now)
         if found is None:

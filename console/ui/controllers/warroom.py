@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from console.clock import format_age, format_span, format_utc
 from console.config import WarroomConfig
@@ -18,7 +18,10 @@ from console.model import Alert, Silence
 from console.text import clean
 from console.timeline import Entry, Timeline, describe_presence, entry_from_audit
 from console.ui.controllers.base import Notify, Spawn
-from console.ui.screens.timeline import TimelineScreen
+
+if TYPE_CHECKING:
+    # opened on a key, not on the path to the first frame (issue 13: first paint)
+    from console.ui.screens.timeline import TimelineScreen
 
 #: peers' entries toasted one by one per sync; the rest are counted in one more toast
 TOAST_LIMIT = 3
@@ -275,6 +278,8 @@ class WarRoomController:
 
     def timeline_view(self, ack_keeping: str = "") -> TimelineScreen:
         """The timeline screen: every entry, who is here, and whether to trust it."""
+        from console.ui.screens.timeline import TimelineScreen
+
         status = self.timeline.status
         if self.shared:
             status += " · " + self.room_authentication()
