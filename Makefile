@@ -39,11 +39,15 @@ $(BENCH_VENV)/.glances:
 	$(BENCH_VENV)/bin/pip install --quiet glances==4.5.8 py-spy
 	@touch $@
 
-# side by side with glances in tmux: medians of 3 runs, written to bench/results.md
+# side by side with glances in tmux: medians of 3 runs, written to bench/results.md.
+# console/ is compiled first, as pip compiles an installed wheel (and glances): with
+# PYTHONDONTWRITEBYTECODE set, an editable install would compile it at every launch
 bench: $(BIN)/genesis-console $(BENCH_VENV)/.glances
+	$(BIN)/python -m compileall -q console
 	$(BIN)/python bench/side_by_side.py $(BENCH_ARGS)
 
 bench-quick: $(BIN)/genesis-console $(BENCH_VENV)/.glances
+	$(BIN)/python -m compileall -q console
 	$(BIN)/python bench/side_by_side.py --quick --output bench/results-quick.md $(BENCH_ARGS)
 
 # the pytest-benchmark micro benchmarks (first paint in the pilot, a 2,000-row refresh)
